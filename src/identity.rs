@@ -1,0 +1,217 @@
+//! Device identity: an Ed25519 signing key (what users verify, through safety
+//! numbers) that certifies a separate X25519 key used for key agreement
+//! (SPEC.md §5.1).
+//!
+//! Why two keys: Ed25519 and X25519 keys are kept apart so no key is used in
+//! two algorithms (no XEdDSA, no birational conversion); the one signature of
+//! the certificate ties them together and is checked on every import.
+
+use crate::crypto::sig::{BadSignature, Signature, SigningKey, VerifyingKey};
+use crate::crypto::x25519::{KeyError, X25519PublicKey, X25519Secret};
+use crate::crypto::Secret32;
+use crate::labels;
+use crate::wire::{self, DecodeError, format, session as pb, state as st};
+use core::fmt;
+use prost::Message;
+use zeroize::ZeroizeOnDrop;
+
+/// Why a public identity was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityError {
+    /// A key failed the import rule.
+    #[error("invalid identity key: {0}")]
+    Key(#[from] KeyError),
+    /// The X25519 key's certificate does not verify under the signing key.
+    #[error("identity key certificate does not verify")]
+    BadCertificate(#[from] BadSignature),
+}
+
+/// The public identity of a device. Holds no secret.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct IdentityPublic {
+    signing_key: VerifyingKey,
+    dh_key: X25519PublicKey,
+    dh_key_signature: Signature,
+}
+
+impl IdentityPublic {
+    /// Validates and imports the three parts of a public identity.
+    pub fn from_parts(signing_key: &[u8], dh_key: &[u8], dh_key_signature: &[u8]) -> Result<Self, IdentityError> {
+        let signing_key = VerifyingKey::from_bytes(signing_key)?;
+        let dh_key = X25519PublicKey::from_bytes(dh_key)?;
+        let dh_key_signature = Signature::from_slice(dh_key_signature)?;
+        signing_key.verify(labels::SIG_IDENTITY_DH_KEY, dh_key.as_bytes(), &dh_key_signature)?;
+        Ok(Self { signing_key, dh_key, dh_key_signature })
+    }
+
+    /// The Ed25519 key: the identity users verify.
+    pub fn signing_key(&self) -> &VerifyingKey {
+        &self.signing_key
+    }
+
+    /// The certified X25519 key used in the handshake.
+    pub fn dh_key(&self) -> &X25519PublicKey {
+        &self.dh_key
+    }
+
+    /// The certificate over the X25519 key.
+    pub fn dh_key_signature(&self) -> &Signature {
+        &self.dh_key_signature
+    }
+
+    /// 128-byte fixed encoding `signing_key || dh_key || dh_key_signature`,
+    /// used inside KDF inputs.
+    pub fn to_fixed_bytes(&self) -> [u8; 128] {
+        let mut out = [0u8; 128];
+        let (a, rest) = out.split_at_mut(32);
+        let (b, c) = rest.split_at_mut(32);
+        a.copy_from_slice(self.signing_key.as_bytes());
+        b.copy_from_slice(self.dh_key.as_bytes());
+        c.copy_from_slice(self.dh_key_signature.as_bytes());
+        out
+    }
+
+    pub(crate) fn to_wire(self) -> pb::IdentityPublic {
+        pb::IdentityPublic {
+            signing_key: self.signing_key.as_bytes().to_vec(),
+            dh_key: self.dh_key.as_bytes().to_vec(),
+            dh_key_signature: self.dh_key_signature.to_bytes().to_vec(),
+        }
+    }
+
+    pub(crate) fn from_wire(w: &pb::IdentityPublic) -> Result<Self, DecodeError> {
+        wire::fixed::<32>("identity.signing_key", &w.signing_key)?;
+        wire::fixed::<32>("identity.dh_key", &w.dh_key)?;
+        wire::fixed::<64>("identity.dh_key_signature", &w.dh_key_signature)?;
+        Self::from_parts(&w.signing_key, &w.dh_key, &w.dh_key_signature).map_err(|_| DecodeError::Invalid("identity"))
+    }
+}
+
+impl fmt::Debug for IdentityPublic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IdentityPublic({})", crate::hex_prefix(self.signing_key.as_bytes()))
+    }
+}
+
+/// A device's identity secrets. Zeroized on drop; not `Clone`; `Debug` shows
+/// only the public key.
+#[derive(ZeroizeOnDrop)]
+pub struct DeviceIdentity {
+    signing: SigningKey,
+    dh: X25519Secret,
+    #[zeroize(skip)]
+    public: IdentityPublic,
+}
+
+impl DeviceIdentity {
+    /// Generates a new device identity.
+    ///
+    /// ```
+    /// let alice = vestnik::DeviceIdentity::generate(&mut rand::rng());
+    /// let public = alice.public();
+    /// assert_eq!(public.signing_key().as_bytes().len(), 32);
+    /// ```
+    pub fn generate<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let signing = SigningKey::generate(rng);
+        let dh = X25519Secret::generate(rng);
+        Self::assemble(signing, dh)
+    }
+
+    fn assemble(signing: SigningKey, dh: X25519Secret) -> Self {
+        // Ed25519 signing is deterministic: the certificate is recomputed on
+        // load rather than stored.
+        let dh_key_signature = signing.sign(labels::SIG_IDENTITY_DH_KEY, dh.public().as_bytes());
+        let public = IdentityPublic { signing_key: signing.verifying_key(), dh_key: *dh.public(), dh_key_signature };
+        Self { signing, dh, public }
+    }
+
+    /// The public identity.
+    pub fn public(&self) -> IdentityPublic {
+        self.public
+    }
+
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.signing
+    }
+
+    pub(crate) fn dh_secret(&self) -> &X25519Secret {
+        &self.dh
+    }
+
+    /// Serializes the identity secrets (format 0x1001). Seal the result with
+    /// [`crate::storage::seal`] or store it in protected storage.
+    pub fn to_bytes(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        let seed = self.signing.to_seed();
+        let dh = self.dh.to_secret();
+        let s = st::IdentityState {
+            format: format::STATE_IDENTITY,
+            signing_seed: seed.as_bytes().to_vec(),
+            dh_secret: dh.as_bytes().to_vec(),
+        };
+        let out = zeroize::Zeroizing::new(s.encode_to_vec());
+        let st::IdentityState { mut signing_seed, mut dh_secret, .. } = s;
+        zeroize::Zeroize::zeroize(&mut signing_seed);
+        zeroize::Zeroize::zeroize(&mut dh_secret);
+        out
+    }
+
+    /// Loads an identity written by [`DeviceIdentity::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut s: st::IdentityState = wire::decode_strict(bytes, 256)?;
+        let result = (|| {
+            wire::check_format(s.format, format::STATE_IDENTITY)?;
+            let seed = Secret32::from_slice(&s.signing_seed).ok_or(DecodeError::WrongLength {
+                field: "signing_seed",
+                len: s.signing_seed.len(),
+                expected: 32,
+            })?;
+            let dh = Secret32::from_slice(&s.dh_secret).ok_or(DecodeError::WrongLength {
+                field: "dh_secret",
+                len: s.dh_secret.len(),
+                expected: 32,
+            })?;
+            Ok(Self::assemble(SigningKey::from_seed(&seed), X25519Secret::from_bytes(&dh)))
+        })();
+        zeroize::Zeroize::zeroize(&mut s.signing_seed);
+        zeroize::Zeroize::zeroize(&mut s.dh_secret);
+        result
+    }
+}
+
+impl fmt::Debug for DeviceIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DeviceIdentity {{ public: {:?}, .. }}", self.public)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_certificate() {
+        let mut rng = rand::rng();
+        let id = DeviceIdentity::generate(&mut rng);
+        let bytes = id.to_bytes();
+        let back = DeviceIdentity::from_bytes(&bytes);
+        assert!(matches!(&back, Ok(b) if b.public() == id.public()));
+        let p = id.public();
+        assert!(IdentityPublic::from_parts(p.signing_key().as_bytes(), p.dh_key().as_bytes(), p.dh_key_signature().as_bytes()).is_ok());
+        // Another device's X25519 key under this signing key: refused.
+        let other = DeviceIdentity::generate(&mut rng).public();
+        assert_eq!(
+            IdentityPublic::from_parts(p.signing_key().as_bytes(), other.dh_key().as_bytes(), p.dh_key_signature().as_bytes()),
+            Err(IdentityError::BadCertificate(BadSignature))
+        );
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let id = DeviceIdentity::generate(&mut rand::rng());
+        let dbg = format!("{id:?}");
+        assert!(dbg.starts_with("DeviceIdentity { public: IdentityPublic("), "{dbg}");
+        let seed = hex::encode(id.signing.to_seed().as_bytes());
+        assert!(!dbg.contains(&seed[..16]));
+    }
+}

@@ -1,0 +1,88 @@
+//! Every KDF label, signature context and associated-data prefix in the crate,
+//! in one place, each unique and version-prefixed (SPEC.md §3 lists them).
+//!
+//! A unit test checks that no label repeats and that none is a prefix of
+//! another, so no derivation in one context can collide with another.
+
+/// A signature context: the label that every signature is bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SigContext(&'static str);
+
+impl SigContext {
+    /// The label bytes.
+    pub fn as_bytes(&self) -> &'static [u8] {
+        self.0.as_bytes()
+    }
+
+    /// The label text.
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+// ---- Signature contexts ----------------------------------------------------
+
+/// Ed25519 identity key certifying the device's X25519 identity key.
+pub const SIG_IDENTITY_DH_KEY: SigContext = SigContext("vestnik/v1/sig/identity-dh-key");
+/// Ed25519 identity key signing a signed prekey.
+pub const SIG_SIGNED_PREKEY: SigContext = SigContext("vestnik/v1/sig/signed-prekey");
+
+// ---- KDF labels (HKDF info strings, hash prefixes, AD prefixes) ------------
+
+/// X3DH: HKDF info deriving the first root key and chain key.
+pub const KDF_X3DH: &str = "vestnik/v1/kdf/x3dh";
+/// Double Ratchet: HKDF info of the root-key step (KDF_RK).
+pub const KDF_ROOT: &str = "vestnik/v1/kdf/ratchet-root";
+/// Double Ratchet: HKDF-Expand info turning a message key into key and nonce.
+pub const KDF_MESSAGE_KEY: &str = "vestnik/v1/kdf/message-key";
+/// Double Ratchet: prefix of every message's AEAD associated data.
+pub const AD_SESSION_MESSAGE: &str = "vestnik/v1/ad/session-message";
+/// Safety numbers: prefix of the iterated fingerprint hash.
+pub const HASH_SAFETY_NUMBER: &str = "vestnik/v1/hash/safety-number";
+/// Sealed storage: prefix of the associated data.
+pub const AD_SEALED_STATE: &str = "vestnik/v1/ad/sealed-state";
+
+/// Chain-key step input for the next message key (Double Ratchet spec §5.2).
+pub const CHAIN_MESSAGE_KEY_BYTE: u8 = 0x01;
+/// Chain-key step input for the next chain key.
+pub const CHAIN_NEXT_KEY_BYTE: u8 = 0x02;
+
+/// All string labels, for the uniqueness test and SPEC.md.
+pub const ALL: &[&str] = &[
+    SIG_IDENTITY_DH_KEY.0,
+    SIG_SIGNED_PREKEY.0,
+    KDF_X3DH,
+    KDF_ROOT,
+    KDF_MESSAGE_KEY,
+    AD_SESSION_MESSAGE,
+    HASH_SAFETY_NUMBER,
+    AD_SEALED_STATE,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_unique_versioned_and_prefix_free() {
+        for (i, a) in ALL.iter().enumerate() {
+            assert!(a.starts_with("vestnik/v1/"), "{a} is not version-prefixed");
+            assert!(a.is_ascii() && a.len() < 100, "{a}");
+            for (j, b) in ALL.iter().enumerate() {
+                if i != j {
+                    assert_ne!(a, b, "duplicate label");
+                    assert!(!b.starts_with(a), "{a} is a prefix of {b}");
+                }
+            }
+        }
+        assert_ne!(CHAIN_MESSAGE_KEY_BYTE, CHAIN_NEXT_KEY_BYTE);
+    }
+
+    #[test]
+    fn spec_lists_every_label() {
+        let spec = include_str!("../SPEC.md");
+        for l in ALL {
+            assert!(spec.contains(l), "SPEC.md does not list {l}");
+        }
+    }
+}

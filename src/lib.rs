@@ -1,0 +1,75 @@
+//! # vestnik
+//!
+//! The end-to-end encryption core of a messenger: pure Rust, sans-I/O, no
+//! global state. Every value here is a plain type the app stores as it likes
+//! (serialized with a version, optionally sealed under a storage key).
+//!
+//! | capability | module | SPEC.md |
+//! |---|---|---|
+//! | device identity, safety numbers | [`identity`], [`safety_number`] | §5.1, §9 |
+//! | prekeys and bundles | [`prekey`] | §5.2–5.3 |
+//! | X3DH-style handshake, Double Ratchet, sessions | [`session`] | §5.4–5.8 |
+//! | state at rest | [`storage`] | §8 |
+//!
+//! use vestnik::{DeviceIdentity, PreKeyStore, PeerSessions};
+//! let mut rng = rand::rng();
+//! let alice = DeviceIdentity::generate(&mut rng);
+//! let bob = DeviceIdentity::generate(&mut rng);
+//! let mut bob_prekeys = PreKeyStore::new(&bob, 0, &mut rng);
+//! bob_prekeys.generate_one_time_prekeys(10, &mut rng)?;
+//! // Bob's server hands Alice a bundle; Alice (or her server) validates it.
+//! let bundle = bob_prekeys.bundle(&bob, Some(0)).to_bytes();
+//! let bundle = vestnik::PreKeyBundle::from_bytes(&bundle)?;
+//!
+//! let mut alice_to_bob = PeerSessions::new(bundle.identity());
+//! alice_to_bob.initiate(&alice, &bundle, 0, &mut rng)?;
+//! let wire = alice_to_bob.encrypt("Привет, Боб!".as_bytes(), &mut rng)?;
+//!
+//! let mut bob_to_alice = PeerSessions::new(alice.public());
+//! let got = bob_to_alice.decrypt(&bob, &mut bob_prekeys, &wire, 0)?;
+//! assert_eq!(got.plaintext(), "Привет, Боб!".as_bytes());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+pub mod crypto;
+pub mod identity;
+pub mod labels;
+pub mod limits;
+pub mod padding;
+pub mod prekey;
+pub mod safety_number;
+pub mod session;
+pub mod storage;
+pub mod wire;
+
+pub use identity::{DeviceIdentity, IdentityPublic};
+pub use limits::SessionLimits;
+
+
+
+/// First bytes of a public value in hex, for `Debug` output of public keys.
+pub(crate) fn hex_prefix(bytes: &[u8]) -> String {
+    use core::fmt::Write;
+    let mut s = String::with_capacity(16);
+    for b in bytes.iter().take(8) {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Compile-time guard (ASSURANCE row 16): every secret-holding type must
+/// implement `ZeroizeOnDrop`. Dropping a dependency's `zeroize` feature, or a
+/// refactor that loses the derive, fails the build here.
+#[allow(dead_code)]
+const fn assert_zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+const _: () = {
+    assert_zeroize_on_drop::<crypto::Secret32>();
+    assert_zeroize_on_drop::<crypto::x25519::X25519Secret>();
+    assert_zeroize_on_drop::<crypto::sig::SigningKey>();
+    assert_zeroize_on_drop::<ed25519_dalek::SigningKey>();
+    assert_zeroize_on_drop::<x25519_dalek::StaticSecret>();
+    assert_zeroize_on_drop::<DeviceIdentity>();
+};

@@ -1,0 +1,116 @@
+//! Length hiding inside the AEAD (SPEC.md §6).
+//!
+//! ```text
+//! padded = content_type (1 byte) || body || 0x80 || 0x00 * k
+//! len(padded) = bucket(len(body) + 2)
+//! bucket(n) = 256                      if n <= 256
+//!           = next power of two        if n <= 16 KiB
+//!           = Padmé(n)                 above
+//! ```
+//! The floor hides the script: a short message costs the same 256 bytes
+//! whether it is English (1 byte a letter) or Russian (2 bytes a letter).
+//! Removal is unambiguous: strip trailing zeros, then exactly one 0x80.
+
+use zeroize::Zeroizing;
+
+/// Smallest padded size.
+pub const PAD_FLOOR: usize = 256;
+/// Largest size padded to a power of two; Padmé above.
+pub const PAD_POW2_MAX: usize = 16 * 1024;
+
+/// The padded size for `n` bytes of content (type byte and 0x80 included).
+pub fn bucket(n: usize) -> usize {
+    if n <= PAD_FLOOR {
+        PAD_FLOOR
+    } else if n <= PAD_POW2_MAX {
+        n.next_power_of_two()
+    } else {
+        padme(n)
+    }
+}
+
+/// Padmé (Nikitin et al., PETS 2019): leaks O(log log n) bits of the length,
+/// overhead at most 12% here.
+fn padme(len: usize) -> usize {
+    let l = len as u64;
+    let e = 63 - u64::from(l.leading_zeros()); // floor(log2 l), l >= 2
+    let s = 64 - u64::from(e.leading_zeros()); // floor(log2 e) + 1
+    let last_bits = e.saturating_sub(s);
+    let mask = (1u64 << last_bits) - 1;
+    usize::try_from((l + mask) & !mask).unwrap_or(usize::MAX)
+}
+
+/// Pads `body` behind a content-type byte.
+pub(crate) fn pad(content_type: u8, body: &[u8]) -> Zeroizing<Vec<u8>> {
+    let total = bucket(body.len().saturating_add(2));
+    let mut v = Zeroizing::new(Vec::with_capacity(total));
+    v.push(content_type);
+    v.extend_from_slice(body);
+    v.push(0x80);
+    v.resize(total, 0);
+    v
+}
+
+/// The padding was malformed (only possible for a sender that is not vestnik,
+/// since it is checked after authentication).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BadPadding;
+
+/// Splits a padded plaintext into content type and body.
+pub(crate) fn unpad(padded: &[u8]) -> Result<(u8, &[u8]), BadPadding> {
+    let end = padded.iter().rposition(|&b| b != 0).ok_or(BadPadding)?;
+    let (content, marker) = padded.split_at(end);
+    if marker.first() != Some(&0x80) {
+        return Err(BadPadding);
+    }
+    let (ty, body) = content.split_first().ok_or(BadPadding)?;
+    Ok((*ty, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets() {
+        assert_eq!(bucket(0), 256);
+        assert_eq!(bucket(256), 256);
+        assert_eq!(bucket(257), 512);
+        assert_eq!(bucket(16384), 16384);
+        assert_eq!(bucket(16385), 17408); // Padmé: E=14, S=4, mask 2^10-1
+        for n in [16385usize, 20000, 100_000, 262_146] {
+            let b = bucket(n);
+            assert!(b >= n && b - n <= n / 8, "{n} -> {b}");
+        }
+    }
+
+    #[test]
+    fn round_trip_including_trailing_zeros_and_0x80() {
+        for body in [&b""[..], b"\x00\x00", b"\x80", b"abc\x80\x00", &[0u8; 300]] {
+            let p = pad(7, body);
+            assert_eq!(p.len(), bucket(body.len() + 2));
+            assert_eq!(unpad(&p), Ok((7, body)));
+        }
+        assert_eq!(unpad(&[0u8; 256]), Err(BadPadding));
+        assert_eq!(unpad(&[1, 2, 3, 0]), Err(BadPadding));
+        assert_eq!(unpad(&[0x80]), Err(BadPadding));
+    }
+
+    #[test]
+    fn scripts_of_equal_character_count_share_a_bucket() {
+        // 60 characters each: English 1 byte a letter, the others 2.
+        let english = "The lesson on Friday moves to room twelve, bring notebooks!!";
+        let russian = "Урок в пятницу переносится в кабинет двенадцать, тетради!!!!";
+        let tatar = "Җомга көнне дәрес унике бүлмәгә күчә, дәфтәрләр алыгыз!!!!!!";
+        let bashkir = "Йома көндө дәрес ун икенсе бүлмәгә күсә, дәфтәрҙәр алығыҙ!!!";
+        let sizes: Vec<usize> = [english, russian, tatar, bashkir]
+            .iter()
+            .map(|s| {
+                assert_eq!(s.chars().count(), 60, "{s}");
+                pad(0, s.as_bytes()).len()
+            })
+            .collect();
+        assert!(russian.len() > 100 && english.len() == 60);
+        assert!(sizes.iter().all(|&s| s == 256), "{sizes:?}");
+    }
+}

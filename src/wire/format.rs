@@ -1,0 +1,43 @@
+//! Format numbers: field 1 of every top-level message and of every serialized
+//! state. The high byte names the type, the low byte its version, so a message
+//! fed to the wrong decoder fails with [`super::DecodeError::WrongType`] and a
+//! future version with [`super::DecodeError::UnsupportedVersion`]. SPEC.md §4.2
+//! lists them; a unit test checks they are distinct.
+
+/// `PreKeyBundle` v1.
+pub const PREKEY_BUNDLE: u32 = 0x0101;
+/// `PreKeyMessage` v1 (first messages of a session, with the handshake).
+pub const PREKEY_MESSAGE: u32 = 0x0201;
+/// `RatchetMessage` v1 (every later 1:1 message).
+pub const RATCHET_MESSAGE: u32 = 0x0301;
+/// Serialized `DeviceIdentity` v1.
+pub const STATE_IDENTITY: u32 = 0x1001;
+/// Serialized `PreKeyStore` v1.
+pub const STATE_PREKEYS: u32 = 0x1101;
+/// Serialized `PeerSessions` v1.
+pub const STATE_SESSIONS: u32 = 0x1201;
+/// A sealed (encrypted) state blob v1.
+pub const STATE_SEALED: u32 = 0x1301;
+
+/// Every format number, for the uniqueness test and SPEC.md.
+pub const ALL: &[(u32, &str)] = &[
+    (PREKEY_BUNDLE, "PreKeyBundle"),
+    (PREKEY_MESSAGE, "PreKeyMessage"),
+    (RATCHET_MESSAGE, "RatchetMessage"),
+    (STATE_IDENTITY, "IdentityState"),
+    (STATE_PREKEYS, "PreKeyStoreState"),
+    (STATE_SESSIONS, "PeerSessionsState"),
+    (STATE_SEALED, "SealedState"),
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_are_distinct_types() {
+        for (i, (a, _)) in super::ALL.iter().enumerate() {
+            for (b, _) in super::ALL.iter().skip(i + 1) {
+                assert_ne!(a >> 8, b >> 8, "two formats share a type byte");
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The one boundary between bytes and typed values.
+//!
+//! Generated protobuf types live only in this module tree. Every decode goes
+//! through [`decode_strict`]: it caps the input size before prost allocates
+//! anything, checks the `format` field (type and version in one number, see
+//! [`format`]), and rejects any input that is not the canonical encoding of
+//! what it decodes to (duplicate fields, unknown fields, over-long varints,
+//! fields out of order), so a signature or MAC always covers the only
+//! encoding a message can have (SPEC.md §4.1).
+
+pub mod format;
+
+use prost::Message;
+
+/// Generated types, nested as their protobuf packages so cross-file
+/// references resolve. Nothing outside `wire` and the modules' conversion
+/// functions touches them.
+#[allow(missing_docs, unreachable_pub, clippy::all, clippy::indexing_slicing)]
+pub(crate) mod pb {
+    pub(crate) mod vestnik {
+        pub(crate) mod session {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.session.v1.rs"));
+            }
+        }
+        pub(crate) mod state {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.state.v1.rs"));
+            }
+        }
+    }
+}
+
+pub(crate) use pb::vestnik::session::v1 as session;
+pub(crate) use pb::vestnik::state::v1 as state;
+
+/// Why bytes were refused by a decoder.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The input is larger than the decoder accepts; nothing was allocated.
+    #[error("input of {len} bytes exceeds the limit of {max}")]
+    TooLarge {
+        /// Input length.
+        len: usize,
+        /// The cap that applied.
+        max: usize,
+    },
+    /// The bytes are not a well-formed protobuf message of the expected type.
+    #[error("malformed encoding")]
+    Malformed,
+    /// The bytes decode, but are not the canonical encoding (duplicate or
+    /// unknown fields, over-long varints, fields out of order).
+    #[error("non-canonical encoding")]
+    NonCanonical,
+    /// The `format` field names another message type.
+    #[error("wrong message type: format {found:#06x}, expected {expected:#06x}")]
+    WrongType {
+        /// Format found.
+        found: u32,
+        /// Format expected.
+        expected: u32,
+    },
+    /// The `format` field names this type at a version this build does not know.
+    #[error("unsupported version: format {found:#06x}, this build reads {expected:#06x}")]
+    UnsupportedVersion {
+        /// Format found.
+        found: u32,
+        /// Format expected.
+        expected: u32,
+    },
+    /// A field has the wrong length.
+    #[error("field {field} has length {len}, expected {expected}")]
+    WrongLength {
+        /// Field name.
+        field: &'static str,
+        /// Length found.
+        len: usize,
+        /// Length expected.
+        expected: usize,
+    },
+    /// A repeated field has more entries than the limit.
+    #[error("field {field} has {count} entries, limit {max}")]
+    TooMany {
+        /// Field name.
+        field: &'static str,
+        /// Entries found.
+        count: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// A required field is missing.
+    #[error("missing field {0}")]
+    Missing(&'static str),
+    /// A field holds an invalid value (bad key, inconsistent counters, ...).
+    #[error("invalid field {0}")]
+    Invalid(&'static str),
+}
+
+/// Decodes `bytes` as `M`: size cap first, then prost (whose recursion limit
+/// stays on), then the canonical re-encoding check.
+pub(crate) fn decode_strict<M: Message + Default>(bytes: &[u8], max_len: usize) -> Result<M, DecodeError> {
+    if bytes.len() > max_len {
+        return Err(DecodeError::TooLarge { len: bytes.len(), max: max_len });
+    }
+    let msg = M::decode(bytes).map_err(|_| DecodeError::Malformed)?;
+    if msg.encoded_len() != bytes.len() || msg.encode_to_vec() != bytes {
+        return Err(DecodeError::NonCanonical);
+    }
+    Ok(msg)
+}
+
+/// Checks a decoded `format` field against the one expected.
+pub(crate) fn check_format(found: u32, expected: u32) -> Result<(), DecodeError> {
+    if found == expected {
+        Ok(())
+    } else if found >> 8 == expected >> 8 {
+        Err(DecodeError::UnsupportedVersion { found, expected })
+    } else {
+        Err(DecodeError::WrongType { found, expected })
+    }
+}
+
+/// Reads only field 1 (`format`) of any vestnik top-level message, so a
+/// receiver can dispatch on the type before decoding the rest.
+pub(crate) fn peek_format(bytes: &[u8], max_len: usize) -> Result<u32, DecodeError> {
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Probe {
+        #[prost(uint32, tag = "1")]
+        format: u32,
+    }
+    if bytes.len() > max_len {
+        return Err(DecodeError::TooLarge { len: bytes.len(), max: max_len });
+    }
+    Probe::decode(bytes).map(|p| p.format).map_err(|_| DecodeError::Malformed)
+}
+
+/// Copies a fixed-length field.
+pub(crate) fn fixed<const N: usize>(field: &'static str, bytes: &[u8]) -> Result<[u8; N], DecodeError> {
+    bytes.try_into().map_err(|_| DecodeError::WrongLength { field, len: bytes.len(), expected: N })
+}
+
+/// Checks the count of a repeated field.
+pub(crate) fn cap_count<T>(field: &'static str, items: &[T], max: usize) -> Result<(), DecodeError> {
+    if items.len() > max {
+        Err(DecodeError::TooMany { field, count: items.len(), max })
+    } else {
+        Ok(())
+    }
+}
