@@ -45,6 +45,8 @@ pub mod session;
 pub mod storage;
 pub mod wire;
 
+pub use session::{ContentType, Received};
+
 pub use identity::{DeviceIdentity, IdentityPublic};
 pub use limits::SessionLimits;
 

@@ -1,1 +1,5 @@
-//! (in progress)
+//! 1:1 sessions (in progress).
+
+mod received;
+
+pub use received::{ContentType, Received};

@@ -1,0 +1,90 @@
+//! What a successful decrypt hands back: the authenticated sender, the content
+//! type and the body. Only the session layer can make one, so a capability
+//! that must only accept data from an authenticated 1:1 session (sender-key
+//! distributions, call keys, credential presentations) takes a `&Received`.
+
+use crate::identity::IdentityPublic;
+use core::fmt;
+use zeroize::Zeroizing;
+
+/// The type of a session payload, carried inside the encryption (the first
+/// byte of the padded plaintext, SPEC.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ContentType {
+    /// Application data (chat text, attachment keys, ...).
+    Application,
+    /// A group sender-key distribution.
+    SenderKeyDistribution,
+    /// A call media key.
+    CallKey,
+    /// A credential presentation request or presentation.
+    Credential,
+}
+
+impl ContentType {
+    /// The byte on the wire.
+    pub fn to_byte(self) -> u8 {
+        match self {
+            Self::Application => 0,
+            Self::SenderKeyDistribution => 1,
+            Self::CallKey => 2,
+            Self::Credential => 3,
+        }
+    }
+
+    /// Parses the byte; unknown types are refused.
+    pub fn from_byte(b: u8) -> Option<Self> {
+        match b {
+            0 => Some(Self::Application),
+            1 => Some(Self::SenderKeyDistribution),
+            2 => Some(Self::CallKey),
+            3 => Some(Self::Credential),
+            _ => None,
+        }
+    }
+}
+
+/// A decrypted, authenticated message from a 1:1 session.
+pub struct Received {
+    sender: IdentityPublic,
+    content_type: ContentType,
+    body: Zeroizing<Vec<u8>>,
+}
+
+impl Received {
+    pub(crate) fn new(sender: IdentityPublic, content_type: ContentType, body: Zeroizing<Vec<u8>>) -> Self {
+        Self { sender, content_type, body }
+    }
+
+    /// A `Received` for tests of the capabilities that consume one.
+    #[cfg(test)]
+    pub(crate) fn for_tests(sender: IdentityPublic, content_type: ContentType, body: &[u8]) -> Self {
+        Self::new(sender, content_type, Zeroizing::new(body.to_vec()))
+    }
+
+    /// The authenticated identity of the peer device that sent it.
+    pub fn sender(&self) -> &IdentityPublic {
+        &self.sender
+    }
+
+    /// The content type.
+    pub fn content_type(&self) -> ContentType {
+        self.content_type
+    }
+
+    /// The body (for [`ContentType::Application`], the app's plaintext).
+    pub fn plaintext(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl fmt::Debug for Received {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Received")
+            .field("sender", &self.sender)
+            .field("content_type", &self.content_type)
+            .field("len", &self.body.len())
+            .finish()
+    }
+}
