@@ -11,6 +11,27 @@
 //! | X3DH-style handshake, Double Ratchet, sessions | [`session`] | §5.4–5.8 |
 //! | state at rest | [`storage`] | §8 |
 //!
+//! ## A conversation
+//! ```
+//! use vestnik::{DeviceIdentity, PeerSessions, PreKeyBundle, PreKeyStore};
+//! let mut rng = rand::rng();
+//! let alice = DeviceIdentity::generate(&mut rng);
+//! let bob = DeviceIdentity::generate(&mut rng);
+//! let mut bob_prekeys = PreKeyStore::new(&bob, 0, &mut rng);
+//! let uploaded = bob_prekeys.generate_one_time_prekeys(10, &mut rng)?;
+//! // Bob's server hands Alice a bundle; both it and Alice validate it.
+//! let bundle = bob_prekeys.bundle(&bob, Some(uploaded[0].id())).to_bytes();
+//! let bundle = PreKeyBundle::from_bytes(&bundle)?;
+//!
+//! let mut alice_to_bob = PeerSessions::new(bundle.identity());
+//! alice_to_bob.initiate(&alice, &bundle, 0, &mut rng)?;
+//! let wire = alice_to_bob.encrypt("Привет, Боб!".as_bytes(), &mut rng)?;
+//!
+//! let mut bob_to_alice = PeerSessions::new(alice.public());
+//! let got = bob_to_alice.decrypt(&bob, &mut bob_prekeys, &wire, 0)?;
+//! assert_eq!(got.plaintext(), "Привет, Боб!".as_bytes());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //! use vestnik::{DeviceIdentity, PreKeyStore, PeerSessions};
 //! let mut rng = rand::rng();
 //! let alice = DeviceIdentity::generate(&mut rng);
@@ -45,12 +66,10 @@ pub mod session;
 pub mod storage;
 pub mod wire;
 
-pub use session::{ContentType, Received};
-
 pub use identity::{DeviceIdentity, IdentityPublic};
 pub use limits::SessionLimits;
-
-
+pub use prekey::{PreKeyBundle, PreKeyStore};
+pub use session::{ContentType, PeerSessions, Received, SessionError};
 
 /// First bytes of a public value in hex, for `Debug` output of public keys.
 pub(crate) fn hex_prefix(bytes: &[u8]) -> String {
@@ -74,4 +93,9 @@ const _: () = {
     assert_zeroize_on_drop::<ed25519_dalek::SigningKey>();
     assert_zeroize_on_drop::<x25519_dalek::StaticSecret>();
     assert_zeroize_on_drop::<DeviceIdentity>();
+    assert_zeroize_on_drop::<PreKeyStore>();
+    assert_zeroize_on_drop::<storage::StorageKey>();
+    assert_zeroize_on_drop::<session::keys::RootKey>();
+    assert_zeroize_on_drop::<session::keys::ChainKey>();
+    assert_zeroize_on_drop::<session::keys::MessageKey>();
 };

@@ -11,3 +11,30 @@ pub mod sig;
 pub mod x25519;
 
 pub(crate) use secret::Secret32;
+
+/// The crate's own primitive wrappers with plain signatures, for the
+/// Wycheproof and known-answer tests (ASSURANCE row 1). Not part of the API.
+#[doc(hidden)]
+pub mod testing {
+    pub use super::x25519::x25519_checked;
+
+    /// ChaCha20-Poly1305 seal through the crate's wrapper.
+    pub fn chacha20poly1305_seal(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], pt: &[u8]) -> Vec<u8> {
+        super::aead::seal(key, nonce, ad, pt)
+    }
+
+    /// ChaCha20-Poly1305 open through the crate's wrapper.
+    pub fn chacha20poly1305_open(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], ct: &[u8]) -> Option<Vec<u8>> {
+        super::aead::open(key, nonce, ad, ct).ok().map(|v| v.to_vec())
+    }
+
+    /// HKDF-SHA-256 through the crate's wrapper.
+    pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) {
+        super::kdf::hkdf_sha256(salt, ikm, info, out)
+    }
+
+    /// HMAC-SHA-256 through the crate's wrapper.
+    pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+        super::kdf::hmac_sha256(key, data)
+    }
+}

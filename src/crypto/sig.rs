@@ -83,7 +83,12 @@ impl VerifyingKey {
     }
 
     /// Verifies `signature` over `message` in `context`.
-    pub(crate) fn verify(&self, context: SigContext, message: &[u8], signature: &Signature) -> Result<(), BadSignature> {
+    pub(crate) fn verify(
+        &self,
+        context: SigContext,
+        message: &[u8],
+        signature: &Signature,
+    ) -> Result<(), BadSignature> {
         let input = signing_input(context, message);
         let sig = ed25519_dalek::Signature::from_bytes(&signature.0);
         self.key.verify_strict(&input, &sig).map_err(|_| BadSignature)

@@ -1,0 +1,67 @@
+//! Errors of the 1:1 layer, split by cause (SPEC.md §5.10): what the peer or
+//! network did (bad message, replay, too far ahead), what the caller did
+//! (no session, wrong peer), and what is only a limit.
+
+use crate::wire::DecodeError;
+
+/// Why a session operation failed. A failed decrypt never changes any state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The message does not decode (size, format, canonical encoding, fields).
+    #[error("message does not decode: {0}")]
+    Decode(#[from] DecodeError),
+    /// This message was already decrypted; it is never decrypted twice.
+    #[error("duplicate message")]
+    Duplicate,
+    /// The message is older than what the session still holds keys for: either
+    /// a replay of a message delivered long ago or one whose skipped key was
+    /// discarded by the skipped-key cap. It will never decrypt.
+    #[error("message key no longer held (replayed or discarded)")]
+    MessageKeyDiscarded,
+    /// The message would skip more keys than the forward-jump limit allows.
+    #[error("message is {jump} messages ahead, limit {max}")]
+    TooFarAhead {
+        /// The jump requested.
+        jump: u64,
+        /// The limit.
+        max: u32,
+    },
+    /// A counter would pass its maximum; chains never wrap.
+    #[error("message counter exhausted")]
+    CounterExhausted,
+    /// Authentication failed in every session that could hold the message.
+    #[error("decryption failed")]
+    DecryptionFailed,
+    /// A Diffie-Hellman result was all zero (the peer sent a small-order key).
+    #[error("non-contributory key agreement")]
+    NonContributory,
+    /// A key in the message is invalid (non-canonical or of small order).
+    #[error("invalid key in message")]
+    InvalidKey,
+    /// The prekey message names a signed prekey this device does not hold.
+    #[error("unknown signed prekey {0}")]
+    UnknownSignedPreKey(u32),
+    /// The prekey message names a one-time prekey that does not exist or was
+    /// already used.
+    #[error("unknown or used one-time prekey {0}")]
+    UnknownOneTimePreKey(u32),
+    /// The message comes from another identity than this peer's.
+    #[error("message is from another identity than this peer")]
+    WrongPeer,
+    /// There is no session to encrypt with: start one from a bundle.
+    #[error("no session with this peer")]
+    NoSession,
+    /// The plaintext is larger than the configured limit.
+    #[error("plaintext of {len} bytes exceeds the limit of {max}")]
+    PlaintextTooLarge {
+        /// Plaintext length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The decrypted content is malformed (padding or content type); only a
+    /// sender that is not vestnik can cause this.
+    #[error("malformed content")]
+    BadContent,
+}

@@ -1,0 +1,101 @@
+//! The X3DH-style handshake (SPEC.md §5.4): from a bundle (initiator) or a
+//! prekey message (responder) to the first root key and chain key.
+//!
+//! ```text
+//! DH1 = DH(IK_A, SPK_B)   DH2 = DH(EK_A, IK_B)   DH3 = DH(EK_A, SPK_B)   DH4 = DH(EK_A, OPK_B)
+//! ikm  = 0xFF * 32 || DH1 || DH2 || DH3 [|| DH4]
+//! info = "vestnik/v1/kdf/x3dh" || ID_A (128) || ID_B (128) || EK_A || SPK_B [|| OPK_B]
+//! RK || CK0 = HKDF-SHA256(salt = 0 * 32, ikm, info)            (64 bytes)
+//! ```
+//! `ID` is the 128-byte public identity (Ed25519 key, X25519 key, certificate),
+//! so the output binds both identities. The initiator's ephemeral key `EK_A`
+//! is also its first ratchet key: `CK0` is the chain of its first messages.
+//!
+//! Post-quantum seam: a PQXDH-style KEM adds one more shared secret to `ikm`
+//! (after the DH outputs) and its ciphertext to the prekey message (fields 7
+//! and 8 are reserved for it). Only this module changes; the ratchet starts
+//! from [`HandshakeOutput`] whatever produced it.
+
+use crate::crypto::Secret32;
+use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
+use crate::identity::{DeviceIdentity, IdentityPublic};
+use crate::labels;
+use crate::session::SessionError;
+use crate::session::keys::{ChainKey, RootKey};
+use zeroize::Zeroizing;
+
+/// What a handshake hands to the Double Ratchet.
+pub(crate) struct HandshakeOutput {
+    pub(crate) root_key: RootKey,
+    pub(crate) chain_key: ChainKey,
+}
+
+/// The public values both sides feed into the KDF's `info`.
+pub(crate) struct Transcript<'a> {
+    pub(crate) initiator: &'a IdentityPublic,
+    pub(crate) responder: &'a IdentityPublic,
+    pub(crate) base_key: &'a X25519PublicKey,
+    pub(crate) signed_prekey: &'a X25519PublicKey,
+    pub(crate) one_time_prekey: Option<&'a X25519PublicKey>,
+}
+
+fn dh(ours: &X25519Secret, theirs: &X25519PublicKey) -> Result<Secret32, SessionError> {
+    ours.diffie_hellman(theirs).map_err(|_| SessionError::NonContributory)
+}
+
+fn derive(shared: &[Secret32], t: &Transcript<'_>) -> HandshakeOutput {
+    let mut ikm = Zeroizing::new(Vec::with_capacity(32 * 5));
+    ikm.extend_from_slice(&[0xFF; 32]);
+    for s in shared {
+        ikm.extend_from_slice(s.as_bytes());
+    }
+    let mut info = Vec::with_capacity(labels::KDF_X3DH.len() + 128 * 2 + 32 * 3);
+    info.extend_from_slice(labels::KDF_X3DH.as_bytes());
+    info.extend_from_slice(&t.initiator.to_fixed_bytes());
+    info.extend_from_slice(&t.responder.to_fixed_bytes());
+    info.extend_from_slice(t.base_key.as_bytes());
+    info.extend_from_slice(t.signed_prekey.as_bytes());
+    if let Some(o) = t.one_time_prekey {
+        info.extend_from_slice(o.as_bytes());
+    }
+    let mut okm = Zeroizing::new([0u8; 64]);
+    crate::crypto::kdf::hkdf_sha256(&[0u8; 32], &ikm, &info, okm.as_mut_slice());
+    let (rk, ck) = okm.split_at(32);
+    HandshakeOutput {
+        root_key: RootKey::new(Secret32::from_slice(rk).unwrap_or_else(|| Secret32::new([0; 32]))),
+        chain_key: ChainKey::new(Secret32::from_slice(ck).unwrap_or_else(|| Secret32::new([0; 32]))),
+    }
+}
+
+/// Initiator side. `ephemeral` is the fresh base key `EK_A`.
+pub(crate) fn initiate(
+    local: &DeviceIdentity,
+    ephemeral: &X25519Secret,
+    t: &Transcript<'_>,
+) -> Result<HandshakeOutput, SessionError> {
+    let mut shared = Vec::with_capacity(4);
+    shared.push(dh(local.dh_secret(), t.signed_prekey)?);
+    shared.push(dh(ephemeral, t.responder.dh_key())?);
+    shared.push(dh(ephemeral, t.signed_prekey)?);
+    if let Some(opk) = t.one_time_prekey {
+        shared.push(dh(ephemeral, opk)?);
+    }
+    Ok(derive(&shared, t))
+}
+
+/// Responder side, with the secrets of the prekeys the message names.
+pub(crate) fn respond(
+    local: &DeviceIdentity,
+    signed_prekey: &X25519Secret,
+    one_time_prekey: Option<&X25519Secret>,
+    t: &Transcript<'_>,
+) -> Result<HandshakeOutput, SessionError> {
+    let mut shared = Vec::with_capacity(4);
+    shared.push(dh(signed_prekey, t.initiator.dh_key())?);
+    shared.push(dh(local.dh_secret(), t.base_key)?);
+    shared.push(dh(signed_prekey, t.base_key)?);
+    if let Some(opk) = one_time_prekey {
+        shared.push(dh(opk, t.base_key)?);
+    }
+    Ok(derive(&shared, t))
+}

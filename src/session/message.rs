@@ -1,0 +1,121 @@
+//! Wire conversion of the two 1:1 message types (SPEC.md §5.5): the only
+//! place the session layer touches generated protobuf types for messages.
+
+use crate::crypto::x25519::X25519PublicKey;
+use crate::identity::IdentityPublic;
+use crate::session::SessionError;
+use crate::session::ratchet::Header;
+use crate::wire::{self, DecodeError, format, session as pb};
+use prost::Message;
+
+/// Largest encoded ratchet header (32-byte key, two varints, framing).
+const MAX_HEADER_LEN: usize = 64;
+
+/// A ratchet message with its header parsed and its exact header bytes kept
+/// for the associated data.
+#[derive(Debug)]
+pub(crate) struct ParsedRatchet {
+    pub(crate) header: Header,
+    pub(crate) header_bytes: Vec<u8>,
+    pub(crate) ciphertext: Vec<u8>,
+}
+
+/// A prekey message. The initiator identity is kept as received bytes: it is
+/// compared with the expected peer before any validation work.
+pub(crate) struct ParsedPreKey {
+    pub(crate) initiator: pb::IdentityPublic,
+    pub(crate) base_key: X25519PublicKey,
+    pub(crate) signed_prekey_id: u32,
+    pub(crate) one_time_prekey_id: Option<u32>,
+    pub(crate) message: ParsedRatchet,
+}
+
+/// An incoming 1:1 message of either type.
+pub(crate) enum Incoming {
+    PreKey(ParsedPreKey),
+    Ratchet(ParsedRatchet),
+}
+
+pub(crate) fn encode_header(h: &Header) -> Vec<u8> {
+    pb::RatchetHeader {
+        ratchet_key: h.ratchet_key.as_bytes().to_vec(),
+        counter: h.counter,
+        previous_counter: h.previous_counter,
+    }
+    .encode_to_vec()
+}
+
+pub(crate) fn ratchet_wire(header_bytes: Vec<u8>, ciphertext: Vec<u8>) -> pb::RatchetMessage {
+    pb::RatchetMessage { format: format::RATCHET_MESSAGE, header: header_bytes, ciphertext }
+}
+
+fn parse_ratchet(m: pb::RatchetMessage) -> Result<ParsedRatchet, SessionError> {
+    wire::check_format(m.format, format::RATCHET_MESSAGE)?;
+    let h: pb::RatchetHeader = wire::decode_strict(&m.header, MAX_HEADER_LEN)?;
+    wire::fixed::<32>("header.ratchet_key", &h.ratchet_key)?;
+    let ratchet_key = X25519PublicKey::from_bytes(&h.ratchet_key).map_err(|_| SessionError::InvalidKey)?;
+    if m.ciphertext.len() < crate::crypto::aead::TAG_LEN {
+        return Err(DecodeError::Invalid("ciphertext").into());
+    }
+    Ok(ParsedRatchet {
+        header: Header { ratchet_key, counter: h.counter, previous_counter: h.previous_counter },
+        header_bytes: m.header,
+        ciphertext: m.ciphertext,
+    })
+}
+
+/// Decodes either message type; `max_len` caps the input before anything
+/// is allocated.
+pub(crate) fn decode(bytes: &[u8], max_len: usize) -> Result<Incoming, SessionError> {
+    match wire::peek_format(bytes, max_len)? {
+        format::RATCHET_MESSAGE => {
+            let m: pb::RatchetMessage = wire::decode_strict(bytes, max_len)?;
+            Ok(Incoming::Ratchet(parse_ratchet(m)?))
+        }
+        format::PREKEY_MESSAGE => {
+            let m: pb::PreKeyMessage = wire::decode_strict(bytes, max_len)?;
+            wire::check_format(m.format, format::PREKEY_MESSAGE)?;
+            let initiator = m.initiator.ok_or(DecodeError::Missing("initiator"))?;
+            wire::fixed::<32>("base_key", &m.base_key)?;
+            let base_key = X25519PublicKey::from_bytes(&m.base_key).map_err(|_| SessionError::InvalidKey)?;
+            let inner = parse_ratchet(m.message.ok_or(DecodeError::Missing("message"))?)?;
+            if inner.header.ratchet_key != base_key {
+                return Err(DecodeError::Invalid("message.header.ratchet_key").into());
+            }
+            Ok(Incoming::PreKey(ParsedPreKey {
+                initiator,
+                base_key,
+                signed_prekey_id: m.signed_prekey_id,
+                one_time_prekey_id: m.one_time_prekey_id,
+                message: inner,
+            }))
+        }
+        other => {
+            let expected = if other >> 8 == format::PREKEY_MESSAGE >> 8 {
+                format::PREKEY_MESSAGE
+            } else {
+                format::RATCHET_MESSAGE
+            };
+            Err(wire::check_format(other, expected).err().unwrap_or(DecodeError::Malformed).into())
+        }
+    }
+}
+
+/// Wraps a ratchet message in the handshake header.
+pub(crate) fn prekey_wire(
+    initiator: &IdentityPublic,
+    base_key: &X25519PublicKey,
+    signed_prekey_id: u32,
+    one_time_prekey_id: Option<u32>,
+    message: pb::RatchetMessage,
+) -> Vec<u8> {
+    pb::PreKeyMessage {
+        format: format::PREKEY_MESSAGE,
+        initiator: Some(initiator.to_wire()),
+        base_key: base_key.as_bytes().to_vec(),
+        signed_prekey_id,
+        one_time_prekey_id,
+        message: Some(message),
+    }
+    .encode_to_vec()
+}

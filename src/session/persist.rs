@@ -1,0 +1,212 @@
+//! `PeerSessions` at rest (SPEC.md §8): versioned protobuf, every count capped
+//! by the limits before use, every key re-validated on load.
+
+use crate::crypto::Secret32;
+use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
+use crate::identity::IdentityPublic;
+use crate::limits::{MAX_STATE_LEN, SessionLimits};
+use crate::session::chain::{ReceiverChain, SendingChain};
+use crate::session::keys::{ChainKey, MessageKey, RootKey};
+use crate::session::peer::PeerSessions;
+use crate::session::ratchet::DoubleRatchet;
+use crate::session::state::{PendingPreKey, Session};
+use crate::wire::{self, DecodeError, format, state as st};
+use prost::Message;
+use std::collections::VecDeque;
+use zeroize::{Zeroize, Zeroizing};
+
+fn secret(field: &'static str, b: &[u8]) -> Result<Secret32, DecodeError> {
+    Secret32::from_slice(b).ok_or(DecodeError::WrongLength { field, len: b.len(), expected: 32 })
+}
+
+fn public(field: &'static str, b: &[u8]) -> Result<X25519PublicKey, DecodeError> {
+    wire::fixed::<32>(field, b)?;
+    X25519PublicKey::from_bytes(b).map_err(|_| DecodeError::Invalid(field))
+}
+
+fn chain_to_state(c: &ReceiverChain) -> st::ReceiverChainState {
+    st::ReceiverChainState {
+        ratchet_key: c.ratchet_key.as_bytes().to_vec(),
+        chain_key: c.chain_key.as_ref().map(|k| k.secret().as_bytes().to_vec()).unwrap_or_default(),
+        next: c.next,
+        skipped: c
+            .skipped
+            .iter()
+            .map(|(n, k)| st::SkippedKeyState { counter: *n, key: k.secret().as_bytes().to_vec() })
+            .collect(),
+        discarded_up_to: c.discarded_up_to,
+    }
+}
+
+fn chain_from_state(c: &st::ReceiverChainState, live: bool) -> Result<ReceiverChain, DecodeError> {
+    let chain_key = match (live, c.chain_key.is_empty()) {
+        (true, false) => Some(ChainKey::new(secret("chain_key", &c.chain_key)?)),
+        (false, true) => None,
+        _ => return Err(DecodeError::Invalid("chain_key")),
+    };
+    let mut skipped = VecDeque::with_capacity(c.skipped.len());
+    let mut last: Option<u32> = None;
+    for k in &c.skipped {
+        // Ascending, all below `next`.
+        if last.is_some_and(|l| k.counter <= l) || k.counter >= c.next {
+            return Err(DecodeError::Invalid("skipped.counter"));
+        }
+        last = Some(k.counter);
+        skipped.push_back((k.counter, MessageKey::new(secret("skipped.key", &k.key)?)));
+    }
+    Ok(ReceiverChain {
+        ratchet_key: public("ratchet_key", &c.ratchet_key)?,
+        chain_key,
+        next: c.next,
+        skipped,
+        discarded_up_to: c.discarded_up_to,
+    })
+}
+
+fn session_to_state(s: &Session) -> st::SessionState {
+    let r = &s.ratchet;
+    st::SessionState {
+        local_identity: Some(s.local.to_wire()),
+        remote_identity: Some(s.remote.to_wire()),
+        initiator: s.initiator,
+        base_key: s.base_key.as_bytes().to_vec(),
+        pending: s.pending.map(|p| st::PendingPreKeyState {
+            signed_prekey_id: p.signed_prekey_id,
+            one_time_prekey_id: p.one_time_prekey_id,
+        }),
+        created_at: s.created_at,
+        superseded: s.superseded,
+        root_key: r.root_key.secret().as_bytes().to_vec(),
+        our_ratchet_secret: r.our_ratchet.as_ref().map(|k| k.to_secret().as_bytes().to_vec()).unwrap_or_default(),
+        sending: r
+            .sending
+            .as_ref()
+            .map(|c| st::SendingChainState { chain_key: c.chain_key.secret().as_bytes().to_vec(), counter: c.counter }),
+        previous_counter: r.previous_counter,
+        receiving: r.receiving.iter().map(chain_to_state).collect(),
+    }
+}
+
+fn session_from_state(
+    s: &st::SessionState,
+    remote: &IdentityPublic,
+    limits: &SessionLimits,
+    skipped_total: &mut usize,
+) -> Result<Session, DecodeError> {
+    let max_chains = limits.max_receiver_chains.saturating_add(limits.max_retired_chains);
+    wire::cap_count("receiving", &s.receiving, max_chains)?;
+    let local = IdentityPublic::from_wire(s.local_identity.as_ref().ok_or(DecodeError::Missing("local_identity"))?)?;
+    let this_remote =
+        IdentityPublic::from_wire(s.remote_identity.as_ref().ok_or(DecodeError::Missing("remote_identity"))?)?;
+    if &this_remote != remote {
+        return Err(DecodeError::Invalid("remote_identity"));
+    }
+    let mut receiving = Vec::with_capacity(s.receiving.len());
+    for (i, c) in s.receiving.iter().enumerate() {
+        let chain = chain_from_state(c, i < limits.max_receiver_chains && !c.chain_key.is_empty())?;
+        if chain.chain_key.is_none() && i < limits.max_receiver_chains && i == 0 {
+            return Err(DecodeError::Invalid("receiving[0].chain_key"));
+        }
+        *skipped_total = skipped_total.saturating_add(chain.skipped.len());
+        receiving.push(chain);
+    }
+    let skipped_here: usize = receiving.iter().map(|c| c.skipped.len()).sum();
+    if skipped_here > limits.max_skipped_keys {
+        return Err(DecodeError::TooMany { field: "skipped", count: skipped_here, max: limits.max_skipped_keys });
+    }
+    let our_ratchet = if s.our_ratchet_secret.is_empty() {
+        None
+    } else {
+        Some(X25519Secret::from_bytes(&secret("our_ratchet_secret", &s.our_ratchet_secret)?))
+    };
+    let sending = s
+        .sending
+        .as_ref()
+        .map(|c| -> Result<SendingChain, DecodeError> {
+            Ok(SendingChain {
+                chain_key: ChainKey::new(secret("sending.chain_key", &c.chain_key)?),
+                counter: c.counter,
+            })
+        })
+        .transpose()?;
+    // Consistency: a sending chain needs our ratchet key; a session with
+    // neither a sending chain nor a receiving chain could never send.
+    if (sending.is_some() && our_ratchet.is_none()) || (sending.is_none() && receiving.is_empty()) {
+        return Err(DecodeError::Invalid("ratchet"));
+    }
+    Ok(Session {
+        local,
+        remote: this_remote,
+        initiator: s.initiator,
+        base_key: public("base_key", &s.base_key)?,
+        pending: s
+            .pending
+            .as_ref()
+            .map(|p| PendingPreKey { signed_prekey_id: p.signed_prekey_id, one_time_prekey_id: p.one_time_prekey_id }),
+        created_at: s.created_at,
+        superseded: s.superseded,
+        ratchet: DoubleRatchet {
+            root_key: RootKey::new(secret("root_key", &s.root_key)?),
+            our_ratchet,
+            sending,
+            previous_counter: s.previous_counter,
+            receiving,
+        },
+    })
+}
+
+fn wipe(s: &mut st::PeerSessionsState) {
+    for x in &mut s.sessions {
+        x.root_key.zeroize();
+        x.our_ratchet_secret.zeroize();
+        if let Some(c) = x.sending.as_mut() {
+            c.chain_key.zeroize();
+        }
+        for c in &mut x.receiving {
+            c.chain_key.zeroize();
+            for k in &mut c.skipped {
+                k.key.zeroize();
+            }
+        }
+    }
+}
+
+impl PeerSessions {
+    /// Serializes every session with this peer (format 0x1201). The result
+    /// holds secrets: seal it with [`crate::storage::seal`] or keep it in
+    /// encrypted storage.
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut s = st::PeerSessionsState {
+            format: format::STATE_SESSIONS,
+            remote_identity: Some(self.remote.to_wire()),
+            sessions: self.sessions.iter().map(session_to_state).collect(),
+        };
+        let out = Zeroizing::new(s.encode_to_vec());
+        wipe(&mut s);
+        out
+    }
+
+    /// Loads state written by [`PeerSessions::to_bytes`] with default limits.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        Self::from_bytes_with_limits(bytes, SessionLimits::default())
+    }
+
+    /// Loads state, enforcing `limits` as caps on every count.
+    pub fn from_bytes_with_limits(bytes: &[u8], limits: SessionLimits) -> Result<Self, DecodeError> {
+        let mut s: st::PeerSessionsState = wire::decode_strict(bytes, MAX_STATE_LEN)?;
+        let r = Self::from_state(&s, limits);
+        wipe(&mut s);
+        r
+    }
+
+    fn from_state(s: &st::PeerSessionsState, limits: SessionLimits) -> Result<Self, DecodeError> {
+        wire::check_format(s.format, format::STATE_SESSIONS)?;
+        wire::cap_count("sessions", &s.sessions, limits.max_previous_sessions.saturating_add(1))?;
+        let remote =
+            IdentityPublic::from_wire(s.remote_identity.as_ref().ok_or(DecodeError::Missing("remote_identity"))?)?;
+        let mut total = 0usize;
+        let sessions =
+            s.sessions.iter().map(|x| session_from_state(x, &remote, &limits, &mut total)).collect::<Result<_, _>>()?;
+        Ok(Self { remote, sessions, limits })
+    }
+}

@@ -1,0 +1,186 @@
+//! One session: the state a handshake started, with the identities bound into
+//! every message and, for the initiator, the handshake header it repeats
+//! until the responder answers (SPEC.md §5.5, §5.8).
+
+use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
+use crate::identity::{DeviceIdentity, IdentityPublic};
+use crate::labels;
+use crate::limits::SessionLimits;
+use crate::padding;
+use crate::prekey::{PreKeyBundle, PreKeyStore};
+use crate::session::chain::{ReceiverChain, SendingChain};
+use crate::session::handshake::{self, Transcript};
+use crate::session::message::{self, ParsedPreKey, ParsedRatchet};
+use crate::session::ratchet::{DoubleRatchet, Plan};
+use crate::session::{ContentType, Received, SessionError};
+use std::collections::VecDeque;
+
+/// The prekeys an initiator's first messages name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PendingPreKey {
+    pub(crate) signed_prekey_id: u32,
+    pub(crate) one_time_prekey_id: Option<u32>,
+}
+
+/// One Double Ratchet session with one peer device.
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub(crate) local: IdentityPublic,
+    pub(crate) remote: IdentityPublic,
+    pub(crate) initiator: bool,
+    /// The initiator's ephemeral key: names the session in prekey messages.
+    pub(crate) base_key: X25519PublicKey,
+    /// Initiator only, until the first message from the responder decrypts.
+    pub(crate) pending: Option<PendingPreKey>,
+    pub(crate) created_at: u64,
+    /// Lost a simultaneous-initiation tie-break: still decrypts, never promoted.
+    pub(crate) superseded: bool,
+    pub(crate) ratchet: DoubleRatchet,
+}
+
+/// `label || sender Ed25519 key || recipient Ed25519 key || header bytes`.
+fn associated_data(sender: &IdentityPublic, recipient: &IdentityPublic, header: &[u8]) -> Vec<u8> {
+    let label = labels::AD_SESSION_MESSAGE.as_bytes();
+    let mut ad = Vec::with_capacity(label.len() + 64 + header.len());
+    ad.extend_from_slice(label);
+    ad.extend_from_slice(sender.signing_key().as_bytes());
+    ad.extend_from_slice(recipient.signing_key().as_bytes());
+    ad.extend_from_slice(header);
+    ad
+}
+
+impl Session {
+    /// Starts a session from a validated bundle.
+    pub(crate) fn initiate<R: rand_core::CryptoRng + ?Sized>(
+        local: &DeviceIdentity,
+        bundle: &PreKeyBundle,
+        now: u64,
+        rng: &mut R,
+    ) -> Result<Self, SessionError> {
+        let ephemeral = X25519Secret::generate(rng);
+        let remote = bundle.identity();
+        let local_public = local.public();
+        let t = Transcript {
+            initiator: &local_public,
+            responder: &remote,
+            base_key: ephemeral.public(),
+            signed_prekey: bundle.signed_prekey().key(),
+            one_time_prekey: bundle.one_time_prekey().map(|o| o.key()),
+        };
+        let out = handshake::initiate(local, &ephemeral, &t)?;
+        let base_key = *ephemeral.public();
+        Ok(Self {
+            local: local_public,
+            remote,
+            initiator: true,
+            base_key,
+            pending: Some(PendingPreKey {
+                signed_prekey_id: bundle.signed_prekey().id(),
+                one_time_prekey_id: bundle.one_time_prekey().map(|o| o.id()),
+            }),
+            created_at: now,
+            superseded: false,
+            ratchet: DoubleRatchet {
+                root_key: out.root_key,
+                our_ratchet: Some(ephemeral),
+                sending: Some(SendingChain { chain_key: out.chain_key, counter: 0 }),
+                previous_counter: 0,
+                receiving: Vec::new(),
+            },
+        })
+    }
+
+    /// Builds the responder's session from a prekey message (changes nothing
+    /// in `prekeys`: the caller consumes the one-time prekey after the first
+    /// message decrypts).
+    pub(crate) fn respond(
+        local: &DeviceIdentity,
+        prekeys: &PreKeyStore,
+        remote: IdentityPublic,
+        msg: &ParsedPreKey,
+        now: u64,
+    ) -> Result<Self, SessionError> {
+        let spk = prekeys
+            .signed_secret(msg.signed_prekey_id)
+            .ok_or(SessionError::UnknownSignedPreKey(msg.signed_prekey_id))?;
+        let opk = match msg.one_time_prekey_id {
+            None => None,
+            Some(id) => Some(prekeys.one_time_secret(id).ok_or(SessionError::UnknownOneTimePreKey(id))?),
+        };
+        let local_public = local.public();
+        let t = Transcript {
+            initiator: &remote,
+            responder: &local_public,
+            base_key: &msg.base_key,
+            signed_prekey: spk.public(),
+            one_time_prekey: opk.map(|o| o.public()),
+        };
+        let out = handshake::respond(local, spk, opk, &t)?;
+        Ok(Self {
+            local: local_public,
+            remote,
+            initiator: false,
+            base_key: msg.base_key,
+            pending: None,
+            created_at: now,
+            superseded: false,
+            ratchet: DoubleRatchet {
+                root_key: out.root_key,
+                our_ratchet: None,
+                sending: None,
+                previous_counter: 0,
+                receiving: vec![ReceiverChain {
+                    ratchet_key: msg.base_key,
+                    chain_key: Some(out.chain_key),
+                    next: 0,
+                    skipped: VecDeque::new(),
+                    discarded_up_to: None,
+                }],
+            },
+        })
+    }
+
+    /// Encrypts one payload; a prekey message while the handshake is unanswered.
+    pub(crate) fn encrypt<R: rand_core::CryptoRng + ?Sized>(
+        &mut self,
+        content_type: ContentType,
+        body: &[u8],
+        rng: &mut R,
+    ) -> Result<Vec<u8>, SessionError> {
+        let (header, mk) = self.ratchet.next_sending_key(rng)?;
+        let header_bytes = message::encode_header(&header);
+        let ad = associated_data(&self.local, &self.remote, &header_bytes);
+        let padded = padding::pad(content_type.to_byte(), body);
+        let ciphertext = mk.seal(&ad, &padded);
+        let m = message::ratchet_wire(header_bytes, ciphertext);
+        Ok(match self.pending {
+            Some(p) => message::prekey_wire(&self.local, &self.base_key, p.signed_prekey_id, p.one_time_prekey_id, m),
+            None => prost::Message::encode_to_vec(&m),
+        })
+    }
+
+    /// True if this session holds a chain for the message's ratchet key.
+    pub(crate) fn knows(&self, msg: &ParsedRatchet) -> bool {
+        self.ratchet.knows(&msg.header.ratchet_key)
+    }
+
+    /// Decrypts without changing anything; [`Session::commit`] applies.
+    pub(crate) fn prepare(
+        &self,
+        msg: &ParsedRatchet,
+        limits: &SessionLimits,
+    ) -> Result<(Received, Plan), SessionError> {
+        let ad = associated_data(&self.remote, &self.local, &msg.header_bytes);
+        let (padded, plan) = self.ratchet.prepare(&msg.header, &ad, &msg.ciphertext, limits)?;
+        let (ty, body) = padding::unpad(&padded).map_err(|_| SessionError::BadContent)?;
+        let ty = ContentType::from_byte(ty).ok_or(SessionError::BadContent)?;
+        let received = Received::new(self.remote, ty, zeroize::Zeroizing::new(body.to_vec()));
+        Ok((received, plan))
+    }
+
+    pub(crate) fn commit(&mut self, plan: Plan, limits: &SessionLimits) {
+        self.ratchet.commit(plan, limits);
+        // Any message from the peer in this session answers the handshake.
+        self.pending = None;
+    }
+}

@@ -1,0 +1,54 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use vestnik::{DeviceIdentity, PeerSessions, PreKeyBundle, PreKeyStore};
+
+/// One device: identity, prekeys and its sessions with the other party.
+pub(crate) struct Device {
+    pub(crate) identity: DeviceIdentity,
+    pub(crate) prekeys: PreKeyStore,
+    pub(crate) peer: PeerSessions,
+}
+
+/// Alice and Bob, with Alice having started a session from Bob's bundle
+/// (with a one-time prekey) and Bob knowing Alice's identity.
+pub(crate) fn pair() -> (Device, Device) {
+    let mut rng = rand::rng();
+    let a = DeviceIdentity::generate(&mut rng);
+    let b = DeviceIdentity::generate(&mut rng);
+    let a_pre = PreKeyStore::new(&a, 0, &mut rng);
+    let mut b_pre = PreKeyStore::new(&b, 0, &mut rng);
+    let otk = b_pre.generate_one_time_prekeys(5, &mut rng).unwrap();
+    let bundle = PreKeyBundle::from_bytes(&b_pre.bundle(&b, Some(otk[0].id())).to_bytes()).unwrap();
+    let mut a_peer = PeerSessions::new(b.public());
+    a_peer.initiate(&a, &bundle, 0, &mut rng).unwrap();
+    let b_peer = PeerSessions::new(a.public());
+    (Device { identity: a, prekeys: a_pre, peer: a_peer }, Device { identity: b, prekeys: b_pre, peer: b_peer })
+}
+
+impl Device {
+    pub(crate) fn send(&mut self, text: &[u8]) -> Vec<u8> {
+        self.peer.encrypt(text, &mut rand::rng()).unwrap()
+    }
+
+    pub(crate) fn recv(&mut self, wire: &[u8]) -> Result<Vec<u8>, vestnik::SessionError> {
+        self.peer.decrypt(&self.identity, &mut self.prekeys, wire, 0).map(|r| r.plaintext().to_vec())
+    }
+
+    /// Serialized state of everything this device holds.
+    pub(crate) fn snapshot(&self) -> Vec<u8> {
+        let mut v = self.peer.to_bytes().to_vec();
+        v.extend_from_slice(&self.prekeys.to_bytes());
+        v
+    }
+
+    /// Save and reload through bytes (identity, prekeys, sessions).
+    pub(crate) fn restart(&mut self) {
+        let id = DeviceIdentity::from_bytes(&self.identity.to_bytes()).unwrap();
+        let pre = PreKeyStore::from_bytes(&self.prekeys.to_bytes(), &id.public()).unwrap();
+        let peer = PeerSessions::from_bytes(&self.peer.to_bytes()).unwrap();
+        self.identity = id;
+        self.prekeys = pre;
+        self.peer = peer;
+    }
+}
