@@ -7,7 +7,7 @@ use crate::limits::SessionLimits;
 use crate::prekey::{PreKeyBundle, PreKeyStore};
 use crate::session::message::{self, Incoming, ParsedPreKey, ParsedRatchet};
 use crate::session::ratchet::Plan;
-use crate::session::state::Session;
+use crate::session::state::{PendingPreKey, Session, prekey_binding};
 use crate::session::{ContentType, Received, SessionError};
 use core::fmt;
 
@@ -157,7 +157,7 @@ impl PeerSessions {
         let mut last = SessionError::DecryptionFailed;
         for i in candidates {
             let Some(s) = self.sessions.get(i) else { continue };
-            match s.prepare(m, &self.limits) {
+            match s.prepare(m, None, &self.limits) {
                 Ok((received, plan)) => {
                     self.commit(i, plan);
                     return Ok(received);
@@ -179,14 +179,16 @@ impl PeerSessions {
         if p.initiator != self.remote.to_wire() {
             return Err(SessionError::WrongPeer);
         }
+        let ids = PendingPreKey { signed_prekey_id: p.signed_prekey_id, one_time_prekey_id: p.one_time_prekey_id };
+        let binding = prekey_binding(&p.base_key, &ids);
         if let Some(i) = self.sessions.iter().position(|s| s.base_key == p.base_key && !s.initiator) {
             let s = self.sessions.get(i).ok_or(SessionError::DecryptionFailed)?;
-            let (received, plan) = s.prepare(&p.message, &self.limits)?;
+            let (received, plan) = s.prepare(&p.message, Some(&binding), &self.limits)?;
             self.commit(i, plan);
             return Ok(received);
         }
         let mut session = Session::respond(local, prekeys, self.remote, p, now)?;
-        let (received, plan) = session.prepare(&p.message, &self.limits)?;
+        let (received, plan) = session.prepare(&p.message, Some(&binding), &self.limits)?;
         session.commit(plan, &self.limits);
         if let Some(id) = p.one_time_prekey_id {
             prekeys.consume_one_time(id);

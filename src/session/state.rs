@@ -13,6 +13,7 @@ use crate::session::handshake::{self, Transcript};
 use crate::session::message::{self, ParsedPreKey, ParsedRatchet};
 use crate::session::ratchet::{DoubleRatchet, Plan};
 use crate::session::{ContentType, Received, SessionError};
+use crate::wire::format;
 use std::collections::VecDeque;
 
 /// The prekeys an initiator's first messages name.
@@ -38,14 +39,41 @@ pub(crate) struct Session {
     pub(crate) ratchet: DoubleRatchet,
 }
 
-/// `label || sender Ed25519 key || recipient Ed25519 key || header bytes`.
-fn associated_data(sender: &IdentityPublic, recipient: &IdentityPublic, header: &[u8]) -> Vec<u8> {
+/// The handshake fields of a prekey message, bound into its AD:
+/// `base_key (32) || signed_prekey_id (4, BE) || has_one_time (1) || one_time_prekey_id (4, BE)`.
+pub(crate) fn prekey_binding(base_key: &X25519PublicKey, ids: &PendingPreKey) -> [u8; 41] {
+    let mut b = [0u8; 41];
+    let (k, rest) = b.split_at_mut(32);
+    let (spk, rest) = rest.split_at_mut(4);
+    let (flag, otk) = rest.split_at_mut(1);
+    k.copy_from_slice(base_key.as_bytes());
+    spk.copy_from_slice(&ids.signed_prekey_id.to_be_bytes());
+    flag.copy_from_slice(&[u8::from(ids.one_time_prekey_id.is_some())]);
+    otk.copy_from_slice(&ids.one_time_prekey_id.unwrap_or(0).to_be_bytes());
+    b
+}
+
+/// `label || format (4, BE) || sender Ed25519 key || recipient Ed25519 key
+/// || header bytes [|| prekey binding]`: the version and type of the message,
+/// both identities, the exact header and, for a prekey message, its handshake
+/// fields.
+fn associated_data(
+    sender: &IdentityPublic,
+    recipient: &IdentityPublic,
+    header: &[u8],
+    binding: Option<&[u8; 41]>,
+) -> Vec<u8> {
     let label = labels::AD_SESSION_MESSAGE.as_bytes();
-    let mut ad = Vec::with_capacity(label.len() + 64 + header.len());
+    let mut ad = Vec::with_capacity(label.len() + 4 + 64 + header.len() + 41);
     ad.extend_from_slice(label);
+    let format = if binding.is_some() { format::PREKEY_MESSAGE } else { format::RATCHET_MESSAGE };
+    ad.extend_from_slice(&format.to_be_bytes());
     ad.extend_from_slice(sender.signing_key().as_bytes());
     ad.extend_from_slice(recipient.signing_key().as_bytes());
     ad.extend_from_slice(header);
+    if let Some(b) = binding {
+        ad.extend_from_slice(b);
+    }
     ad
 }
 
@@ -149,7 +177,8 @@ impl Session {
     ) -> Result<Vec<u8>, SessionError> {
         let (header, mk) = self.ratchet.next_sending_key(rng)?;
         let header_bytes = message::encode_header(&header);
-        let ad = associated_data(&self.local, &self.remote, &header_bytes);
+        let binding = self.pending.map(|p| prekey_binding(&self.base_key, &p));
+        let ad = associated_data(&self.local, &self.remote, &header_bytes, binding.as_ref());
         let padded = padding::pad(content_type.to_byte(), body);
         let ciphertext = mk.seal(&ad, &padded);
         let m = message::ratchet_wire(header_bytes, ciphertext);
@@ -165,12 +194,15 @@ impl Session {
     }
 
     /// Decrypts without changing anything; [`Session::commit`] applies.
+    /// `binding` is the prekey binding when the message came wrapped in a
+    /// prekey message.
     pub(crate) fn prepare(
         &self,
         msg: &ParsedRatchet,
+        binding: Option<&[u8; 41]>,
         limits: &SessionLimits,
     ) -> Result<(Received, Plan), SessionError> {
-        let ad = associated_data(&self.remote, &self.local, &msg.header_bytes);
+        let ad = associated_data(&self.remote, &self.local, &msg.header_bytes, binding);
         let (padded, plan) = self.ratchet.prepare(&msg.header, &ad, &msg.ciphertext, limits)?;
         let (ty, body) = padding::unpad(&padded).map_err(|_| SessionError::BadContent)?;
         let ty = ContentType::from_byte(ty).ok_or(SessionError::BadContent)?;

@@ -52,3 +52,43 @@ impl Device {
         self.peer = peer;
     }
 }
+
+/// The crate's generated protobuf types, for crafting adversarial inputs.
+#[allow(dead_code, unreachable_pub, missing_docs, clippy::all)]
+pub(crate) mod pb {
+    pub(crate) mod vestnik {
+        pub(crate) mod session {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.session.v1.rs"));
+            }
+        }
+        pub(crate) mod state {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.state.v1.rs"));
+            }
+        }
+    }
+    #[allow(unused_imports)]
+    pub(crate) use vestnik::session::v1 as session;
+    #[allow(unused_imports)]
+    pub(crate) use vestnik::state::v1 as state;
+}
+
+/// Small-order and non-canonical X25519 encodings (RFC 7748, Wycheproof).
+pub(crate) fn bad_x25519_keys() -> Vec<[u8; 32]> {
+    let hex_keys = [
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "cdeb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880",
+        "4c9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f11d7",
+        "d9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "daffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "dbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    ];
+    hex_keys.iter().map(|h| hex::decode(h).unwrap().try_into().unwrap()).collect()
+}
