@@ -1,1 +1,2 @@
+//! (placeholder: written on the bench branch)
 fn main() {}

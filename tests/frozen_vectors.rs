@@ -2,7 +2,7 @@
 //! by version 1 must load and decrypt in every later version. The files are
 //! written once by `VESTNIK_REGEN_VECTORS=1 cargo test --test frozen_vectors`
 //! and never regenerated for a released format.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // tests may panic
 
 use std::path::PathBuf;
 use vestnik::storage::{StorageKey, unseal};
@@ -88,8 +88,9 @@ fn v1_session_state_loads_and_decrypts() {
     let r = b.decrypt(&bob, &mut pre, &read("m2.bin"), 0).unwrap();
     assert_eq!(r.plaintext(), TEXTS[2].as_bytes());
     assert_eq!(b.decrypt(&bob, &mut pre, &read("m0_prekey.bin"), 0).map(|_| ()), Err(SessionError::Duplicate));
-    let sealed = unseal(&StorageKey::from_bytes(STORAGE_KEY), format::STATE_SESSIONS, &read("bob_sessions_after_m0.sealed"))
-        .unwrap();
+    let sealed =
+        unseal(&StorageKey::from_bytes(STORAGE_KEY), format::STATE_SESSIONS, &read("bob_sessions_after_m0.sealed"))
+            .unwrap();
     let mut b2 = PeerSessions::from_bytes(&sealed).unwrap();
     assert_eq!(b2.decrypt(&bob, &mut pre, &read("m1.bin"), 0).unwrap().plaintext(), TEXTS[1].as_bytes());
     // Alice's frozen state reads Bob's frozen reply.

@@ -1,7 +1,7 @@
 //! Replays every fuzz corpus file (committed seeds and any findings copied
 //! in) through the same code the libFuzzer targets run, so plain
 //! `cargo test` on stable covers them (ASSURANCE row 13).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, unreachable_pub, dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, unreachable_pub, dead_code)] // tests may panic
 
 macro_rules! replay {
     ($name:ident) => {

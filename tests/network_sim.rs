@@ -2,7 +2,7 @@
 //! reorder, duplicate and restart-from-serialized-state. Every delivered
 //! message decrypts exactly once to its exact plaintext; every second
 //! delivery is `Duplicate`; failed decrypts change nothing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // tests may panic
 
 mod common;
 use common::{Device, pair, pb};

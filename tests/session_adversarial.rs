@@ -1,5 +1,5 @@
 //! ASSURANCE rows 3, 4, 7, 8, 9, 10, 12, 14 for 1:1 sessions.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // tests may panic
 
 mod common;
 use common::{bad_x25519_keys, pair, pb};

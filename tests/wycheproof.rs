@@ -1,5 +1,5 @@
 //! ASSURANCE row 1: Wycheproof vectors through the crate's own wrappers.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // tests may panic
 
 use vestnik::crypto::testing as w;
 use vestnik::crypto::x25519::X25519PublicKey;

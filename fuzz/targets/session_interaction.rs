@@ -29,11 +29,11 @@ pub fn run(data: &[u8]) {
             0 | 1 => {
                 let from = usize::from(op % 2 == 1);
                 let text = next.to_le_bytes().repeat(arg % 8 + 1);
-                if let Some(s) = sessions.get_mut(from) {
-                    if let Ok(m) = s.encrypt(&text, &mut rng) {
-                        flight.push((1 - from, next, m, deliveries));
-                        next += 1;
-                    }
+                if let Some(s) = sessions.get_mut(from)
+                    && let Ok(m) = s.encrypt(&text, &mut rng)
+                {
+                    flight.push((1 - from, next, m, deliveries));
+                    next += 1;
                 }
             }
             2 | 3 if !flight.is_empty() => {
@@ -64,10 +64,10 @@ pub fn run(data: &[u8]) {
             }
             5 => {
                 let who = arg % 2;
-                if let Some(s) = sessions.get_mut(who) {
-                    if let Ok(re) = PeerSessions::from_bytes(&s.to_bytes()) {
-                        *s = re;
-                    }
+                if let Some(s) = sessions.get_mut(who)
+                    && let Ok(re) = PeerSessions::from_bytes(&s.to_bytes())
+                {
+                    *s = re;
                 }
             }
             _ => {}

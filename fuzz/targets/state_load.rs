@@ -5,11 +5,12 @@ pub fn run(data: &[u8]) {
     if let Ok(id) = vestnik::DeviceIdentity::from_bytes(data) {
         let _ = vestnik::PreKeyStore::from_bytes(data, &id.public());
     }
-    let identity = {
+    static IDENTITY: std::sync::OnceLock<vestnik::IdentityPublic> = std::sync::OnceLock::new();
+    let identity = IDENTITY.get_or_init(|| {
         use rand::SeedableRng;
-        vestnik::DeviceIdentity::generate(&mut rand::rngs::StdRng::seed_from_u64(3))
-    };
-    let _ = vestnik::PreKeyStore::from_bytes(data, &identity.public());
+        vestnik::DeviceIdentity::generate(&mut rand::rngs::StdRng::seed_from_u64(3)).public()
+    });
+    let _ = vestnik::PreKeyStore::from_bytes(data, identity);
     let key = vestnik::storage::StorageKey::from_bytes([9; 32]);
     for format in [vestnik::wire::format::STATE_SESSIONS, vestnik::wire::format::STATE_IDENTITY] {
         if let Ok(plain) = vestnik::storage::unseal(&key, format, data) {

@@ -96,10 +96,10 @@ pub(crate) fn walk(
         if include_target && i == to {
             message_key = Some(mk);
         } else {
-            if skipped.len() >= keep {
-                if let Some((c, _)) = skipped.pop_front() {
-                    dropped_up_to = Some(c);
-                }
+            if skipped.len() >= keep
+                && let Some((c, _)) = skipped.pop_front()
+            {
+                dropped_up_to = Some(c);
             }
             if keep > 0 {
                 skipped.push_back((i, mk));

@@ -59,6 +59,7 @@ impl Received {
 
     /// A `Received` for tests of the capabilities that consume one.
     #[cfg(test)]
+    #[allow(dead_code)]
     pub(crate) fn for_tests(sender: IdentityPublic, content_type: ContentType, body: &[u8]) -> Self {
         Self::new(sender, content_type, Zeroizing::new(body.to_vec()))
     }
