@@ -12,6 +12,7 @@
 //! | state at rest | [`storage`] | §8 |
 //!
 //! ## A conversation
+//!
 //! ```
 //! use vestnik::{DeviceIdentity, PeerSessions, PreKeyBundle, PreKeyStore};
 //! let mut rng = rand::rng();
@@ -22,25 +23,6 @@
 //! // Bob's server hands Alice a bundle; both it and Alice validate it.
 //! let bundle = bob_prekeys.bundle(&bob, Some(uploaded[0].id())).to_bytes();
 //! let bundle = PreKeyBundle::from_bytes(&bundle)?;
-//!
-//! let mut alice_to_bob = PeerSessions::new(bundle.identity());
-//! alice_to_bob.initiate(&alice, &bundle, 0, &mut rng)?;
-//! let wire = alice_to_bob.encrypt("Привет, Боб!".as_bytes(), &mut rng)?;
-//!
-//! let mut bob_to_alice = PeerSessions::new(alice.public());
-//! let got = bob_to_alice.decrypt(&bob, &mut bob_prekeys, &wire, 0)?;
-//! assert_eq!(got.plaintext(), "Привет, Боб!".as_bytes());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-//! use vestnik::{DeviceIdentity, PreKeyStore, PeerSessions};
-//! let mut rng = rand::rng();
-//! let alice = DeviceIdentity::generate(&mut rng);
-//! let bob = DeviceIdentity::generate(&mut rng);
-//! let mut bob_prekeys = PreKeyStore::new(&bob, 0, &mut rng);
-//! bob_prekeys.generate_one_time_prekeys(10, &mut rng)?;
-//! // Bob's server hands Alice a bundle; Alice (or her server) validates it.
-//! let bundle = bob_prekeys.bundle(&bob, Some(0)).to_bytes();
-//! let bundle = vestnik::PreKeyBundle::from_bytes(&bundle)?;
 //!
 //! let mut alice_to_bob = PeerSessions::new(bundle.identity());
 //! alice_to_bob.initiate(&alice, &bundle, 0, &mut rng)?;

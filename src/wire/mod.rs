@@ -1,9 +1,9 @@
 //! The one boundary between bytes and typed values.
 //!
 //! Generated protobuf types live only in this module tree. Every decode goes
-//! through [`decode_strict`]: it caps the input size before prost allocates
+//! through `decode_strict`: it caps the input size before prost allocates
 //! anything, checks the `format` field (type and version in one number, see
-//! [`format`]), and rejects any input that is not the canonical encoding of
+//! [`mod@format`]), and rejects any input that is not the canonical encoding of
 //! what it decodes to (duplicate fields, unknown fields, over-long varints,
 //! fields out of order), so a signature or MAC always covers the only
 //! encoding a message can have (SPEC.md §4.1).
