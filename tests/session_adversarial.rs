@@ -395,3 +395,30 @@ fn debug_output_holds_no_secret() {
     let key = vestnik::storage::StorageKey::from_bytes([7; 32]);
     assert_eq!(format!("{key:?}"), "StorageKey(..)");
 }
+
+/// Stored state is re-validated on load: a session claiming another peer, a
+/// skipped key above its chain's counter, or a missing chain key is refused.
+#[test]
+fn inconsistent_state_is_refused() {
+    let (mut a, mut b) = pair();
+    b.recv(&a.send(b"1")).unwrap();
+    let other = vestnik::DeviceIdentity::generate(&mut rand::rng()).public();
+    let bad = edit_state(&b.peer, |s| {
+        let w = s.sessions[0].remote_identity.as_mut().unwrap();
+        w.signing_key = other.signing_key().as_bytes().to_vec();
+        w.dh_key = other.dh_key().as_bytes().to_vec();
+        w.dh_key_signature = other.dh_key_signature().to_bytes().to_vec();
+    });
+    assert_eq!(PeerSessions::from_bytes(&bad).err(), Some(DecodeError::Invalid("remote_identity")));
+    let bad = edit_state(&b.peer, |s| {
+        let c = &mut s.sessions[0].receiving[0];
+        c.skipped.push(pb::state::SkippedKeyState { counter: c.next + 1, key: vec![1; 32] });
+    });
+    assert_eq!(PeerSessions::from_bytes(&bad).err(), Some(DecodeError::Invalid("skipped.counter")));
+    let bad = edit_state(&b.peer, |s| s.sessions[0].receiving[0].chain_key.clear());
+    assert!(PeerSessions::from_bytes(&bad).is_err());
+    let bad = edit_state(&b.peer, |s| s.sessions[0].root_key.truncate(31));
+    assert!(matches!(PeerSessions::from_bytes(&bad), Err(DecodeError::WrongLength { field: "root_key", .. })));
+    let bad = edit_state(&b.peer, |s| s.format = 0x1202);
+    assert!(matches!(PeerSessions::from_bytes(&bad), Err(DecodeError::UnsupportedVersion { .. })));
+}

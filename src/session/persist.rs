@@ -10,7 +10,7 @@ use crate::session::keys::{ChainKey, MessageKey, RootKey};
 use crate::session::peer::PeerSessions;
 use crate::session::ratchet::DoubleRatchet;
 use crate::session::state::{PendingPreKey, Session};
-use crate::wire::{self, DecodeError, format, state as st};
+use crate::wire::{self, DecodeError, format, session as pb, state as st};
 use prost::Message;
 use std::collections::VecDeque;
 use zeroize::{Zeroize, Zeroizing};
@@ -87,27 +87,40 @@ fn session_to_state(s: &Session) -> st::SessionState {
     }
 }
 
+/// Identities already validated while loading this state, so that forty
+/// sessions with one peer cost two certificate checks, not eighty.
+struct Validated {
+    remote: IdentityPublic,
+    remote_wire: pb::IdentityPublic,
+    local: Option<(pb::IdentityPublic, IdentityPublic)>,
+}
+
 fn session_from_state(
     s: &st::SessionState,
-    remote: &IdentityPublic,
+    known: &mut Validated,
     limits: &SessionLimits,
-    skipped_total: &mut usize,
 ) -> Result<Session, DecodeError> {
     let max_chains = limits.max_receiver_chains.saturating_add(limits.max_retired_chains);
     wire::cap_count("receiving", &s.receiving, max_chains)?;
-    let local = IdentityPublic::from_wire(s.local_identity.as_ref().ok_or(DecodeError::Missing("local_identity"))?)?;
-    let this_remote =
-        IdentityPublic::from_wire(s.remote_identity.as_ref().ok_or(DecodeError::Missing("remote_identity"))?)?;
-    if &this_remote != remote {
+    let local_wire = s.local_identity.as_ref().ok_or(DecodeError::Missing("local_identity"))?;
+    let local = match &known.local {
+        Some((w, id)) if w == local_wire => *id,
+        _ => {
+            let id = IdentityPublic::from_wire(local_wire)?;
+            known.local = Some((local_wire.clone(), id));
+            id
+        }
+    };
+    if s.remote_identity.as_ref() != Some(&known.remote_wire) {
         return Err(DecodeError::Invalid("remote_identity"));
     }
+    let this_remote = known.remote;
     let mut receiving = Vec::with_capacity(s.receiving.len());
     for (i, c) in s.receiving.iter().enumerate() {
         let chain = chain_from_state(c, i < limits.max_receiver_chains && !c.chain_key.is_empty())?;
         if chain.chain_key.is_none() && i < limits.max_receiver_chains && i == 0 {
             return Err(DecodeError::Invalid("receiving[0].chain_key"));
         }
-        *skipped_total = skipped_total.saturating_add(chain.skipped.len());
         receiving.push(chain);
     }
     let skipped_here: usize = receiving.iter().map(|c| c.skipped.len()).sum();
@@ -202,11 +215,11 @@ impl PeerSessions {
     fn from_state(s: &st::PeerSessionsState, limits: SessionLimits) -> Result<Self, DecodeError> {
         wire::check_format(s.format, format::STATE_SESSIONS)?;
         wire::cap_count("sessions", &s.sessions, limits.max_previous_sessions.saturating_add(1))?;
-        let remote =
-            IdentityPublic::from_wire(s.remote_identity.as_ref().ok_or(DecodeError::Missing("remote_identity"))?)?;
-        let mut total = 0usize;
+        let remote_wire = s.remote_identity.as_ref().ok_or(DecodeError::Missing("remote_identity"))?;
+        let remote = IdentityPublic::from_wire(remote_wire)?;
+        let mut known = Validated { remote, remote_wire: remote_wire.clone(), local: None };
         let sessions =
-            s.sessions.iter().map(|x| session_from_state(x, &remote, &limits, &mut total)).collect::<Result<_, _>>()?;
+            s.sessions.iter().map(|x| session_from_state(x, &mut known, &limits)).collect::<Result<_, _>>()?;
         Ok(Self { remote, sessions, limits })
     }
 }
