@@ -42,6 +42,17 @@ pub const HASH_SAFETY_NUMBER: &str = "vestnik/v1/hash/safety-number";
 /// Sealed storage: prefix of the associated data.
 pub const AD_SEALED_STATE: &str = "vestnik/v1/ad/sealed-state";
 
+/// Group sender chain: HMAC input deriving a message key from the chain key.
+pub const KDF_GROUP_CHAIN_MESSAGE: &str = "vestnik/v1/kdf/group-chain-message";
+/// Group sender chain: HMAC input deriving the next chain key.
+pub const KDF_GROUP_CHAIN_NEXT: &str = "vestnik/v1/kdf/group-chain-next";
+/// Group: HKDF-Expand info turning a message key into key and nonce.
+pub const KDF_GROUP_MESSAGE_KEY: &str = "vestnik/v1/kdf/group-message-key";
+/// Group: prefix of every group message's AEAD associated data.
+pub const AD_GROUP_MESSAGE: &str = "vestnik/v1/ad/group-message";
+/// Group: a sender chain's signing key over a group message body.
+pub const SIG_GROUP_MESSAGE: SigContext = SigContext("vestnik/v1/sig/group-message");
+
 /// Chain-key step input for the next message key (Double Ratchet spec §5.2).
 pub const CHAIN_MESSAGE_KEY_BYTE: u8 = 0x01;
 /// Chain-key step input for the next chain key.
@@ -57,6 +68,11 @@ pub const ALL: &[&str] = &[
     AD_SESSION_MESSAGE,
     HASH_SAFETY_NUMBER,
     AD_SEALED_STATE,
+    KDF_GROUP_CHAIN_MESSAGE,
+    KDF_GROUP_CHAIN_NEXT,
+    KDF_GROUP_MESSAGE_KEY,
+    AD_GROUP_MESSAGE,
+    SIG_GROUP_MESSAGE.0,
 ];
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! | prekeys and bundles | [`prekey`] | §5.2–5.3 |
 //! | X3DH-style handshake, Double Ratchet, sessions | [`session`] | §5.4–5.8 |
 //! | state at rest | [`storage`] | §8 |
+//! | groups (sender keys over 1:1 sessions) | [`group`] | §12 |
 //!
 //! ## A conversation
 //!
@@ -37,7 +38,9 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+mod chain;
 pub mod crypto;
+pub mod group;
 pub mod identity;
 pub mod labels;
 pub mod limits;
@@ -49,7 +52,7 @@ pub mod storage;
 pub mod wire;
 
 pub use identity::{DeviceIdentity, IdentityPublic};
-pub use limits::SessionLimits;
+pub use limits::{GroupLimits, SessionLimits};
 pub use prekey::{PreKeyBundle, PreKeyStore};
 pub use session::{ContentType, PeerSessions, Received, SessionError};
 
@@ -78,6 +81,7 @@ const _: () = {
     assert_zeroize_on_drop::<PreKeyStore>();
     assert_zeroize_on_drop::<storage::StorageKey>();
     assert_zeroize_on_drop::<session::keys::RootKey>();
-    assert_zeroize_on_drop::<session::keys::ChainKey>();
-    assert_zeroize_on_drop::<session::keys::MessageKey>();
+    assert_zeroize_on_drop::<chain::ChainKey>();
+    assert_zeroize_on_drop::<chain::MessageKey>();
+    assert_zeroize_on_drop::<crypto::sig::SigningKey>();
 };

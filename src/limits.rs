@@ -72,3 +72,54 @@ impl SessionLimits {
         self.max_plaintext_len.saturating_add(self.max_plaintext_len / 16).saturating_add(1024)
     }
 }
+
+/// Largest forward jump in a group sender chain (as 1:1: bounds the CPU one
+/// message can cost).
+pub const GROUP_MAX_FORWARD_JUMP: u32 = 25_000;
+/// Skipped keys stored per sender chain. Group traffic from one sender is
+/// rarely reordered by more than a few hundred messages.
+pub const GROUP_MAX_SKIPPED_KEYS: usize = 2_000;
+/// Chains kept per sender, so messages sent just before a rotation still
+/// decrypt after it.
+pub const GROUP_MAX_CHAINS_PER_SENDER: usize = 5;
+/// Members of one group (a school, a college channel).
+pub const GROUP_MAX_MEMBERS: usize = 10_000;
+/// Longest group id.
+pub const GROUP_ID_MAX_LEN: usize = 64;
+/// Largest serialized group state the loader accepts.
+pub const GROUP_MAX_STATE_LEN: usize = 256 * 1024 * 1024;
+
+/// The configurable limits of the group layer. `Default` gives the constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GroupLimits {
+    /// See [`GROUP_MAX_FORWARD_JUMP`].
+    pub max_forward_jump: u32,
+    /// See [`GROUP_MAX_SKIPPED_KEYS`].
+    pub max_skipped_keys: usize,
+    /// See [`GROUP_MAX_CHAINS_PER_SENDER`].
+    pub max_chains_per_sender: usize,
+    /// See [`GROUP_MAX_MEMBERS`].
+    pub max_members: usize,
+    /// See [`MAX_PLAINTEXT_LEN`].
+    pub max_plaintext_len: usize,
+}
+
+impl Default for GroupLimits {
+    fn default() -> Self {
+        Self {
+            max_forward_jump: GROUP_MAX_FORWARD_JUMP,
+            max_skipped_keys: GROUP_MAX_SKIPPED_KEYS,
+            max_chains_per_sender: GROUP_MAX_CHAINS_PER_SENDER,
+            max_members: GROUP_MAX_MEMBERS,
+            max_plaintext_len: MAX_PLAINTEXT_LEN,
+        }
+    }
+}
+
+impl GroupLimits {
+    /// Largest encoded group message accepted under these limits.
+    pub fn max_message_len(&self) -> usize {
+        self.max_plaintext_len.saturating_add(self.max_plaintext_len / 16).saturating_add(1024)
+    }
+}

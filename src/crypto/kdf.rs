@@ -29,16 +29,16 @@ pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// Two HMAC-SHA-256 values under one key, `HMAC(key, [a])` and
-/// `HMAC(key, [b])`, keying the hash once (the chain-key step).
-pub(crate) fn hmac_sha256_pair(key: &[u8; 32], a: u8, b: u8) -> ([u8; 32], [u8; 32]) {
+/// Two HMAC-SHA-256 values under one key, `HMAC(key, a)` and
+/// `HMAC(key, b)`, keying the hash once (the chain-key step).
+pub(crate) fn hmac_sha256_pair(key: &[u8; 32], a: &[u8], b: &[u8]) -> ([u8; 32], [u8; 32]) {
     let mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
         Ok(m) => m,
         Err(_) => return ([0u8; 32], [0u8; 32]),
     };
     let mut first = mac.clone();
-    first.update(&[a]);
+    first.update(a);
     let mut second = mac;
-    second.update(&[b]);
+    second.update(b);
     (first.finalize().into_bytes().into(), second.finalize().into_bytes().into())
 }

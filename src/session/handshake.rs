@@ -21,7 +21,7 @@ use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
 use crate::identity::{DeviceIdentity, IdentityPublic};
 use crate::labels;
 use crate::session::SessionError;
-use crate::session::keys::{ChainKey, RootKey};
+use crate::session::keys::{ChainKey, RootKey, SESSION_CHAIN};
 use zeroize::Zeroizing;
 
 /// What a handshake hands to the Double Ratchet.
@@ -63,7 +63,7 @@ fn derive(shared: &[Secret32], t: &Transcript<'_>) -> HandshakeOutput {
     let (rk, ck) = okm.split_at(32);
     HandshakeOutput {
         root_key: RootKey::new(Secret32::from_slice(rk).unwrap_or_else(|| Secret32::new([0; 32]))),
-        chain_key: ChainKey::new(Secret32::from_slice(ck).unwrap_or_else(|| Secret32::new([0; 32]))),
+        chain_key: ChainKey::new(Secret32::from_slice(ck).unwrap_or_else(|| Secret32::new([0; 32])), &SESSION_CHAIN),
     }
 }
 

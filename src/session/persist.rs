@@ -1,12 +1,13 @@
 //! `PeerSessions` at rest (SPEC.md §8): versioned protobuf, every count capped
 //! by the limits before use, every key re-validated on load.
 
+use crate::chain::SkippedKeys;
 use crate::crypto::Secret32;
 use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
 use crate::identity::IdentityPublic;
 use crate::limits::{MAX_STATE_LEN, SessionLimits};
 use crate::session::chain::{ReceiverChain, SendingChain};
-use crate::session::keys::{ChainKey, MessageKey, RootKey};
+use crate::session::keys::{ChainKey, MessageKey, RootKey, SESSION_CHAIN};
 use crate::session::peer::PeerSessions;
 use crate::session::ratchet::DoubleRatchet;
 use crate::session::state::{PendingPreKey, Session};
@@ -31,16 +32,17 @@ fn chain_to_state(c: &ReceiverChain) -> st::ReceiverChainState {
         next: c.next,
         skipped: c
             .skipped
+            .keys
             .iter()
             .map(|(n, k)| st::SkippedKeyState { counter: *n, key: k.secret().as_bytes().to_vec() })
             .collect(),
-        discarded_up_to: c.discarded_up_to,
+        discarded_up_to: c.skipped.discarded_up_to,
     }
 }
 
 fn chain_from_state(c: &st::ReceiverChainState, live: bool) -> Result<ReceiverChain, DecodeError> {
     let chain_key = match (live, c.chain_key.is_empty()) {
-        (true, false) => Some(ChainKey::new(secret("chain_key", &c.chain_key)?)),
+        (true, false) => Some(ChainKey::new(secret("chain_key", &c.chain_key)?, &SESSION_CHAIN)),
         (false, true) => None,
         _ => return Err(DecodeError::Invalid("chain_key")),
     };
@@ -52,14 +54,13 @@ fn chain_from_state(c: &st::ReceiverChainState, live: bool) -> Result<ReceiverCh
             return Err(DecodeError::Invalid("skipped.counter"));
         }
         last = Some(k.counter);
-        skipped.push_back((k.counter, MessageKey::new(secret("skipped.key", &k.key)?)));
+        skipped.push_back((k.counter, MessageKey::new(secret("skipped.key", &k.key)?, &SESSION_CHAIN)));
     }
     Ok(ReceiverChain {
         ratchet_key: public("ratchet_key", &c.ratchet_key)?,
         chain_key,
         next: c.next,
-        skipped,
-        discarded_up_to: c.discarded_up_to,
+        skipped: SkippedKeys { keys: skipped, discarded_up_to: c.discarded_up_to },
     })
 }
 
@@ -137,7 +138,7 @@ fn session_from_state(
         .as_ref()
         .map(|c| -> Result<SendingChain, DecodeError> {
             Ok(SendingChain {
-                chain_key: ChainKey::new(secret("sending.chain_key", &c.chain_key)?),
+                chain_key: ChainKey::new(secret("sending.chain_key", &c.chain_key)?, &SESSION_CHAIN),
                 counter: c.counter,
             })
         })

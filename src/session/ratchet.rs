@@ -7,12 +7,12 @@
 //! failed decrypt cannot change anything, and returns a [`Plan`] that
 //! [`DoubleRatchet::commit`] applies once the caller accepted the plaintext.
 
+use crate::chain::{SkippedKeys, Walk};
 use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
 use crate::limits::SessionLimits;
 use crate::session::SessionError;
-use crate::session::chain::{ReceiverChain, SendingChain, Walk, walk};
+use crate::session::chain::{ReceiverChain, SendingChain, walk};
 use crate::session::keys::{MessageKey, RootKey};
-use std::collections::VecDeque;
 use zeroize::Zeroizing;
 
 /// A parsed ratchet header.
@@ -92,8 +92,7 @@ impl DoubleRatchet {
         let open = |mk: &MessageKey| mk.open(ad, ciphertext).map_err(|_| SessionError::DecryptionFailed);
         let n = header.counter;
         if let Some((i, c)) = self.receiving.iter().enumerate().find(|(_, c)| c.ratchet_key == header.ratchet_key) {
-            if let Some(pos) = c.find_skipped(n) {
-                let mk = c.skipped.get(pos).map(|(_, k)| k).ok_or(SessionError::DecryptionFailed)?;
+            if let Some((pos, mk)) = c.skipped.find(n) {
                 return Ok((open(mk)?, Plan::UseSkipped { chain: i, pos }));
             }
             if n < c.next {
@@ -140,13 +139,8 @@ impl DoubleRatchet {
                 if let Some(s) = self.sending.take() {
                     self.previous_counter = s.counter;
                 }
-                let mut chain = ReceiverChain {
-                    ratchet_key,
-                    chain_key: None,
-                    next: 0,
-                    skipped: VecDeque::new(),
-                    discarded_up_to: None,
-                };
+                let mut chain =
+                    ReceiverChain { ratchet_key, chain_key: None, next: 0, skipped: SkippedKeys::default() };
                 chain.apply(walk);
                 self.receiving.insert(0, chain);
                 for c in self.receiving.iter_mut().skip(limits.max_receiver_chains) {
@@ -163,14 +157,8 @@ impl DoubleRatchet {
     fn enforce_skipped_cap(&mut self, max: usize) {
         let mut total: usize = self.receiving.iter().map(|c| c.skipped.len()).sum();
         for c in self.receiving.iter_mut().rev() {
-            while total > max {
-                match c.skipped.pop_front() {
-                    Some((counter, _)) => {
-                        c.note_discarded(counter);
-                        total = total.saturating_sub(1);
-                    }
-                    None => break,
-                }
+            while total > max && c.skipped.discard_oldest() {
+                total = total.saturating_sub(1);
             }
         }
     }

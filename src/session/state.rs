@@ -2,6 +2,7 @@
 //! every message and, for the initiator, the handshake header it repeats
 //! until the responder answers (SPEC.md §5.5, §5.8).
 
+use crate::chain::SkippedKeys;
 use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
 use crate::identity::{DeviceIdentity, IdentityPublic};
 use crate::labels;
@@ -14,7 +15,6 @@ use crate::session::message::{self, ParsedPreKey, ParsedRatchet};
 use crate::session::ratchet::{DoubleRatchet, Plan};
 use crate::session::{ContentType, Received, SessionError};
 use crate::wire::format;
-use std::collections::VecDeque;
 
 /// The prekeys an initiator's first messages name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,8 +161,7 @@ impl Session {
                     ratchet_key: msg.base_key,
                     chain_key: Some(out.chain_key),
                     next: 0,
-                    skipped: VecDeque::new(),
-                    discarded_up_to: None,
+                    skipped: SkippedKeys::default(),
                 }],
             },
         })

@@ -19,6 +19,13 @@ pub const STATE_SESSIONS: u32 = 0x1201;
 /// A sealed (encrypted) state blob v1.
 pub const STATE_SEALED: u32 = 0x1301;
 
+/// `GroupMessage` v1.
+pub const GROUP_MESSAGE: u32 = 0x2101;
+/// `SenderKeyDistribution` v1 (inside a 1:1 session only).
+pub const SENDER_KEY_DISTRIBUTION: u32 = 0x2201;
+/// Serialized `GroupSession` v1.
+pub const STATE_GROUP: u32 = 0x2301;
+
 /// Every format number, for the uniqueness test and SPEC.md.
 pub const ALL: &[(u32, &str)] = &[
     (PREKEY_BUNDLE, "PreKeyBundle"),
@@ -28,6 +35,9 @@ pub const ALL: &[(u32, &str)] = &[
     (STATE_PREKEYS, "PreKeyStoreState"),
     (STATE_SESSIONS, "PeerSessionsState"),
     (STATE_SEALED, "SealedState"),
+    (GROUP_MESSAGE, "GroupMessage"),
+    (SENDER_KEY_DISTRIBUTION, "SenderKeyDistribution"),
+    (STATE_GROUP, "GroupState"),
 ];
 
 #[cfg(test)]

@@ -28,9 +28,15 @@ pub(crate) mod pb {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.state.v1.rs"));
             }
         }
+        pub(crate) mod group {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.group.v1.rs"));
+            }
+        }
     }
 }
 
+pub(crate) use pb::vestnik::group::v1 as group;
 pub(crate) use pb::vestnik::session::v1 as session;
 pub(crate) use pb::vestnik::state::v1 as state;
 

@@ -67,7 +67,14 @@ pub(crate) mod pb {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.state.v1.rs"));
             }
         }
+        pub(crate) mod group {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.group.v1.rs"));
+            }
+        }
     }
+    #[allow(unused_imports)]
+    pub(crate) use vestnik::group::v1 as group;
     #[allow(unused_imports)]
     pub(crate) use vestnik::session::v1 as session;
     #[allow(unused_imports)]

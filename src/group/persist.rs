@@ -1,0 +1,150 @@
+//! `GroupSession` at rest (SPEC.md §12.5): versioned protobuf, counts capped
+//! by the limits, keys re-validated on load.
+
+use crate::chain::{ChainKey, GROUP_CHAIN, MessageKey, SkippedKeys};
+use crate::crypto::Secret32;
+use crate::crypto::sig::{SigningKey, VerifyingKey};
+use crate::group::chain::{OwnSenderChain, ReceiverSenderChain};
+use crate::group::state::{GroupSession, Member};
+use crate::identity::IdentityPublic;
+use crate::limits::{GROUP_ID_MAX_LEN, GROUP_MAX_STATE_LEN, GroupLimits};
+use crate::wire::{self, DecodeError, format, group as pb};
+use prost::Message;
+use std::collections::{BTreeMap, VecDeque};
+use zeroize::{Zeroize, Zeroizing};
+
+fn secret(field: &'static str, b: &[u8]) -> Result<Secret32, DecodeError> {
+    Secret32::from_slice(b).ok_or(DecodeError::WrongLength { field, len: b.len(), expected: 32 })
+}
+
+fn chain_to_state(c: &ReceiverSenderChain) -> pb::ReceiverSenderChainState {
+    pb::ReceiverSenderChainState {
+        chain_id: c.chain_id,
+        signing_key: c.signing_key.as_bytes().to_vec(),
+        chain_key: c.chain_key.as_ref().map(|k| k.secret().as_bytes().to_vec()).unwrap_or_default(),
+        next: c.next,
+        skipped: c
+            .skipped
+            .keys
+            .iter()
+            .map(|(i, k)| pb::SkippedGroupKey { iteration: *i, key: k.secret().as_bytes().to_vec() })
+            .collect(),
+        discarded_up_to: c.skipped.discarded_up_to,
+    }
+}
+
+fn chain_from_state(
+    c: &pb::ReceiverSenderChainState,
+    limits: &GroupLimits,
+) -> Result<ReceiverSenderChain, DecodeError> {
+    wire::cap_count("skipped", &c.skipped, limits.max_skipped_keys)?;
+    let mut keys = VecDeque::with_capacity(c.skipped.len());
+    let mut last: Option<u32> = None;
+    for k in &c.skipped {
+        if last.is_some_and(|l| k.iteration <= l) || k.iteration >= c.next {
+            return Err(DecodeError::Invalid("skipped.iteration"));
+        }
+        last = Some(k.iteration);
+        keys.push_back((k.iteration, MessageKey::new(secret("skipped.key", &k.key)?, &GROUP_CHAIN)));
+    }
+    Ok(ReceiverSenderChain {
+        chain_id: c.chain_id,
+        signing_key: VerifyingKey::from_bytes(&c.signing_key).map_err(|_| DecodeError::Invalid("signing_key"))?,
+        chain_key: Some(ChainKey::new(secret("chain_key", &c.chain_key)?, &GROUP_CHAIN)),
+        next: c.next,
+        skipped: SkippedKeys { keys, discarded_up_to: c.discarded_up_to },
+    })
+}
+
+fn wipe(s: &mut pb::GroupState) {
+    if let Some(o) = s.own.as_mut() {
+        o.chain_key.zeroize();
+        o.signing_seed.zeroize();
+        o.origin_chain_key.zeroize();
+    }
+    for m in &mut s.members {
+        for c in &mut m.chains {
+            c.chain_key.zeroize();
+            for k in &mut c.skipped {
+                k.key.zeroize();
+            }
+        }
+    }
+}
+
+impl GroupSession {
+    /// Serializes the group state (format 0x2301). It holds secrets: seal it.
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let own = &self.own;
+        let mut s = pb::GroupState {
+            format: format::STATE_GROUP,
+            group_id: self.group_id.clone(),
+            own_identity: Some(self.own_identity.to_wire()),
+            own: Some(pb::OwnSenderChainState {
+                chain_id: own.chain_id,
+                chain_key: own.chain_key.secret().as_bytes().to_vec(),
+                iteration: own.iteration,
+                signing_seed: own.signing.to_seed().as_bytes().to_vec(),
+                origin_chain_key: own.origin.as_ref().map(|k| k.secret().as_bytes().to_vec()).unwrap_or_default(),
+            }),
+            members: self
+                .members
+                .values()
+                .map(|m| pb::MemberState {
+                    identity: Some(m.identity.to_wire()),
+                    chains: m.chains.iter().map(chain_to_state).collect(),
+                })
+                .collect(),
+            share_history: self.share_history,
+        };
+        let out = Zeroizing::new(s.encode_to_vec());
+        wipe(&mut s);
+        out
+    }
+
+    /// Loads state written by [`GroupSession::to_bytes`] with default limits.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        Self::from_bytes_with_limits(bytes, GroupLimits::default())
+    }
+
+    /// Loads state, enforcing `limits` as caps on every count.
+    pub fn from_bytes_with_limits(bytes: &[u8], limits: GroupLimits) -> Result<Self, DecodeError> {
+        let mut s: pb::GroupState = wire::decode_strict(bytes, GROUP_MAX_STATE_LEN)?;
+        let r = Self::from_state(&s, limits);
+        wipe(&mut s);
+        r
+    }
+
+    fn from_state(s: &pb::GroupState, limits: GroupLimits) -> Result<Self, DecodeError> {
+        wire::check_format(s.format, format::STATE_GROUP)?;
+        if s.group_id.is_empty() || s.group_id.len() > GROUP_ID_MAX_LEN {
+            return Err(DecodeError::Invalid("group_id"));
+        }
+        wire::cap_count("members", &s.members, limits.max_members)?;
+        let own_identity =
+            IdentityPublic::from_wire(s.own_identity.as_ref().ok_or(DecodeError::Missing("own_identity"))?)?;
+        let o = s.own.as_ref().ok_or(DecodeError::Missing("own"))?;
+        let origin = if o.origin_chain_key.is_empty() {
+            None
+        } else {
+            Some(ChainKey::new(secret("origin_chain_key", &o.origin_chain_key)?, &GROUP_CHAIN))
+        };
+        let own = OwnSenderChain {
+            chain_id: o.chain_id,
+            chain_key: ChainKey::new(secret("own.chain_key", &o.chain_key)?, &GROUP_CHAIN),
+            iteration: o.iteration,
+            signing: SigningKey::from_seed(&secret("own.signing_seed", &o.signing_seed)?),
+            origin,
+        };
+        let mut members = BTreeMap::new();
+        for m in &s.members {
+            wire::cap_count("chains", &m.chains, limits.max_chains_per_sender)?;
+            let identity = IdentityPublic::from_wire(m.identity.as_ref().ok_or(DecodeError::Missing("identity"))?)?;
+            let chains = m.chains.iter().map(|c| chain_from_state(c, &limits)).collect::<Result<Vec<_>, _>>()?;
+            if members.insert(*identity.signing_key().as_bytes(), Member { identity, chains }).is_some() {
+                return Err(DecodeError::Invalid("members (duplicate)"));
+            }
+        }
+        Ok(Self { group_id: s.group_id.clone(), own_identity, own, members, share_history: s.share_history, limits })
+    }
+}
