@@ -165,7 +165,7 @@ fn added_member_reads_from_now_on_only() {
         net.deliver_plan(i, &plan);
     }
     net.deliver_plan(3, &plan);
-    assert!(matches!(net.group(3).decrypt(&earlier), Err(GroupError::Duplicate | GroupError::MessageKeyDiscarded)));
+    assert_eq!(net.group(3).decrypt(&earlier).map(|_| ()), Err(GroupError::MessageKeyDiscarded));
     let now = net.group(0).encrypt(b"welcome").unwrap();
     assert_eq!(net.group(3).decrypt(&now).unwrap().plaintext(), b"welcome");
     let from_new = net.group(3).encrypt(b"thanks").unwrap();

@@ -244,7 +244,9 @@ impl GroupSession {
                 signing_key,
                 chain_key: Some(ChainKey::new(chain_key, &GROUP_CHAIN)),
                 next: d.iteration,
-                skipped: SkippedKeys::default(),
+                // Messages before the distributed iteration were never ours
+                // to read: report them as not held, not as replays.
+                skipped: SkippedKeys { keys: Default::default(), discarded_up_to: d.iteration.checked_sub(1) },
             },
         );
         member.chains.truncate(self.limits.max_chains_per_sender);
