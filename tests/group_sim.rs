@@ -152,7 +152,7 @@ impl Sim {
         for i in self.members().into_iter().filter(|&i| i != x) {
             let p = self.devs[i].group.apply_change(&change, &mut rng).unwrap();
             assert_eq!(p.recipients(), &[self.devs[x].id.public()]);
-            self.distribute(i, x, &p.distribution().to_vec());
+            self.distribute(i, x, p.distribution());
         }
         let d = plan.distribution().to_vec();
         for r in plan.recipients().to_vec() {
