@@ -100,3 +100,69 @@ fn v1_session_state_loads_and_decrypts() {
     assert_eq!(a.decrypt(&alice, &mut a_pre, &read("r0.bin"), 0).unwrap().plaintext(), TEXTS[3].as_bytes());
     assert!(!a.awaiting_reply());
 }
+
+fn group_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/group")
+}
+
+fn read_group(name: &str) -> Vec<u8> {
+    std::fs::read(group_dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+const GROUP_TEXTS: [&str; 3] = ["Контрольная в пятницу.", "Һаумыһығыҙ, уҡыусылар!", "Room 12, 9:00"];
+
+#[test]
+fn regenerate_group_when_asked() {
+    use vestnik::group::GroupSession;
+    if std::env::var("VESTNIK_REGEN_VECTORS").as_deref() != Ok("1") {
+        return;
+    }
+    let mut rng = rand::rng();
+    let teacher = DeviceIdentity::generate(&mut rng);
+    let student = DeviceIdentity::generate(&mut rng);
+    let mut s_pre = PreKeyStore::new(&student, 0, &mut rng);
+    let mut t_to_s = PeerSessions::new(student.public());
+    let mut s_to_t = PeerSessions::new(teacher.public());
+    t_to_s.initiate(&teacher, &s_pre.bundle(&student, None), 0, &mut rng).unwrap();
+    let (mut tg, plan) = GroupSession::create(b"class-7b", &teacher, &[student.public()], false, &mut rng).unwrap();
+    let (mut sg, _) = GroupSession::create(b"class-7b", &student, &[teacher.public()], false, &mut rng).unwrap();
+    let w = t_to_s.encrypt_typed(vestnik::ContentType::SenderKeyDistribution, plan.distribution(), &mut rng).unwrap();
+    sg.process_distribution(&s_to_t.decrypt(&student, &mut s_pre, &w, 0).unwrap()).unwrap();
+    let msgs: Vec<Vec<u8>> = GROUP_TEXTS.iter().map(|t| tg.encrypt(t.as_bytes()).unwrap()).collect();
+    sg.decrypt(&msgs[0]).unwrap();
+    std::fs::create_dir_all(group_dir()).unwrap();
+    let key = StorageKey::from_bytes(STORAGE_KEY);
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("teacher_identity.bin", teacher.to_bytes().to_vec()),
+        ("student_group_after_g0.bin", sg.to_bytes().to_vec()),
+        ("student_group_after_g0.sealed", vestnik::storage::seal(&key, format::STATE_GROUP, &sg.to_bytes(), &mut rng)),
+        ("teacher_group.bin", tg.to_bytes().to_vec()),
+        ("g0.bin", msgs[0].clone()),
+        ("g1.bin", msgs[1].clone()),
+        ("g2.bin", msgs[2].clone()),
+    ];
+    for (name, bytes) in files {
+        std::fs::write(group_dir().join(name), bytes).unwrap();
+    }
+}
+
+#[test]
+fn v1_group_state_loads_and_decrypts() {
+    use vestnik::group::{GroupError, GroupSession};
+    let teacher = DeviceIdentity::from_bytes(&read_group("teacher_identity.bin")).unwrap();
+    let mut sg = GroupSession::from_bytes(&read_group("student_group_after_g0.bin")).unwrap();
+    let got = sg.decrypt(&read_group("g2.bin")).unwrap();
+    assert_eq!(got.plaintext(), GROUP_TEXTS[2].as_bytes());
+    assert_eq!(*got.sender(), teacher.public());
+    assert_eq!(sg.decrypt(&read_group("g1.bin")).unwrap().plaintext(), GROUP_TEXTS[1].as_bytes());
+    assert_eq!(sg.decrypt(&read_group("g0.bin")).map(|_| ()), Err(GroupError::Duplicate));
+    let sealed =
+        unseal(&StorageKey::from_bytes(STORAGE_KEY), format::STATE_GROUP, &read_group("student_group_after_g0.sealed"))
+            .unwrap();
+    let mut sg2 = GroupSession::from_bytes(&sealed).unwrap();
+    assert_eq!(sg2.decrypt(&read_group("g1.bin")).unwrap().plaintext(), GROUP_TEXTS[1].as_bytes());
+    // The teacher's frozen state still encrypts, and its messages follow g2.
+    let mut tg = GroupSession::from_bytes(&read_group("teacher_group.bin")).unwrap();
+    let next = tg.encrypt(b"next").unwrap();
+    assert_eq!(sg.decrypt(&next).unwrap().plaintext(), b"next");
+}

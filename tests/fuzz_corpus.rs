@@ -31,3 +31,6 @@ replay!(session_decode);
 replay!(session_decrypt);
 replay!(state_load);
 replay!(session_interaction);
+replay!(group_decrypt);
+replay!(group_distribution);
+replay!(group_state_load);
