@@ -38,10 +38,10 @@ fn group_fixture() -> &'static GroupFixture {
             Err(_) => unreachable!("fixture group"),
         };
         let mut sg = sg;
-        if let Ok(w) = t_to_s.encrypt_typed(ContentType::SenderKeyDistribution, tplan.distribution(), &mut rng) {
-            if let Ok(r) = s_to_t.decrypt(&student, &mut s_pre, &w, 0) {
-                let _ = sg.process_distribution(&r);
-            }
+        if let Ok(w) = t_to_s.encrypt_typed(ContentType::SenderKeyDistribution, tplan.distribution(), &mut rng)
+            && let Ok(r) = s_to_t.decrypt(&student, &mut s_pre, &w, 0)
+        {
+            let _ = sg.process_distribution(&r);
         }
         let _ = tg.encrypt(b"first");
         GroupFixture {
