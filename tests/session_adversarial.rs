@@ -422,3 +422,32 @@ fn inconsistent_state_is_refused() {
     let bad = edit_state(&b.peer, |s| s.format = 0x1202);
     assert!(matches!(PeerSessions::from_bytes(&bad), Err(DecodeError::UnsupportedVersion { .. })));
 }
+
+/// A message with an unknown ratchet key and large counters is tried against
+/// older sessions only within one shared work budget.
+#[test]
+fn unknown_ratchet_key_work_is_bounded_across_sessions() {
+    let (mut a, mut b) = pair();
+    // Bob holds five sessions with Alice.
+    for _ in 0..4 {
+        b.recv(&a.send(b"first")).unwrap();
+        let bundle = b.prekeys.bundle(&b.identity, None);
+        a.peer.initiate(&a.identity, &bundle, 0, &mut rand::rng()).unwrap();
+    }
+    b.recv(&a.send(b"first")).unwrap();
+    assert_eq!(b.peer.session_count(), 5);
+    a.recv(&b.send(b"reply")).unwrap();
+    let m = a.send(b"new chain");
+    let forged = reencode_ratchet(&m, |h| {
+        h.ratchet_key = vestnik::DeviceIdentity::generate(&mut rand::rng()).public().dh_key().as_bytes().to_vec();
+        h.counter = 20_000;
+        h.previous_counter = 20_000;
+    });
+    let before = b.snapshot();
+    let t = std::time::Instant::now();
+    // One attempt fits the budget (2 x 25,000 steps); the second does not.
+    assert_eq!(b.recv(&forged), Err(SessionError::TooFarAhead { jump: 40_001, max: 25_000 }));
+    assert!(t.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(b.snapshot(), before);
+    assert_eq!(b.recv(&m).unwrap(), b"new chain");
+}

@@ -73,8 +73,8 @@ impl VerifyingKey {
         if !point.is_torsion_free() {
             return Err(KeyError::Torsion);
         }
-        let key = ed25519_dalek::VerifyingKey::from_bytes(&arr).map_err(|_| KeyError::NotOnCurve)?;
-        Ok(Self { key })
+        // The point is already decompressed and checked: no second decompression.
+        Ok(Self { key: ed25519_dalek::VerifyingKey::from(point) })
     }
 
     /// The 32-byte encoding.

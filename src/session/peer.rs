@@ -147,16 +147,25 @@ impl PeerSessions {
 
     fn decrypt_ratchet(&mut self, m: &ParsedRatchet) -> Result<Received, SessionError> {
         // A session that holds the chain gives the definitive answer
-        // (Duplicate, discarded, or the plaintext); otherwise each session
-        // tries it as a new ratchet step.
-        let known = self.sessions.iter().position(|s| s.knows(m));
-        let candidates: Vec<usize> = match known {
-            Some(i) => vec![i],
-            None => (0..self.sessions.len()).collect(),
-        };
+        // (Duplicate, discarded, or the plaintext).
+        if let Some(i) = self.sessions.iter().position(|s| s.knows(m)) {
+            let s = self.sessions.get(i).ok_or(SessionError::DecryptionFailed)?;
+            let (received, plan) = s.prepare(m, None, &self.limits)?;
+            self.commit(i, plan);
+            return Ok(received);
+        }
+        // Otherwise each session tries it as a new ratchet step, newest first.
+        // One hostile message must not cost 41 maximal walks: the chain
+        // steps of all attempts share a budget of two maximal jumps.
+        let cost = u64::from(m.header.counter) + u64::from(m.header.previous_counter) + 1;
+        let mut budget = 2 * u64::from(self.limits.max_forward_jump);
         let mut last = SessionError::DecryptionFailed;
-        for i in candidates {
-            let Some(s) = self.sessions.get(i) else { continue };
+        for i in 0..self.sessions.len() {
+            if cost > budget {
+                return Err(SessionError::TooFarAhead { jump: cost, max: self.limits.max_forward_jump });
+            }
+            budget -= cost;
+            let Some(s) = self.sessions.get(i) else { break };
             match s.prepare(m, None, &self.limits) {
                 Ok((received, plan)) => {
                     self.commit(i, plan);
