@@ -176,24 +176,23 @@ fn main() {
         group.sample_size(10);
         group.bench_function("rotate_and_encrypt_distributions", |b| {
             b.iter_batched(
-                || GroupSession::from_bytes(&g_bytes).unwrap(),
-                |mut g| {
-                    let mut rng = rand::rng();
-                    let plan =
-                        g.apply_change(&RosterChange { added: vec![], removed: vec![publics[0]] }, &mut rng).unwrap();
-                    // One 1:1 encryption per remaining member.
-                    let mut sent = 0;
-                    for s in sessions.iter().skip(1) {
-                        let mut s2 = PeerSessions::from_bytes(&s.to_bytes()).unwrap();
-                        black_box(
-                            s2.encrypt_typed(ContentType::SenderKeyDistribution, plan.distribution(), &mut rng)
-                                .unwrap(),
-                        );
-                        sent += 1;
-                    }
-                    sent
+                || {
+                    let live: Vec<PeerSessions> =
+                        sessions.iter().map(|s| PeerSessions::from_bytes(&s.to_bytes()).unwrap()).collect();
+                    (GroupSession::from_bytes(&g_bytes).unwrap(), live)
                 },
-                BatchSize::LargeInput,
+                |(mut g, mut live)| {
+                    let mut rng = rand::rng();
+                    let removed = RosterChange { added: vec![], removed: vec![publics[0]] };
+                    let plan = g.apply_change(&removed, &mut rng).unwrap();
+                    // One 1:1 encryption per remaining member.
+                    for s in live.iter_mut().skip(1) {
+                        let d = plan.distribution();
+                        black_box(s.encrypt_typed(ContentType::SenderKeyDistribution, d, &mut rng).unwrap());
+                    }
+                    (g, live)
+                },
+                BatchSize::PerIteration,
             )
         });
         group.finish();
