@@ -15,43 +15,54 @@ use std::time::{Duration, Instant};
 use vestnik::group::{GroupSession, RosterChange};
 use vestnik::{ContentType, DeviceIdentity, IdentityPublic, PeerSessions, PreKeyStore};
 
+/// A teacher and a student in a group, with the 1:1 sessions that carry distributions.
+struct Pair {
+    tg: GroupSession,
+    sg: GroupSession,
+    student: DeviceIdentity,
+    s_pre: PreKeyStore,
+    t_s: PeerSessions,
+    s_t: PeerSessions,
+}
+
+impl Pair {
+    fn new() -> Pair {
+        let mut rng = rand::rng();
+        let t = DeviceIdentity::generate(&mut rng);
+        let student = DeviceIdentity::generate(&mut rng);
+        let s_pre = PreKeyStore::new(&student, 0, &mut rng);
+        let mut t_s = PeerSessions::new(student.public());
+        let s_t = PeerSessions::new(t.public());
+        t_s.initiate(&t, &s_pre.bundle(&student, None), 0, &mut rng).unwrap();
+        let (tg, plan) = GroupSession::create(b"class", &t, &[student.public()], false, &mut rng).unwrap();
+        let (sg, _) = GroupSession::create(b"class", &student, &[t.public()], false, &mut rng).unwrap();
+        let mut p = Pair { tg, sg, student, s_pre, t_s, s_t };
+        p.deliver(plan.distribution());
+        p
+    }
+
+    /// The teacher's distribution, through the 1:1 session, into the student's state.
+    fn deliver(&mut self, d: &[u8]) {
+        let w = self.t_s.encrypt_typed(ContentType::SenderKeyDistribution, d, &mut rand::rng()).unwrap();
+        let r = self.s_t.decrypt(&self.student, &mut self.s_pre, &w, 0).unwrap();
+        self.sg.process_distribution(&r).unwrap();
+    }
+}
+
 fn pair_group() -> (GroupSession, GroupSession) {
-    let mut rng = rand::rng();
-    let t = DeviceIdentity::generate(&mut rng);
-    let s = DeviceIdentity::generate(&mut rng);
-    let mut s_pre = PreKeyStore::new(&s, 0, &mut rng);
-    let mut t_s = PeerSessions::new(s.public());
-    let mut s_t = PeerSessions::new(t.public());
-    t_s.initiate(&t, &s_pre.bundle(&s, None), 0, &mut rng).unwrap();
-    let (tg, plan) = GroupSession::create(b"class", &t, &[s.public()], false, &mut rng).unwrap();
-    let (mut sg, _) = GroupSession::create(b"class", &s, &[t.public()], false, &mut rng).unwrap();
-    let w = t_s.encrypt_typed(ContentType::SenderKeyDistribution, plan.distribution(), &mut rng).unwrap();
-    sg.process_distribution(&s_t.decrypt(&s, &mut s_pre, &w, 0).unwrap()).unwrap();
-    (tg, sg)
+    let p = Pair::new();
+    (p.tg, p.sg)
 }
 
 /// Serialized size of a receiver's state holding 1 and then 5 chains of one sender.
 fn chain_growth() -> (usize, usize) {
-    let mut rng = rand::rng();
-    let t = DeviceIdentity::generate(&mut rng);
-    let s = DeviceIdentity::generate(&mut rng);
-    let mut s_pre = PreKeyStore::new(&s, 0, &mut rng);
-    let mut t_s = PeerSessions::new(s.public());
-    let mut s_t = PeerSessions::new(t.public());
-    t_s.initiate(&t, &s_pre.bundle(&s, None), 0, &mut rng).unwrap();
-    let (mut tg, plan) = GroupSession::create(b"class", &t, &[s.public()], false, &mut rng).unwrap();
-    let (mut sg, _) = GroupSession::create(b"class", &s, &[t.public()], false, &mut rng).unwrap();
-    let mut send = |d: &[u8], sg: &mut GroupSession| {
-        let w = t_s.encrypt_typed(ContentType::SenderKeyDistribution, d, &mut rand::rng()).unwrap();
-        sg.process_distribution(&s_t.decrypt(&s, &mut s_pre, &w, 0).unwrap()).unwrap();
-    };
-    send(plan.distribution(), &mut sg);
-    let one = sg.to_bytes().len();
+    let mut p = Pair::new();
+    let one = p.sg.to_bytes().len();
     for _ in 0..4 {
-        let p = tg.rotate(&mut rng);
-        send(p.distribution(), &mut sg);
+        let plan = p.tg.rotate(&mut rand::rng());
+        p.deliver(plan.distribution());
     }
-    (one, sg.to_bytes().len())
+    (one, p.sg.to_bytes().len())
 }
 
 /// A device in a group of `n` with 1:1 sessions to the other `n - 1`.

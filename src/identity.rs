@@ -12,7 +12,6 @@ use crate::crypto::x25519::{KeyError, X25519PublicKey, X25519Secret};
 use crate::labels;
 use crate::wire::{self, DecodeError, format, session as pb, state as st};
 use core::fmt;
-use prost::Message;
 use zeroize::ZeroizeOnDrop;
 
 /// Why a public identity was refused.
@@ -149,17 +148,12 @@ impl DeviceIdentity {
             signing_seed: seed.as_bytes().to_vec(),
             dh_secret: dh.as_bytes().to_vec(),
         };
-        let out = zeroize::Zeroizing::new(s.encode_to_vec());
-        let st::IdentityState { mut signing_seed, mut dh_secret, .. } = s;
-        zeroize::Zeroize::zeroize(&mut signing_seed);
-        zeroize::Zeroize::zeroize(&mut dh_secret);
-        out
+        wire::encode_secret(s, wipe_identity_state)
     }
 
     /// Loads an identity written by [`DeviceIdentity::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut s: st::IdentityState = wire::decode_strict(bytes, 256)?;
-        let result = (|| {
+        wire::decode_secret(bytes, 256, wipe_identity_state, |s| {
             wire::check_format(s.format, format::STATE_IDENTITY)?;
             let seed = Secret32::from_slice(&s.signing_seed).ok_or(DecodeError::WrongLength {
                 field: "signing_seed",
@@ -172,11 +166,13 @@ impl DeviceIdentity {
                 expected: 32,
             })?;
             Ok(Self::assemble(SigningKey::from_seed(&seed), X25519Secret::from_bytes(&dh)))
-        })();
-        zeroize::Zeroize::zeroize(&mut s.signing_seed);
-        zeroize::Zeroize::zeroize(&mut s.dh_secret);
-        result
+        })
     }
+}
+
+fn wipe_identity_state(s: &mut st::IdentityState) {
+    zeroize::Zeroize::zeroize(&mut s.signing_seed);
+    zeroize::Zeroize::zeroize(&mut s.dh_secret);
 }
 
 impl fmt::Debug for DeviceIdentity {

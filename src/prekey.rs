@@ -357,7 +357,7 @@ impl PreKeyStore {
             signature: k.public.signature.to_bytes().to_vec(),
             retired_at: k.retired_at,
         };
-        let mut s = st::PreKeyStoreState {
+        let s = st::PreKeyStoreState {
             format: format::STATE_PREKEYS,
             current: Some(spk(&self.current)),
             previous: self.previous.as_ref().map(spk),
@@ -369,19 +369,14 @@ impl PreKeyStore {
             next_signed_id: self.next_signed_id,
             next_one_time_id: self.next_one_time_id,
         };
-        let out = Zeroizing::new(s.encode_to_vec());
-        wipe_prekey_state(&mut s);
-        out
+        wire::encode_secret(s, wipe_prekey_state)
     }
 
     /// Loads a store written by [`PreKeyStore::to_bytes`], checking every
     /// signature against `identity`.
     pub fn from_bytes(bytes: &[u8], identity: &IdentityPublic) -> Result<Self, DecodeError> {
         let max = 64 + 80 * MAX_ONE_TIME_PREKEYS + 512;
-        let mut s: st::PreKeyStoreState = wire::decode_strict(bytes, max)?;
-        let r = Self::from_state(&s, identity);
-        wipe_prekey_state(&mut s);
-        r
+        wire::decode_secret(bytes, max, wipe_prekey_state, |s| Self::from_state(s, identity))
     }
 
     fn from_state(s: &st::PreKeyStoreState, identity: &IdentityPublic) -> Result<Self, DecodeError> {

@@ -9,7 +9,6 @@ use crate::group::state::{GroupSession, Member};
 use crate::identity::IdentityPublic;
 use crate::limits::{GROUP_ID_MAX_LEN, GROUP_MAX_STATE_LEN, GroupLimits};
 use crate::wire::{self, DecodeError, format, group as pb};
-use prost::Message;
 use std::collections::{BTreeMap, VecDeque};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -76,7 +75,7 @@ impl GroupSession {
     /// Serializes the group state (format 0x2301). It holds secrets: seal it.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let own = &self.own;
-        let mut s = pb::GroupState {
+        let s = pb::GroupState {
             format: format::STATE_GROUP,
             group_id: self.group_id.clone(),
             own_identity: Some(self.own_identity.to_wire()),
@@ -97,9 +96,7 @@ impl GroupSession {
                 .collect(),
             share_history: self.share_history,
         };
-        let out = Zeroizing::new(s.encode_to_vec());
-        wipe(&mut s);
-        out
+        wire::encode_secret(s, wipe)
     }
 
     /// Loads state written by [`GroupSession::to_bytes`] with default limits.
@@ -109,10 +106,7 @@ impl GroupSession {
 
     /// Loads state, enforcing `limits` as caps on every count.
     pub fn from_bytes_with_limits(bytes: &[u8], limits: GroupLimits) -> Result<Self, DecodeError> {
-        let mut s: pb::GroupState = wire::decode_strict(bytes, GROUP_MAX_STATE_LEN)?;
-        let r = Self::from_state(&s, limits);
-        wipe(&mut s);
-        r
+        wire::decode_secret(bytes, GROUP_MAX_STATE_LEN, wipe, |s| Self::from_state(s, limits))
     }
 
     fn from_state(s: &pb::GroupState, limits: GroupLimits) -> Result<Self, DecodeError> {

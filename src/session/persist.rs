@@ -12,7 +12,6 @@ use crate::session::peer::PeerSessions;
 use crate::session::ratchet::DoubleRatchet;
 use crate::session::state::{PendingPreKey, Session};
 use crate::wire::{self, DecodeError, format, session as pb, state as st};
-use prost::Message;
 use std::collections::VecDeque;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -190,14 +189,12 @@ impl PeerSessions {
     /// holds secrets: seal it with [`crate::storage::seal`] or keep it in
     /// encrypted storage.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut s = st::PeerSessionsState {
+        let s = st::PeerSessionsState {
             format: format::STATE_SESSIONS,
             remote_identity: Some(self.remote.to_wire()),
             sessions: self.sessions.iter().map(session_to_state).collect(),
         };
-        let out = Zeroizing::new(s.encode_to_vec());
-        wipe(&mut s);
-        out
+        wire::encode_secret(s, wipe)
     }
 
     /// Loads state written by [`PeerSessions::to_bytes`] with default limits.
@@ -207,10 +204,7 @@ impl PeerSessions {
 
     /// Loads state, enforcing `limits` as caps on every count.
     pub fn from_bytes_with_limits(bytes: &[u8], limits: SessionLimits) -> Result<Self, DecodeError> {
-        let mut s: st::PeerSessionsState = wire::decode_strict(bytes, MAX_STATE_LEN)?;
-        let r = Self::from_state(&s, limits);
-        wipe(&mut s);
-        r
+        wire::decode_secret(bytes, MAX_STATE_LEN, wipe, |s| Self::from_state(s, limits))
     }
 
     fn from_state(s: &st::PeerSessionsState, limits: SessionLimits) -> Result<Self, DecodeError> {

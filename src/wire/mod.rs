@@ -116,6 +116,33 @@ pub(crate) fn decode_strict<M: Message + Default>(bytes: &[u8], max_len: usize) 
     Ok(msg)
 }
 
+/// Encodes a state message that holds secrets, then wipes the message's
+/// secret fields; the encoding is zeroized on drop.
+pub(crate) fn encode_secret<M: Message>(mut m: M, wipe: impl FnOnce(&mut M)) -> zeroize::Zeroizing<Vec<u8>> {
+    let out = zeroize::Zeroizing::new(m.encode_to_vec());
+    wipe(&mut m);
+    out
+}
+
+/// Decodes a state message that holds secrets like [`decode_strict`],
+/// converts it with `convert`, and wipes its secret fields whatever the
+/// outcome (the canonicality check's re-encoding is zeroized too).
+pub(crate) fn decode_secret<M: Message + Default, T>(
+    bytes: &[u8],
+    max_len: usize,
+    wipe: impl FnOnce(&mut M),
+    convert: impl FnOnce(&M) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
+    if bytes.len() > max_len {
+        return Err(DecodeError::TooLarge { len: bytes.len(), max: max_len });
+    }
+    let mut m = M::decode(bytes).map_err(|_| DecodeError::Malformed)?;
+    let again = zeroize::Zeroizing::new(m.encode_to_vec());
+    let r = if again.as_slice() == bytes { convert(&m) } else { Err(DecodeError::NonCanonical) };
+    wipe(&mut m);
+    r
+}
+
 /// Checks a decoded `format` field against the one expected.
 pub(crate) fn check_format(found: u32, expected: u32) -> Result<(), DecodeError> {
     if found == expected {
