@@ -21,6 +21,9 @@
 //! After criterion the binary times each workload itself (7 alternating
 //! rounds, vestnik first, median per side) and prints one line per workload:
 //! `ratio <workload> <vodozemac_time / vestnik_time>` (above 1: vestnik faster).
+//! Group workloads compare vestnik's sender keys with Megolm (v1): vestnik
+//! signs every message with Ed25519 and verifies before decrypting; Megolm
+//! v1 does the same (Ed25519 signature per message).
 //!
 //! Run: `cargo bench --bench vs_vodozemac`.
 
@@ -34,7 +37,10 @@ use common::workloads::{Setup, Skipped, round_trip, round_trip_pair};
 use common::{MSG_100, batch_ns, criterion, interleaved, loop_ns, plan, vestnik_pair};
 use criterion::{BatchSize, Criterion};
 use std::hint::black_box;
+use vestnik::ContentType;
+use vestnik::group::GroupSession;
 use vodozemac::Curve25519PublicKey;
+use vodozemac::megolm::{GroupSession as MegolmOut, InboundGroupSession, MegolmMessage, SessionConfig as MegolmConfig};
 use vodozemac::olm::{Account, InboundCreationResult, OlmMessage, PreKeyMessage, Session, SessionConfig};
 
 /// An Olm message as bytes: (message type, body).
@@ -199,6 +205,20 @@ fn bench_all(c: &mut Criterion) {
     g.finish();
 }
 
+/// A teacher's and a student's group states, the teacher's chain delivered
+/// over their 1:1 session.
+fn vestnik_group_pair() -> (GroupSession, GroupSession) {
+    let (mut a, mut b) = vestnik_pair();
+    let mut rng = rand::rng();
+    let (tg, plan) =
+        GroupSession::create(b"class", &a.identity, &[b.identity.public()], false, &mut rng).expect("group");
+    let (mut sg, _) =
+        GroupSession::create(b"class", &b.identity, &[a.identity.public()], false, &mut rng).expect("group");
+    let w = a.peer.encrypt_typed(ContentType::SenderKeyDistribution, plan.distribution(), &mut rng).expect("send");
+    sg.process_distribution(&b.recv(&w)).expect("distribution");
+    (tg, sg)
+}
+
 /// Prints the ratio line (and the two times) for one workload.
 fn report(workload: &str, (vestnik, vodozemac): (f64, f64)) {
     println!("time {workload} vestnik {:.2} us, vodozemac {:.2} us", vestnik / 1e3, vodozemac / 1e3);
@@ -267,6 +287,37 @@ fn print_ratios() {
             rounds,
             || batch_ns(n, &mut load, &mut run),
             || batch_ns(n, || olm_skipped.input(), |s| olm_skipped.run(s)),
+        ),
+    );
+
+    // Groups (issue 3): vestnik sender keys against Megolm, bytes to bytes.
+    let (mut tg, mut sg) = vestnik_group_pair();
+    let mut out = MegolmOut::new(MegolmConfig::version_1());
+    let mut inbound = InboundGroupSession::new(&out.session_key(), MegolmConfig::version_1());
+    let (rounds, n) = plan(20_000);
+    report(
+        "group_encrypt_100B",
+        interleaved(
+            rounds,
+            || loop_ns(n, || tg.encrypt(black_box(&MSG_100)).expect("group encrypt")),
+            || loop_ns(n, || out.encrypt(black_box(MSG_100)).to_bytes()),
+        ),
+    );
+    let (rounds, n) = plan(5_000);
+    report(
+        "group_decrypt_100B",
+        interleaved(
+            rounds,
+            || batch_ns(n, || tg.encrypt(&MSG_100).expect("group encrypt"), |m| sg.decrypt(&m).expect("group decrypt")),
+            || {
+                batch_ns(
+                    n,
+                    || out.encrypt(MSG_100).to_bytes(),
+                    |m| {
+                        inbound.decrypt(&MegolmMessage::from_bytes(&m).expect("megolm decode")).expect("megolm decrypt")
+                    },
+                )
+            },
         ),
     );
 

@@ -67,6 +67,16 @@ pub(crate) fn unpad(padded: &[u8]) -> Result<(u8, &[u8]), BadPadding> {
     Ok((*ty, body))
 }
 
+/// Like [`unpad`], in place: returns the content type and leaves only the
+/// body in `buf` (the removed bytes are wiped when `buf` is dropped, since
+/// `Zeroizing<Vec>` clears its whole capacity).
+pub(crate) fn unpad_in_place(buf: &mut Zeroizing<Vec<u8>>) -> Result<u8, BadPadding> {
+    let (ty, body_len) = unpad(buf).map(|(ty, body)| (ty, body.len()))?;
+    buf.truncate(body_len + 1);
+    buf.remove(0);
+    Ok(ty)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

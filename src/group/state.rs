@@ -188,7 +188,7 @@ impl GroupSession {
         let ad = message::associated_data(&self.group_id, &m.sender, m.body.chain_id, n);
         let open =
             |mk: &crate::chain::MessageKey| mk.open(&ad, &m.body.ciphertext).map_err(|_| GroupError::DecryptionFailed);
-        let (padded, plan) = if let Some((pos, mk)) = chain.skipped.find(n) {
+        let (mut body, plan) = if let Some((pos, mk)) = chain.skipped.find(n) {
             (open(mk)?, Plan::UseSkipped { pos })
         } else if n < chain.next {
             return Err(chain.old_iteration_error(n));
@@ -198,12 +198,11 @@ impl GroupSession {
             let pt = open(w.message_key.as_ref().ok_or(GroupError::DecryptionFailed)?)?;
             (pt, Plan::Advance { walk: w })
         };
-        let (ty, body) = padding::unpad(&padded).map_err(|_| GroupError::BadContent)?;
+        let ty = padding::unpad_in_place(&mut body).map_err(|_| GroupError::BadContent)?;
         if ContentType::from_byte(ty) != Some(ContentType::Application) {
             return Err(GroupError::BadContent);
         }
-        let received = Received::new(member.identity, ContentType::Application, Zeroizing::new(body.to_vec()));
-        Ok((received, index, plan))
+        Ok((Received::new(member.identity, ContentType::Application, body), index, plan))
     }
 
     /// Installs a member's sender chain from a distribution that arrived

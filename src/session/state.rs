@@ -202,11 +202,10 @@ impl Session {
         limits: &SessionLimits,
     ) -> Result<(Received, Plan), SessionError> {
         let ad = associated_data(&self.remote, &self.local, &msg.header_bytes, binding);
-        let (padded, plan) = self.ratchet.prepare(&msg.header, &ad, &msg.ciphertext, limits)?;
-        let (ty, body) = padding::unpad(&padded).map_err(|_| SessionError::BadContent)?;
+        let (mut body, plan) = self.ratchet.prepare(&msg.header, &ad, &msg.ciphertext, limits)?;
+        let ty = padding::unpad_in_place(&mut body).map_err(|_| SessionError::BadContent)?;
         let ty = ContentType::from_byte(ty).ok_or(SessionError::BadContent)?;
-        let received = Received::new(self.remote, ty, zeroize::Zeroizing::new(body.to_vec()));
-        Ok((received, plan))
+        Ok((Received::new(self.remote, ty, body), plan))
     }
 
     pub(crate) fn commit(&mut self, plan: Plan, limits: &SessionLimits) {
