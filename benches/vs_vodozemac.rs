@@ -291,9 +291,8 @@ fn print_ratios() {
     );
 
     // Groups (issue 3): vestnik sender keys against Megolm, bytes to bytes.
-    let (mut tg, mut sg) = vestnik_group_pair();
+    let (mut tg, _) = vestnik_group_pair();
     let mut out = MegolmOut::new(MegolmConfig::version_1());
-    let mut inbound = InboundGroupSession::new(&out.session_key(), MegolmConfig::version_1());
     let (rounds, n) = plan(20_000);
     report(
         "group_encrypt_100B",
