@@ -187,3 +187,19 @@ fn malleated_and_weak_key_signatures_are_refused() {
     zero_sig[0] = 1;
     assert!(vestnik::IdentityPublic::from_parts(&identity_point, p.dh_key().as_bytes(), &zero_sig).is_err());
 }
+
+#[test]
+fn trusted_load_matches_full_load_and_refuses_other_identities() {
+    let mut w = world();
+    w.new_session_from_alice(0);
+    w.a_to_b(b"hello").unwrap();
+    let bytes = w.b.to_bytes();
+    let limits = SessionLimits::default();
+    let mut fast = PeerSessions::from_bytes_trusted(&bytes, &w.bob.public(), &w.alice.public(), limits).unwrap();
+    assert_eq!(fast.to_bytes().to_vec(), bytes.to_vec());
+    let m = w.a.encrypt(b"after load", &mut rand::rng()).unwrap();
+    assert_eq!(fast.decrypt(&w.bob, &mut w.b_pre, &m, 0).unwrap().plaintext(), b"after load");
+    let carol = DeviceIdentity::generate(&mut rand::rng()).public();
+    assert!(PeerSessions::from_bytes_trusted(&bytes, &w.bob.public(), &carol, limits).is_err());
+    assert!(PeerSessions::from_bytes_trusted(&bytes, &carol, &w.alice.public(), limits).is_err());
+}

@@ -93,6 +93,8 @@ struct Validated {
     remote: IdentityPublic,
     remote_wire: pb::IdentityPublic,
     local: Option<(pb::IdentityPublic, IdentityPublic)>,
+    /// The local identity was given by the app: any other is refused.
+    local_fixed: bool,
 }
 
 fn session_from_state(
@@ -105,6 +107,7 @@ fn session_from_state(
     let local_wire = s.local_identity.as_ref().ok_or(DecodeError::Missing("local_identity"))?;
     let local = match &known.local {
         Some((w, id)) if w == local_wire => *id,
+        Some(_) if known.local_fixed => return Err(DecodeError::Invalid("local_identity")),
         _ => {
             let id = IdentityPublic::from_wire(local_wire)?;
             known.local = Some((local_wire.clone(), id));
@@ -207,14 +210,47 @@ impl PeerSessions {
         wire::decode_secret(bytes, MAX_STATE_LEN, wipe, |s| Self::from_state(s, limits))
     }
 
+    /// Loads state for identities the app already holds validated (its own
+    /// and the peer's): every identity stored in the state must equal one of
+    /// them byte for byte, so no certificate is checked again. A load costs
+    /// microseconds instead of two key imports and two signature checks.
+    pub fn from_bytes_trusted(
+        bytes: &[u8],
+        local: &IdentityPublic,
+        remote: &IdentityPublic,
+        limits: SessionLimits,
+    ) -> Result<Self, DecodeError> {
+        let trusted = Validated {
+            remote: *remote,
+            remote_wire: remote.to_wire(),
+            local: Some((local.to_wire(), *local)),
+            local_fixed: true,
+        };
+        wire::decode_secret(bytes, MAX_STATE_LEN, wipe, |s| Self::from_state_with(s, limits, Some(trusted)))
+    }
+
     fn from_state(s: &st::PeerSessionsState, limits: SessionLimits) -> Result<Self, DecodeError> {
+        Self::from_state_with(s, limits, None)
+    }
+
+    fn from_state_with(
+        s: &st::PeerSessionsState,
+        limits: SessionLimits,
+        trusted: Option<Validated>,
+    ) -> Result<Self, DecodeError> {
         wire::check_format(s.format, format::STATE_SESSIONS)?;
         wire::cap_count("sessions", &s.sessions, limits.max_previous_sessions.saturating_add(1))?;
         let remote_wire = s.remote_identity.as_ref().ok_or(DecodeError::Missing("remote_identity"))?;
-        let remote = IdentityPublic::from_wire(remote_wire)?;
-        let mut known = Validated { remote, remote_wire: remote_wire.clone(), local: None };
+        let mut known = match trusted {
+            Some(t) if &t.remote_wire == remote_wire => t,
+            Some(_) => return Err(DecodeError::Invalid("remote_identity")),
+            None => {
+                let remote = IdentityPublic::from_wire(remote_wire)?;
+                Validated { remote, remote_wire: remote_wire.clone(), local: None, local_fixed: false }
+            }
+        };
         let sessions =
             s.sessions.iter().map(|x| session_from_state(x, &mut known, &limits)).collect::<Result<_, _>>()?;
-        Ok(Self { remote, sessions, limits })
+        Ok(Self { remote: known.remote, sessions, limits })
     }
 }
