@@ -11,6 +11,7 @@
 //! | X3DH-style handshake, Double Ratchet, sessions | [`session`] | §5.4–5.8 |
 //! | state at rest | [`storage`] | §8 |
 //! | groups (sender keys over 1:1 sessions) | [`group`] | §12 |
+//! | calls: SFrame media encryption, keys over 1:1 sessions | [`call`] | §13 |
 //!
 //! ## A conversation
 //!
@@ -38,6 +39,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+pub mod call;
 mod chain;
 pub mod crypto;
 pub mod group;
@@ -52,7 +54,7 @@ pub mod storage;
 pub mod wire;
 
 pub use identity::{DeviceIdentity, IdentityPublic};
-pub use limits::{GroupLimits, SessionLimits};
+pub use limits::{CallLimits, GroupLimits, SessionLimits};
 pub use prekey::{PreKeyBundle, PreKeyStore};
 pub use session::{ContentType, PeerSessions, Received, SessionError};
 
@@ -84,4 +86,13 @@ const _: () = {
     assert_zeroize_on_drop::<chain::ChainKey>();
     assert_zeroize_on_drop::<chain::MessageKey>();
     assert_zeroize_on_drop::<crypto::sig::SigningKey>();
+    assert_zeroize_on_drop::<call::BaseKey>();
+    assert_zeroize_on_drop::<call::FrameKey>();
+    assert_zeroize_on_drop::<aes_gcm::Aes128Gcm>();
+    assert_zeroize_on_drop::<aes_gcm::Aes256Gcm>();
+    assert_zeroize_on_drop::<chacha20poly1305::ChaCha20Poly1305>();
+    assert_zeroize_on_drop::<call::SenderContext>();
+    assert_zeroize_on_drop::<call::ReceiverContext>();
+    assert_zeroize_on_drop::<call::Call>();
+    assert_zeroize_on_drop::<call::CallKeyDelivery>();
 };

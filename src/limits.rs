@@ -123,3 +123,93 @@ impl GroupLimits {
         self.max_plaintext_len.saturating_add(self.max_plaintext_len / 16).saturating_add(1024)
     }
 }
+
+// ---- Calls (SPEC.md §13.7) --------------------------------------------------
+
+/// Participants in one call, the caller included: the 10-bit index of the
+/// SFrame KID layout (SPEC.md §13.4) allows no more.
+pub const CALL_MAX_PARTICIPANTS: usize = 1024;
+/// Keys held per remote sender: the current one, the one it replaced (still
+/// inside its overlap window) and two spares for a leave and a join in quick
+/// succession. About 700 bytes each with the replay window.
+pub const CALL_MAX_KEYS_PER_SENDER: usize = 4;
+/// Ratchet steps one frame may make a receiver compute (each is one
+/// HKDF-Extract and Expand plus a key derivation, a few microseconds), so a
+/// forged KID costs little CPU; a burst of 16 joins before a frame arrives
+/// is already unusual.
+pub const CALL_MAX_RATCHET_JUMP: u8 = 16;
+/// Counters remembered per KID by the replay window: 20 s of 50-per-second
+/// audio, about a second of packetized HD video; 128 bytes of bitmap.
+pub const CALL_REPLAY_WINDOW: usize = 1024;
+/// Largest configurable replay window (8 KiB of bitmap per KID).
+pub const CALL_MAX_REPLAY_WINDOW: usize = 65_536;
+/// Frames one sender key may protect (counters 0 to 2^32 - 1): 2.7 years of
+/// 50-per-second audio, and far inside AES-GCM's per-key usage bounds; at
+/// the limit the sender must rotate.
+pub const CALL_MAX_COUNTER: u64 = u32::MAX as u64;
+/// Largest metadata (RTP header and extensions, for example) bound into a
+/// frame's AAD. It is copied next to the header on the stack, so this is
+/// also a hard cap.
+pub const CALL_MAX_METADATA_LEN: usize = 512;
+/// Largest frame accepted or produced: a whole 4K keyframe fits.
+pub const CALL_MAX_FRAME_LEN: usize = 1024 * 1024;
+/// How long a sender's previous key still decrypts after a newer one is in
+/// use (milliseconds): covers jitter buffers and reordering around a
+/// rotation, and is short enough that a departed participant's key material
+/// leaves memory quickly.
+pub const CALL_KEY_OVERLAP_MS: u64 = 2_000;
+/// Largest encoded call key message (a base key of 64 bytes plus framing).
+pub const CALL_MAX_KEY_MESSAGE_LEN: usize = 256;
+
+/// The configurable limits of the call layer. `Default` gives the constants
+/// above; values past a hard cap are lowered to it when a call starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallLimits {
+    /// See [`CALL_MAX_PARTICIPANTS`] (also the hard cap).
+    pub max_participants: usize,
+    /// See [`CALL_MAX_KEYS_PER_SENDER`] (at least 2: current and previous).
+    pub max_keys_per_sender: usize,
+    /// See [`CALL_MAX_RATCHET_JUMP`] (at most 63, the largest step).
+    pub max_ratchet_jump: u8,
+    /// See [`CALL_REPLAY_WINDOW`] (rounded up to a multiple of 64, at most
+    /// [`CALL_MAX_REPLAY_WINDOW`]).
+    pub replay_window: usize,
+    /// See [`CALL_MAX_COUNTER`].
+    pub max_counter: u64,
+    /// See [`CALL_MAX_METADATA_LEN`] (also the hard cap).
+    pub max_metadata_len: usize,
+    /// See [`CALL_MAX_FRAME_LEN`].
+    pub max_frame_len: usize,
+    /// See [`CALL_KEY_OVERLAP_MS`].
+    pub key_overlap_ms: u64,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        Self {
+            max_participants: CALL_MAX_PARTICIPANTS,
+            max_keys_per_sender: CALL_MAX_KEYS_PER_SENDER,
+            max_ratchet_jump: CALL_MAX_RATCHET_JUMP,
+            replay_window: CALL_REPLAY_WINDOW,
+            max_counter: CALL_MAX_COUNTER,
+            max_metadata_len: CALL_MAX_METADATA_LEN,
+            max_frame_len: CALL_MAX_FRAME_LEN,
+            key_overlap_ms: CALL_KEY_OVERLAP_MS,
+        }
+    }
+}
+
+impl CallLimits {
+    /// These limits with every value brought inside its hard cap.
+    pub fn clamped(self) -> Self {
+        Self {
+            max_participants: self.max_participants.clamp(1, CALL_MAX_PARTICIPANTS),
+            max_keys_per_sender: self.max_keys_per_sender.max(2),
+            max_ratchet_jump: self.max_ratchet_jump.min(crate::call::MAX_RATCHET_STEP),
+            replay_window: self.replay_window.clamp(64, CALL_MAX_REPLAY_WINDOW),
+            max_metadata_len: self.max_metadata_len.min(CALL_MAX_METADATA_LEN),
+            ..self
+        }
+    }
+}

@@ -26,6 +26,9 @@ pub const SENDER_KEY_DISTRIBUTION: u32 = 0x2201;
 /// Serialized `GroupSession` v1.
 pub const STATE_GROUP: u32 = 0x2301;
 
+/// `CallKeyMessage` v1 (inside a 1:1 session only).
+pub const CALL_KEY: u32 = 0x3001;
+
 /// Every format number, for the uniqueness test and SPEC.md.
 pub const ALL: &[(u32, &str)] = &[
     (PREKEY_BUNDLE, "PreKeyBundle"),
@@ -38,6 +41,7 @@ pub const ALL: &[(u32, &str)] = &[
     (GROUP_MESSAGE, "GroupMessage"),
     (SENDER_KEY_DISTRIBUTION, "SenderKeyDistribution"),
     (STATE_GROUP, "GroupState"),
+    (CALL_KEY, "CallKeyMessage"),
 ];
 
 #[cfg(test)]

@@ -18,6 +18,11 @@ use prost::Message;
 #[allow(missing_docs, unreachable_pub, clippy::all, clippy::indexing_slicing)]
 pub(crate) mod pb {
     pub(crate) mod vestnik {
+        pub(crate) mod call {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.call.v1.rs"));
+            }
+        }
         pub(crate) mod session {
             pub(crate) mod v1 {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.session.v1.rs"));
@@ -36,6 +41,7 @@ pub(crate) mod pb {
     }
 }
 
+pub(crate) use pb::vestnik::call::v1 as call;
 pub(crate) use pb::vestnik::group::v1 as group;
 pub(crate) use pb::vestnik::session::v1 as session;
 pub(crate) use pb::vestnik::state::v1 as state;

@@ -1,0 +1,306 @@
+//! One participant's view of a call: its own sender key, the keys of the
+//! others, and what changes when someone joins or leaves (SPEC.md §13.5).
+//!
+//! ```text
+//! start        fresh base key, generation 0, step 0  -> key to every other participant
+//! joined(p)    own base key ratcheted one step       -> key to p only
+//! left(p)      p's keys wiped; fresh base key,       -> key to every remaining participant
+//!              generation + 1, step 0
+//! ```
+//! A newcomer gets only the ratcheted key, from which earlier keys cannot be
+//! computed, so it cannot read earlier media; the others derive the step
+//! themselves from the KID. After a departure every sender moves to a key
+//! the departed participant never receives. Receivers keep the previous key
+//! of each sender for the overlap window, so frames in flight still decrypt.
+
+use crate::call::CallError;
+use crate::call::header::SFrameHeader;
+use crate::call::key::BaseKey;
+use crate::call::kid::{KeyId, MAX_GENERATION, MAX_PARTICIPANT_INDEX, MAX_RATCHET_STEP};
+use crate::call::message::{CallId, CallKeyMessage};
+use crate::call::receiver::{FrameInfo, ReceiverContext};
+use crate::call::sender::SenderContext;
+use crate::call::suite::CipherSuite;
+use crate::identity::IdentityPublic;
+use crate::limits::CallLimits;
+use crate::session::{ContentType, Received};
+use core::fmt;
+use std::collections::BTreeMap;
+use zeroize::Zeroizing;
+
+/// A call key the app must send to one participant, as a
+/// [`ContentType::CallKey`] payload of the 1:1 session with that device
+/// (`PeerSessions::encrypt_typed`). Holds a base key: zeroized on drop.
+pub struct CallKeyDelivery {
+    to: IdentityPublic,
+    index: u16,
+    body: Zeroizing<Vec<u8>>,
+}
+
+impl CallKeyDelivery {
+    /// The device to send it to.
+    pub fn to(&self) -> &IdentityPublic {
+        &self.to
+    }
+
+    /// That device's participant index.
+    pub fn index(&self) -> u16 {
+        self.index
+    }
+
+    /// The payload (send it only inside the 1:1 session with [`Self::to`]).
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+/// The body is `Zeroizing`: the base key it holds is wiped on drop.
+impl zeroize::ZeroizeOnDrop for CallKeyDelivery {}
+
+impl fmt::Debug for CallKeyDelivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallKeyDelivery").field("to", &self.to).field("index", &self.index).finish_non_exhaustive()
+    }
+}
+
+/// This device's part in one call. Not `Clone`; zeroizes every key on drop.
+pub struct Call {
+    id: CallId,
+    suite: CipherSuite,
+    limits: CallLimits,
+    own_index: u16,
+    sender: SenderContext,
+    receiver: ReceiverContext,
+    /// The other participants, by index.
+    roster: BTreeMap<u16, IdentityPublic>,
+}
+
+impl Call {
+    /// Joins or starts call `id` as participant `own_index`, with the others
+    /// already in it. Returns the call and the key deliveries to send, one
+    /// per other participant. Indexes come from the app's call signaling;
+    /// each must be unique in the call and at most 1023.
+    pub fn start<R: rand_core::CryptoRng + ?Sized>(
+        id: CallId,
+        suite: CipherSuite,
+        own_index: u16,
+        others: &[(u16, IdentityPublic)],
+        limits: CallLimits,
+        rng: &mut R,
+    ) -> Result<(Self, Vec<CallKeyDelivery>), CallError> {
+        let limits = limits.clamped();
+        let kid = KeyId::new(own_index, 0, 0).ok_or(CallError::InvalidIndex(own_index))?;
+        let base = BaseKey::random(suite, rng);
+        let sender = SenderContext::from_base_key(suite, kid.to_kid(), base, limits);
+        let receiver = ReceiverContext::new(suite, limits);
+        let mut call = Self { id, suite, limits, own_index, sender, receiver, roster: BTreeMap::new() };
+        for (index, identity) in others {
+            call.add_to_roster(*index, *identity)?;
+        }
+        let deliveries = call.deliveries(call.roster.keys().copied());
+        Ok((call, deliveries))
+    }
+
+    fn add_to_roster(&mut self, index: u16, identity: IdentityPublic) -> Result<(), CallError> {
+        if index > MAX_PARTICIPANT_INDEX || index == self.own_index || self.roster.contains_key(&index) {
+            return Err(CallError::InvalidIndex(index));
+        }
+        if self.roster.len().saturating_add(1) >= self.limits.max_participants {
+            return Err(CallError::TooManyParticipants { max: self.limits.max_participants });
+        }
+        self.receiver.forget_sender(index);
+        self.roster.insert(index, identity);
+        Ok(())
+    }
+
+    /// The current own key, encoded for each participant in `to`.
+    fn deliveries(&self, to: impl Iterator<Item = u16>) -> Vec<CallKeyDelivery> {
+        let Some(key_id) = KeyId::from_kid(self.sender.kid()) else { return Vec::new() };
+        let msg = CallKeyMessage {
+            call_id: self.id,
+            suite: self.suite,
+            key_id,
+            base_key: self.sender.base_key().duplicate(),
+        };
+        let body = msg.encode();
+        to.filter_map(|index| {
+            let to = *self.roster.get(&index)?;
+            Some(CallKeyDelivery { to, index, body: body.clone() })
+        })
+        .collect()
+    }
+
+    /// Participant `index` joined: the own key is ratcheted one step, and the
+    /// returned delivery gives the newcomer that key. At the last ratchet
+    /// step the key is replaced instead, and everyone gets the new one.
+    pub fn participant_joined<R: rand_core::CryptoRng + ?Sized>(
+        &mut self,
+        index: u16,
+        identity: IdentityPublic,
+        rng: &mut R,
+    ) -> Result<Vec<CallKeyDelivery>, CallError> {
+        let own = KeyId::from_kid(self.sender.kid()).ok_or(CallError::InvalidIndex(self.own_index))?;
+        // Refuse before changing anything.
+        if own.step == MAX_RATCHET_STEP && own.generation == MAX_GENERATION {
+            return Err(CallError::GenerationExhausted);
+        }
+        self.add_to_roster(index, identity)?;
+        if own.step == MAX_RATCHET_STEP {
+            return self.rotate_key(rng);
+        }
+        let next = KeyId { step: own.step + 1, ..own };
+        let base = self.sender.base_key().ratchet(self.suite);
+        self.sender.rekey(next.to_kid(), base);
+        Ok(self.deliveries(core::iter::once(index)))
+    }
+
+    /// Participant `index` left: its keys are wiped, its frames refused, and
+    /// the own key is replaced by a fresh one sent to everyone remaining.
+    pub fn participant_left<R: rand_core::CryptoRng + ?Sized>(
+        &mut self,
+        index: u16,
+        rng: &mut R,
+    ) -> Result<Vec<CallKeyDelivery>, CallError> {
+        let own = KeyId::from_kid(self.sender.kid()).ok_or(CallError::InvalidIndex(self.own_index))?;
+        if own.generation == MAX_GENERATION {
+            return Err(CallError::GenerationExhausted);
+        }
+        self.roster.remove(&index).ok_or(CallError::InvalidIndex(index))?;
+        self.receiver.remove_sender(index);
+        self.rotate_key(rng)
+    }
+
+    /// Replaces the own key with a fresh one (next generation) and returns
+    /// its deliveries to every participant. Also the answer to
+    /// [`CallError::CounterExhausted`].
+    pub fn rotate_key<R: rand_core::CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+    ) -> Result<Vec<CallKeyDelivery>, CallError> {
+        let own = KeyId::from_kid(self.sender.kid()).ok_or(CallError::InvalidIndex(self.own_index))?;
+        let generation = own.generation.checked_add(1).ok_or(CallError::GenerationExhausted)?;
+        let next = KeyId { generation, step: 0, ..own };
+        self.sender.rekey(next.to_kid(), BaseKey::random(self.suite, rng));
+        Ok(self.deliveries(self.roster.keys().copied()))
+    }
+
+    /// Installs a call key that arrived in a 1:1 session. Anything but a
+    /// [`ContentType::CallKey`] payload is refused, as is a key from a device
+    /// that is not the participant it names, for another call or suite, or
+    /// older than the one held. Returns the installed key's id.
+    ///
+    /// ```no_run
+    /// # fn f(call: &mut vestnik::call::Call, received: &vestnik::Received) -> Result<(), vestnik::call::CallError> {
+    /// // `received` came from `PeerSessions::decrypt`.
+    /// let key_id = call.receive_key(received, 0)?;
+    /// println!("participant {} sends under generation {}", key_id.index, key_id.generation);
+    /// # Ok(()) }
+    /// ```
+    pub fn receive_key(&mut self, received: &Received, now_ms: u64) -> Result<KeyId, CallError> {
+        if received.content_type() != ContentType::CallKey {
+            return Err(CallError::NotACallKey);
+        }
+        let msg = CallKeyMessage::decode(received.plaintext())?;
+        self.install_key(received.sender(), msg, now_ms)
+    }
+
+    /// The core of [`Call::receive_key`], for a sender the session layer has
+    /// authenticated.
+    pub(crate) fn install_key(
+        &mut self,
+        sender: &IdentityPublic,
+        msg: CallKeyMessage,
+        now_ms: u64,
+    ) -> Result<KeyId, CallError> {
+        if msg.call_id != self.id {
+            return Err(CallError::WrongCall);
+        }
+        if msg.suite != self.suite {
+            return Err(CallError::SuiteMismatch { found: msg.suite.id(), expected: self.suite.id() });
+        }
+        let index = msg.key_id.index;
+        if self.roster.get(&index) != Some(sender) {
+            return Err(CallError::NotAParticipant(index));
+        }
+        self.receiver.insert(msg.key_id, msg.base_key, now_ms)?;
+        Ok(msg.key_id)
+    }
+
+    /// Protects a frame into `out`; see [`SenderContext::protect`].
+    pub fn protect(&mut self, metadata: &[u8], payload: &[u8], out: &mut [u8]) -> Result<usize, CallError> {
+        self.sender.protect(metadata, payload, out)
+    }
+
+    /// Unprotects a frame into `out`; see [`ReceiverContext::unprotect`].
+    /// [`FrameInfo::key_id`] names the sender's index ([`Call::participant`]).
+    pub fn unprotect(
+        &mut self,
+        metadata: &[u8],
+        frame: &[u8],
+        out: &mut [u8],
+        now_ms: u64,
+    ) -> Result<FrameInfo, CallError> {
+        self.receiver.unprotect(metadata, frame, out, now_ms)
+    }
+
+    /// The sending half, for the media thread (in-place protect and more).
+    pub fn sender_mut(&mut self) -> &mut SenderContext {
+        &mut self.sender
+    }
+
+    /// The receiving half.
+    pub fn receiver_mut(&mut self) -> &mut ReceiverContext {
+        &mut self.receiver
+    }
+
+    /// The device at participant `index`, if it is in the call.
+    pub fn participant(&self, index: u16) -> Option<&IdentityPublic> {
+        self.roster.get(&index)
+    }
+
+    /// Other participants in the call.
+    pub fn participant_count(&self) -> usize {
+        self.roster.len()
+    }
+
+    /// The cipher suite.
+    pub fn suite(&self) -> CipherSuite {
+        self.suite
+    }
+
+    /// The call id.
+    pub fn id(&self) -> CallId {
+        self.id
+    }
+
+    /// This device's participant index.
+    pub fn own_index(&self) -> u16 {
+        self.own_index
+    }
+
+    /// The key id this device currently sends under.
+    pub fn own_key_id(&self) -> Option<KeyId> {
+        KeyId::from_kid(self.sender.kid())
+    }
+
+    /// The SFrame header the next own frame will carry.
+    pub fn next_header(&self) -> Option<SFrameHeader> {
+        self.sender.next_counter().map(|ctr| SFrameHeader::new(self.sender.kid(), ctr))
+    }
+}
+
+/// Its secrets live in the sender and receiver, which wipe them on drop.
+impl zeroize::ZeroizeOnDrop for Call {}
+
+impl fmt::Debug for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("id", &self.id)
+            .field("suite", &self.suite)
+            .field("own_index", &self.own_index)
+            .field("participants", &self.roster.len())
+            .field("sender", &self.sender)
+            .field("receiver", &self.receiver)
+            .finish()
+    }
+}
