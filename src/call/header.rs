@@ -143,11 +143,13 @@ mod tests {
     /// Cases transcribed from the RFC 9605 test vectors (`header` section).
     const RFC_CASES: &[(u64, u64, &str)] = &[
         (0, 0, "00"),
-        (0, 7, "07"),
-        (7, 0, "70"),
-        (0, 8, "0808"),
-        (8, 0, "8008"),
-        (0x123, 0x4567, "9901234567"),
+        (0, 1, "01"),
+        (1, 1, "11"),
+        (0, 0xff, "08ff"),
+        (0xff, 0, "80ff"),
+        (0xffff, 0xff, "98ffffff"),
+        (1, 0x100, "190100"),
+        (0x100_0000, 0xffff_ffff, "bb01000000ffffffff"),
         (0xffff_ffff_ffff_ffff, 0xffff_ffff_ffff_ffff, "ffffffffffffffffffffffffffffffffff"),
         (1 << 40, 1 << 56, "df0100000000000100000000000000"),
     ];
