@@ -1,0 +1,59 @@
+//! Call keys over real 1:1 sessions: a key installs only when it arrives as
+//! a `CallKey` payload from the participant it names (ASSURANCE rows 11, 12).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // tests may panic
+
+mod common;
+
+use vestnik::call::{Call, CallError, CallId, CipherSuite, MAX_OVERHEAD};
+use vestnik::{CallLimits, ContentType};
+
+#[test]
+fn call_keys_travel_only_as_typed_session_payloads() {
+    let mut rng = rand::rng();
+    let (mut alice, mut bob) = common::pair();
+    let id = CallId::random(&mut rng);
+    let suite = CipherSuite::ChaCha20Poly1305Sha256;
+    let (mut a_call, to_bob) =
+        Call::start(id, suite, 0, &[(1, bob.identity.public())], CallLimits::default(), &mut rng).unwrap();
+    let (mut b_call, to_alice) =
+        Call::start(id, suite, 1, &[(0, alice.identity.public())], CallLimits::default(), &mut rng).unwrap();
+
+    // The same body as ordinary application data: refused by the call.
+    let plain = alice.peer.encrypt(to_bob[0].body(), &mut rng).unwrap();
+    let r = bob.peer.decrypt(&bob.identity, &mut bob.prekeys, &plain, 0).unwrap();
+    assert_eq!(r.content_type(), ContentType::Application);
+    assert_eq!(b_call.receive_key(&r, 0), Err(CallError::NotACallKey));
+    // As a sender-key distribution: refused too.
+    let wrong = alice.peer.encrypt_typed(ContentType::SenderKeyDistribution, to_bob[0].body(), &mut rng).unwrap();
+    let r = bob.peer.decrypt(&bob.identity, &mut bob.prekeys, &wrong, 0).unwrap();
+    assert_eq!(b_call.receive_key(&r, 0), Err(CallError::NotACallKey));
+
+    // As a CallKey payload: installed, for Alice's index only.
+    let wire = alice.peer.encrypt_typed(ContentType::CallKey, to_bob[0].body(), &mut rng).unwrap();
+    let r = bob.peer.decrypt(&bob.identity, &mut bob.prekeys, &wire, 0).unwrap();
+    assert_eq!(b_call.receive_key(&r, 0).unwrap().index, 0);
+    let wire = bob.peer.encrypt_typed(ContentType::CallKey, to_alice[0].body(), &mut rng).unwrap();
+    let r = alice.peer.decrypt(&alice.identity, &mut alice.prekeys, &wire, 0).unwrap();
+    assert_eq!(a_call.receive_key(&r, 0).unwrap().index, 1);
+    // Bob's own key, relayed back to him by Alice, is not Alice's key.
+    let echo = alice.peer.encrypt_typed(ContentType::CallKey, to_alice[0].body(), &mut rng).unwrap();
+    let r = bob.peer.decrypt(&bob.identity, &mut bob.prekeys, &echo, 0).unwrap();
+    assert_eq!(b_call.receive_key(&r, 0), Err(CallError::NotAParticipant(1)));
+
+    // Media both ways.
+    let mut frame = [0u8; 80 + MAX_OVERHEAD];
+    let n = a_call.protect(b"", &[7u8; 80], &mut frame).unwrap();
+    let mut out = [0u8; 80 + MAX_OVERHEAD];
+    let info = b_call.unprotect(b"", &frame[..n], &mut out, 0).unwrap();
+    assert_eq!(&out[..info.plaintext_len], &[7u8; 80]);
+    assert_eq!(b_call.participant(info.key_id.index), Some(&alice.identity.public()));
+    let n = b_call.protect(b"", &[8u8; 80], &mut frame).unwrap();
+    let info = a_call.unprotect(b"", &frame[..n], &mut out, 0).unwrap();
+    assert_eq!(&out[..info.plaintext_len], &[8u8; 80]);
+
+    // Bob leaves: Alice rotates, and Bob's copy of the call cannot read on.
+    let d = a_call.participant_left(1, &mut rng).unwrap();
+    assert!(d.is_empty(), "nobody is left to receive the new key");
+    let n = a_call.protect(b"", &[9u8; 80], &mut frame).unwrap();
+    assert!(matches!(b_call.unprotect(b"", &frame[..n], &mut out, 0), Err(CallError::UnknownKid(_))));
+}
