@@ -128,6 +128,9 @@ pub enum CallError {
     /// The sender used its last counter under this key: rotate the key.
     #[error("frame counter exhausted; rotate the key")]
     CounterExhausted,
+    /// The sender key is at its last ratchet step: replace it instead.
+    #[error("sender key at its last ratchet step; rotate")]
+    RatchetExhausted,
     /// The call has as many participants as the limit allows.
     #[error("call already has {max} participants")]
     TooManyParticipants {

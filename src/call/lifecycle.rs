@@ -148,9 +148,7 @@ impl Call {
         if own.step == MAX_RATCHET_STEP {
             return self.rotate_key(rng);
         }
-        let next = KeyId { step: own.step + 1, ..own };
-        let base = self.sender.base_key().ratchet(self.suite);
-        self.sender.rekey(next.to_kid(), base);
+        self.sender.ratchet()?;
         Ok(self.deliveries(core::iter::once(index)))
     }
 

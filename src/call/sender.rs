@@ -12,6 +12,7 @@
 use crate::call::CallError;
 use crate::call::header::{MAX_HEADER_LEN, SFrameHeader, with_aad};
 use crate::call::key::{BaseKey, FrameKey};
+use crate::call::kid::{KeyId, MAX_RATCHET_STEP};
 use crate::call::suite::{CipherSuite, TAG_LEN};
 use crate::limits::CallLimits;
 use core::fmt;
@@ -70,6 +71,19 @@ impl SenderContext {
         self.base_key = base_key;
         self.kid = kid;
         self.next_ctr = Some(0);
+    }
+
+    /// Ratchets the base key one step (RFC 9605 §5.1) and moves to the next
+    /// step's KID in vestnik's layout ([`KeyId`]); the counter restarts at 0.
+    /// Receivers holding the previous step derive the new key themselves.
+    /// Fails when the KID is not in vestnik's layout or is at its last step.
+    pub fn ratchet(&mut self) -> Result<KeyId, CallError> {
+        let id = KeyId::from_kid(self.kid).ok_or(CallError::UnknownKid(self.kid))?;
+        let step = id.step.checked_add(1).filter(|s| *s <= MAX_RATCHET_STEP).ok_or(CallError::RatchetExhausted)?;
+        let next = KeyId { step, ..id };
+        let base = self.base_key.ratchet(self.suite);
+        self.rekey(next.to_kid(), base);
+        Ok(next)
     }
 
     pub(crate) fn base_key(&self) -> &BaseKey {
