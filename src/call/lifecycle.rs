@@ -80,6 +80,37 @@ impl Call {
     /// already in it. Returns the call and the key deliveries to send, one
     /// per other participant. Indexes come from the app's call signaling;
     /// each must be unique in the call and at most 1023.
+    ///
+    /// ```
+    /// use vestnik::call::{Call, CallId, CipherSuite, MAX_OVERHEAD};
+    /// use vestnik::{CallLimits, ContentType, DeviceIdentity, PeerSessions, PreKeyStore};
+    /// let mut rng = rand::rng();
+    /// let (alice, bob) = (DeviceIdentity::generate(&mut rng), DeviceIdentity::generate(&mut rng));
+    /// let mut bob_prekeys = PreKeyStore::new(&bob, 0, &mut rng);
+    /// let mut alice_to_bob = PeerSessions::new(bob.public());
+    /// alice_to_bob.initiate(&alice, &bob_prekeys.bundle(&bob, None), 0, &mut rng)?;
+    /// let mut bob_to_alice = PeerSessions::new(alice.public());
+    ///
+    /// // Both learn the call id and the indexes from the app's call signaling.
+    /// let id = CallId::random(&mut rng);
+    /// let suite = CipherSuite::recommended();
+    /// let (mut a_call, keys) = Call::start(id, suite, 0, &[(1, bob.public())], CallLimits::default(), &mut rng)?;
+    /// let (mut b_call, _keys_for_alice) = Call::start(id, suite, 1, &[(0, alice.public())], CallLimits::default(), &mut rng)?;
+    ///
+    /// // Alice's key travels inside the 1:1 session, typed as a call key.
+    /// let wire = alice_to_bob.encrypt_typed(ContentType::CallKey, keys[0].body(), &mut rng)?;
+    /// let received = bob_to_alice.decrypt(&bob, &mut bob_prekeys, &wire, 0)?;
+    /// b_call.receive_key(&received, 0)?;
+    ///
+    /// // 20 ms of audio, through a server that sees only the SFrame header.
+    /// let mut frame = [0u8; 80 + MAX_OVERHEAD];
+    /// let len = a_call.protect(b"", &[0x11; 80], &mut frame)?;
+    /// let mut audio = [0u8; 80 + MAX_OVERHEAD];
+    /// let info = b_call.unprotect(b"", &frame[..len], &mut audio, 0)?;
+    /// assert_eq!(&audio[..info.plaintext_len], &[0x11; 80]);
+    /// assert_eq!(b_call.participant(info.key_id.index), Some(&alice.public()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn start<R: rand_core::CryptoRng + ?Sized>(
         id: CallId,
         suite: CipherSuite,

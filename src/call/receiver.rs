@@ -316,7 +316,7 @@ impl ReceiverContext {
     }
 }
 
-/// Every key held ([`BaseKey`], [`FrameKey`]) wipes itself on drop; `lib.rs`
+/// Every key held (`BaseKey`, `FrameKey`) wipes itself on drop; `lib.rs`
 /// checks both at compile time.
 impl zeroize::ZeroizeOnDrop for ReceiverContext {}
 

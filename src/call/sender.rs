@@ -182,7 +182,7 @@ impl SenderContext {
     }
 }
 
-/// The secret fields ([`BaseKey`], [`FrameKey`]) wipe themselves on drop;
+/// The secret fields (`BaseKey`, `FrameKey`) wipe themselves on drop;
 /// `lib.rs` checks both at compile time.
 impl zeroize::ZeroizeOnDrop for SenderContext {}
 
