@@ -133,7 +133,13 @@ impl Call {
     }
 
     fn add_to_roster(&mut self, index: u16, identity: IdentityPublic) -> Result<(), CallError> {
-        if index > MAX_PARTICIPANT_INDEX || index == self.own_index || self.roster.contains_key(&index) {
+        // One index per device: a device at two indexes could have its key
+        // installed under either.
+        if index > MAX_PARTICIPANT_INDEX
+            || index == self.own_index
+            || self.roster.contains_key(&index)
+            || self.roster.values().any(|p| *p == identity)
+        {
             return Err(CallError::InvalidIndex(index));
         }
         if self.roster.len().saturating_add(1) >= self.limits.max_participants {

@@ -272,6 +272,13 @@ fn participants_at_max_and_max_plus_one() {
     // Index rules: the own index, a taken one, one past the layout.
     assert_eq!(call.participant_joined(0, p(0), &mut rng).unwrap_err(), CallError::InvalidIndex(0));
     assert_eq!(call.participant_joined(1, p(0), &mut rng).unwrap_err(), CallError::InvalidIndex(1));
+    let at_one = *call.participant(1).unwrap();
+    call.participant_left(2, &mut rng).unwrap();
+    assert_eq!(
+        call.participant_joined(2, at_one, &mut rng).unwrap_err(),
+        CallError::InvalidIndex(2),
+        "one index per device"
+    );
     assert!(Call::start(id, suite, MAX_PARTICIPANT_INDEX + 1, &[], limits, &mut rng).is_err());
     assert!(Call::start(id, suite, MAX_PARTICIPANT_INDEX, &[], limits, &mut rng).is_ok());
 }
