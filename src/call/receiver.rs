@@ -78,6 +78,10 @@ impl RemoteSender {
 
     /// Drops keys whose overlap window has passed.
     fn expire(&mut self, now: u64) {
+        // The common case, every frame: nothing is due.
+        if !self.keys.iter().any(|k| k.expires_at.is_some_and(|t| now >= t)) {
+            return;
+        }
         let mut retired = None;
         self.keys.retain(|k| {
             let live = k.expires_at.is_none_or(|t| now < t);
