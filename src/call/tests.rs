@@ -467,3 +467,28 @@ fn debug_prints_no_secret() {
     assert!(!dbg.contains(&key_hex[..16]) && !dbg.contains("abab"), "{dbg}");
     assert_eq!(format!("{:?}", FrameKey::derive(CipherSuite::default(), &base, 0)), "FrameKey(..)");
 }
+
+#[test]
+fn sender_ratchet_stops_at_the_last_step_and_old_keys_expire() {
+    let suite = CipherSuite::default();
+    let id = KeyId::new(2, 0, MAX_RATCHET_STEP - 1).unwrap();
+    let mut tx = SenderContext::new(suite, id.to_kid(), &[1; 32], CallLimits::default()).unwrap();
+    assert_eq!(tx.ratchet().unwrap().step, MAX_RATCHET_STEP);
+    assert_eq!(tx.next_counter(), Some(0), "a new key restarts the counter");
+    assert_eq!(tx.ratchet(), Err(CallError::RatchetExhausted));
+    let mut foreign = SenderContext::new(suite, 1 << 40, &[1; 32], CallLimits::default()).unwrap();
+    assert_eq!(foreign.ratchet(), Err(CallError::UnknownKid(1 << 40)));
+    assert_eq!(
+        SenderContext::new(suite, 0, &[1; 15], CallLimits::default()).unwrap_err(),
+        CallError::InvalidBaseKey(15)
+    );
+
+    // The previous key lives for the overlap window after a newer one arrives.
+    let mut rx = ReceiverContext::new(suite, CallLimits::default());
+    rx.insert_key(KeyId::new(2, 0, 0).unwrap(), &[1; 32], 0).unwrap();
+    rx.insert_key(KeyId::new(2, 1, 0).unwrap(), &[2; 32], 1_000).unwrap();
+    rx.expire(1_000 + CallLimits::default().key_overlap_ms - 1);
+    assert_eq!(rx.keys_held(2), 2);
+    rx.expire(1_000 + CallLimits::default().key_overlap_ms);
+    assert_eq!(rx.keys_held(2), 1);
+}
