@@ -125,6 +125,31 @@ impl RemoteSender {
         Ok(Resolved::Ratcheted(Box::new(ReceiveKey { id, base, key, window, expires_at: None })))
     }
 
+    fn key_of<'a>(&'a self, p: &'a Pending) -> Option<&'a FrameKey> {
+        match &p.resolved {
+            Resolved::Held(i) => self.keys.get(*i).map(|k| &k.key),
+            Resolved::Ratcheted(k) => Some(&k.key),
+        }
+    }
+
+    /// Commits a frame that authenticated: marks its counter, keeps a
+    /// derived key.
+    fn finish(&mut self, p: Pending, plaintext_len: usize, now_ms: u64, limits: &CallLimits) -> FrameInfo {
+        let ctr = p.header.ctr;
+        match p.resolved {
+            Resolved::Held(i) => {
+                if let Some(k) = self.keys.get_mut(i) {
+                    k.window.accept(ctr);
+                }
+            }
+            Resolved::Ratcheted(mut k) => {
+                k.window.accept(ctr);
+                self.add(*k, now_ms, limits);
+            }
+        }
+        FrameInfo { key_id: p.id, ctr, header_len: p.header_len, plaintext_len }
+    }
+
     /// Adds a key: keys older than it start their overlap window (it too, if
     /// a newer one is already held), and the oldest go past the cap.
     fn add(&mut self, mut new: ReceiveKey, now: u64, limits: &CallLimits) {
@@ -214,8 +239,16 @@ impl ReceiverContext {
         self.senders.get(&index).map_or(0, |s| s.keys.len())
     }
 
-    fn begin(&mut self, metadata: &[u8], frame: &[u8], now_ms: u64) -> Result<Pending, CallError> {
-        let l = &self.limits;
+    /// Checks everything but the AEAD and finds the key, looking the sender
+    /// up once (this runs for every frame).
+    fn begin<'s>(
+        senders: &'s mut BTreeMap<u16, RemoteSender>,
+        suite: CipherSuite,
+        l: &CallLimits,
+        metadata: &[u8],
+        frame: &[u8],
+        now_ms: u64,
+    ) -> Result<(Pending, &'s mut RemoteSender), CallError> {
         if frame.len() > l.max_frame_len {
             return Err(CallError::FrameTooLarge { len: frame.len(), max: l.max_frame_len });
         }
@@ -230,45 +263,20 @@ impl ReceiverContext {
             return Err(CallError::CounterOutOfRange { ctr: header.ctr, max: l.max_counter });
         }
         let id = KeyId::from_kid(header.kid).ok_or(CallError::UnknownKid(header.kid))?;
-        let sender = self.senders.get_mut(&id.index).ok_or(CallError::UnknownKid(header.kid))?;
+        let sender = senders.get_mut(&id.index).ok_or(CallError::UnknownKid(header.kid))?;
         sender.expire(now_ms);
-        let resolved = sender.resolve(id, self.suite, &self.limits)?;
+        let resolved = sender.resolve(id, suite, l)?;
         let window = match &resolved {
             Resolved::Held(i) => sender.keys.get(*i).map(|k| &k.window),
             Resolved::Ratcheted(k) => Some(&k.window),
         };
         let (kid, ctr) = (header.kid, header.ctr);
         match window.map(|w| w.check(ctr)) {
-            Some(Ok(())) => Ok(Pending { header, header_len, id, resolved }),
+            Some(Ok(())) => Ok((Pending { header, header_len, id, resolved }, sender)),
             Some(Err(ReplayVerdict::Duplicate)) => Err(CallError::Duplicate { kid, ctr }),
             Some(Err(ReplayVerdict::TooOld)) => Err(CallError::TooOld { kid, ctr }),
             None => Err(CallError::UnknownKid(kid)),
         }
-    }
-
-    fn key_of<'a>(&'a self, p: &'a Pending) -> Option<&'a FrameKey> {
-        match &p.resolved {
-            Resolved::Held(i) => self.senders.get(&p.id.index)?.keys.get(*i).map(|k| &k.key),
-            Resolved::Ratcheted(k) => Some(&k.key),
-        }
-    }
-
-    fn finish(&mut self, p: Pending, plaintext_len: usize, now_ms: u64) -> FrameInfo {
-        let ctr = p.header.ctr;
-        if let Some(sender) = self.senders.get_mut(&p.id.index) {
-            match p.resolved {
-                Resolved::Held(i) => {
-                    if let Some(k) = sender.keys.get_mut(i) {
-                        k.window.accept(ctr);
-                    }
-                }
-                Resolved::Ratcheted(mut k) => {
-                    k.window.accept(ctr);
-                    sender.add(*k, now_ms, &self.limits);
-                }
-            }
-        }
-        FrameInfo { key_id: p.id, ctr, header_len: p.header_len, plaintext_len }
     }
 
     /// Unprotects `frame` into `out` (at least the frame length minus header
@@ -281,20 +289,20 @@ impl ReceiverContext {
         out: &mut [u8],
         now_ms: u64,
     ) -> Result<FrameInfo, CallError> {
-        let p = self.begin(metadata, frame, now_ms)?;
+        let (p, sender) = Self::begin(&mut self.senders, self.suite, &self.limits, metadata, frame, now_ms)?;
         let (hdr, rest) = frame.split_at_checked(p.header_len).ok_or(CallError::TruncatedHeader)?;
         let ct_len = rest.len().checked_sub(TAG_LEN).ok_or(CallError::TruncatedFrame)?;
         let (ct, tag) = rest.split_at_checked(ct_len).ok_or(CallError::TruncatedFrame)?;
         let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| CallError::TruncatedFrame)?;
         let got = out.len();
         let dst = out.get_mut(..ct_len).ok_or(CallError::BufferTooSmall { needed: ct_len, got })?;
-        let key = self.key_of(&p).ok_or(CallError::UnknownKid(p.header.kid))?;
+        let key = sender.key_of(&p).ok_or(CallError::UnknownKid(p.header.kid))?;
         let buf = InOutBuf::new(ct, &mut *dst).map_err(|_| CallError::BufferTooSmall { needed: ct_len, got })?;
         if with_aad(hdr, metadata, |aad| key.open(p.header.ctr, aad, buf, &tag))?.is_err() {
             dst.zeroize();
             return Err(CallError::AuthenticationFailed);
         }
-        Ok(self.finish(p, ct_len, now_ms))
+        Ok(sender.finish(p, ct_len, now_ms, &self.limits))
     }
 
     /// Unprotects `frame` in place; returns what it was and the payload,
@@ -306,17 +314,17 @@ impl ReceiverContext {
         frame: &'f mut [u8],
         now_ms: u64,
     ) -> Result<(FrameInfo, &'f mut [u8]), CallError> {
-        let p = self.begin(metadata, frame, now_ms)?;
+        let (p, sender) = Self::begin(&mut self.senders, self.suite, &self.limits, metadata, frame, now_ms)?;
         let (hdr, rest) = frame.split_at_mut_checked(p.header_len).ok_or(CallError::TruncatedHeader)?;
         let ct_len = rest.len().checked_sub(TAG_LEN).ok_or(CallError::TruncatedFrame)?;
         let (ct, tag) = rest.split_at_mut_checked(ct_len).ok_or(CallError::TruncatedFrame)?;
         let tag: [u8; TAG_LEN] = (&*tag).try_into().map_err(|_| CallError::TruncatedFrame)?;
-        let key = self.key_of(&p).ok_or(CallError::UnknownKid(p.header.kid))?;
+        let key = sender.key_of(&p).ok_or(CallError::UnknownKid(p.header.kid))?;
         if with_aad(hdr, metadata, |aad| key.open(p.header.ctr, aad, (&mut *ct).into(), &tag))?.is_err() {
             ct.zeroize();
             return Err(CallError::AuthenticationFailed);
         }
-        Ok((self.finish(p, ct_len, now_ms), ct))
+        Ok((sender.finish(p, ct_len, now_ms, &self.limits), ct))
     }
 }
 
