@@ -10,6 +10,8 @@
 //! | prekeys and bundles | [`prekey`] | §5.2–5.3 |
 //! | X3DH-style handshake, Double Ratchet, sessions | [`session`] | §5.4–5.8 |
 //! | state at rest | [`storage`] | §8 |
+//! | signed documents: certificates, status lists, timestamps, envelopes | [`document`] | §11 |
+//! | Ed25519 acceptance rule (single and batch) | [`crypto::sig`] | §2.2, §11.1 |
 //!
 //! use vestnik::{DeviceIdentity, PreKeyStore, PeerSessions};
 //! let mut rng = rand::rng();
@@ -35,6 +37,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod crypto;
+pub mod document;
 pub mod identity;
 pub mod labels;
 pub mod limits;
