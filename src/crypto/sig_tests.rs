@@ -200,7 +200,9 @@ fn order_constant_matches() {
 }
 
 /// Every constructed edge case: (name, key bytes, input, signature, accepted?).
-fn edge_cases() -> Vec<(&'static str, Vec<u8>, Vec<u8>, [u8; 64], bool)> {
+type EdgeCase = (&'static str, Vec<u8>, Vec<u8>, [u8; 64], bool);
+
+fn edge_cases() -> Vec<EdgeCase> {
     let k = known_key(7);
     let a = k.sk.verifying_key();
     let input = b"edge case message".to_vec();

@@ -86,10 +86,6 @@ impl SignerEntry {
     pub fn attributes(&self) -> &SignedAttributes {
         &self.attrs
     }
-    /// The exact signed attribute bytes.
-    pub(crate) fn attributes_bytes(&self) -> &[u8] {
-        &self.attrs_bytes
-    }
     /// The signature.
     pub fn signature(&self) -> &Signature {
         &self.signature

@@ -13,7 +13,7 @@
 
 use super::cert::{KEY_ID_LEN, key_id, sha512};
 use super::limits::{MAX_NONCE_LEN, MAX_TIMESTAMP_LEN};
-use crate::crypto::sig::{BadSignature, Signature, SigningKey, VerifyingKey};
+use crate::crypto::sig::{Signature, SigningKey};
 use crate::labels;
 use crate::wire::{self, DecodeError, document as pb, format};
 use prost::Message;
@@ -158,10 +158,5 @@ impl TimestampToken {
     /// The parts a verifier checks: the TSA signature's message and value.
     pub(crate) fn signed_parts(&self) -> (&[u8], &Signature) {
         (&self.tbs, &self.signature)
-    }
-
-    /// Single verification of the TSA signature.
-    pub(crate) fn verify_signature(&self, tsa: &VerifyingKey) -> Result<(), BadSignature> {
-        tsa.verify(labels::SIG_TIMESTAMP, &self.tbs, &self.signature)
     }
 }
