@@ -48,3 +48,6 @@ pub use status::{StatusError, StatusList};
 pub use timestamp::{TimestampError, TimestampRequest, TimestampToken};
 pub use usage::{Commitment, KeyUsage, Role};
 pub use verify::{verify, verify_with_cache};
+
+#[cfg(test)]
+mod domain_tests;
