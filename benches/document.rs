@@ -3,6 +3,8 @@
 //! envelopes. Ends by printing the batch speed-up over one-by-one
 //! verification and envelopes per second per core.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 #![allow(missing_docs)]
 
 #[path = "../tests/common/world.rs"]

@@ -35,19 +35,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             _ => files.push(a),
         }
     }
-    if files.len() < 3 {
+    let [envelope_file, document_file, anchor_files @ ..] = files.as_slice() else {
+        eprintln!("{USAGE}");
+        std::process::exit(2);
+    };
+    if anchor_files.is_empty() {
         eprintln!("{USAGE}");
         std::process::exit(2);
     }
     let limits = DocumentLimits::default();
-    let envelope_bytes = std::fs::read(&files[0])?;
+    let envelope_bytes = std::fs::read(envelope_file)?;
     if envelope_bytes.len() > limits.max_envelope_len {
         return Err(format!("envelope larger than {} bytes", limits.max_envelope_len).into());
     }
     let envelope = Envelope::from_bytes(&envelope_bytes, &limits)?;
-    let document = if files[1] == "-" { None } else { Some(std::fs::read(&files[1])?) };
+    let document = if document_file == "-" { None } else { Some(std::fs::read(document_file)?) };
     let mut anchors = Vec::new();
-    for f in &files[2..] {
+    for f in anchor_files {
         anchors.push(TrustAnchor::from_bytes(&std::fs::read(f)?)?);
     }
     let now = match at {

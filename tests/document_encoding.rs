@@ -1,6 +1,8 @@
 //! Encoding: canonicality of every signed structure (ASSURANCE row 15), each
 //! type fed to every other decoder (row 12), and decode limits (rows 7, 14).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 #[path = "common/world.rs"]
 mod world;
 

@@ -3,6 +3,8 @@
 //! under `tests/vectors/document/`. Later versions must keep verifying them.
 //! Regenerate only on purpose: `VESTNIK_REGEN_VECTORS=1 cargo test --test document_vectors`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 #[path = "common/world.rs"]
 mod world;
 

@@ -1,5 +1,5 @@
-//! Certificate and trust-anchor decoding on arbitrary bytes: a decoded value
-//! re-encodes exactly, and an anchor made from it round-trips.
+// Certificate and trust-anchor decoding on arbitrary bytes: a decoded value
+// re-encodes exactly, and an anchor made from it round-trips.
 
 use vestnik::document::{Certificate, TrustAnchor};
 

@@ -1,8 +1,8 @@
-//! Envelope decoding and verification on arbitrary bytes: decode under the
-//! default limits; when it decodes, re-encoding must be byte-exact, and
-//! verification (one by one and batched) must agree and never panic. The
-//! first carried certificate serves as the trust anchor so that chain logic
-//! runs too.
+// Envelope decoding and verification on arbitrary bytes: decode under the
+// default limits; when it decodes, re-encoding must be byte-exact, and
+// verification (one by one and batched) must agree and never panic. The
+// first carried certificate serves as the trust anchor so that chain logic
+// runs too.
 
 use vestnik::document::{BatchInput, ChainCache, DocumentLimits, Envelope, TrustAnchor, VerificationPolicy, verify, verify_batch};
 

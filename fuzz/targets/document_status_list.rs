@@ -1,6 +1,6 @@
-//! Status list decoding on arbitrary bytes: a decoded list re-encodes
-//! exactly, answers every lookup without panicking, and covers no serial at
-//! or past its size.
+// Status list decoding on arbitrary bytes: a decoded list re-encodes
+// exactly, answers every lookup without panicking, and covers no serial at
+// or past its size.
 
 use vestnik::document::{DocumentLimits, StatusList};
 

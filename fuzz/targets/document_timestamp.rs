@@ -1,5 +1,5 @@
-//! Timestamp token decoding on arbitrary bytes: a decoded token re-encodes
-//! exactly and never matches a request it was not made for.
+// Timestamp token decoding on arbitrary bytes: a decoded token re-encodes
+// exactly and never matches a request it was not made for.
 
 use vestnik::document::TimestampToken;
 
