@@ -4,7 +4,6 @@
 //! verification and envelopes per second per core.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 #![allow(missing_docs)]
 
 #[path = "../tests/common/world.rs"]
@@ -64,7 +63,8 @@ fn main() {
     });
     for n in [64usize, 1024] {
         let made = envelopes(&w, n);
-        let inputs: Vec<BatchInput<'_>> = made.iter().map(|(e, d)| BatchInput { envelope: e, document: Some(d) }).collect();
+        let inputs: Vec<BatchInput<'_>> =
+            made.iter().map(|(e, d)| BatchInput { envelope: e, document: Some(d) }).collect();
         let mut cache = ChainCache::new();
         let mut rng = rand::rng();
         c.bench_function(&format!("document/verify_batch_{n}_cached"), |b| {

@@ -19,26 +19,65 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ca = SigningKey::generate(&mut rng);
     let tsa = SigningKey::generate(&mut rng);
     let cert = |issuer: &SigningKey, key, id: &str, name: &str, role, usage, until, serial| {
-        Certificate::issue(issuer, &CertificateRequest {
-            subject_key: key,
-            subject_id: id.into(),
-            display_name: name.into(),
-            role,
-            usage,
-            not_before: now - 100 * DAY,
-            not_after: until,
-            path_len: 0,
-            serial,
-        })
+        Certificate::issue(
+            issuer,
+            &CertificateRequest {
+                subject_key: key,
+                subject_id: id.into(),
+                display_name: name.into(),
+                role,
+                usage,
+                not_before: now - 100 * DAY,
+                not_after: until,
+                path_len: 0,
+                serial,
+            },
+        )
     };
-    let ca_cert = cert(&root, ca.verifying_key(), "CA-1", "Citizens' CA", Role::Issuer, KeyUsage::CERTIFICATE_ISSUING, now + 3650 * DAY, 1)?;
-    let tsa_cert = cert(&root, tsa.verifying_key(), "TSA-1", "National Timestamping Service", Role::TimestampAuthority, KeyUsage::TIMESTAMPING, now + 3650 * DAY, 2)?;
+    let ca_cert = cert(
+        &root,
+        ca.verifying_key(),
+        "CA-1",
+        "Citizens' CA",
+        Role::Issuer,
+        KeyUsage::CERTIFICATE_ISSUING,
+        now + 3650 * DAY,
+        1,
+    )?;
+    let tsa_cert = cert(
+        &root,
+        tsa.verifying_key(),
+        "TSA-1",
+        "National Timestamping Service",
+        Role::TimestampAuthority,
+        KeyUsage::TIMESTAMPING,
+        now + 3650 * DAY,
+        2,
+    )?;
 
     // The citizen's messenger identity key is what gets certified.
     let citizen = vestnik::DeviceIdentity::generate(&mut rng);
-    let citizen_cert = cert(&ca, *citizen.public().signing_key(), "RU-1234-567890", "Анна Петрова", Role::Citizen, KeyUsage::DOCUMENT_SIGNING, now + 365 * DAY, 7)?;
+    let citizen_cert = cert(
+        &ca,
+        *citizen.public().signing_key(),
+        "RU-1234-567890",
+        "Анна Петрова",
+        Role::Citizen,
+        KeyUsage::DOCUMENT_SIGNING,
+        now + 365 * DAY,
+        7,
+    )?;
     let school = SigningKey::generate(&mut rng);
-    let school_cert = cert(&ca, school.verifying_key(), "SCHOOL-57", "Школа № 57", Role::Organisation, KeyUsage::DOCUMENT_SIGNING, now + 3 * 365 * DAY, 8)?;
+    let school_cert = cert(
+        &ca,
+        school.verifying_key(),
+        "SCHOOL-57",
+        "Школа № 57",
+        Role::Organisation,
+        KeyUsage::DOCUMENT_SIGNING,
+        now + 3 * 365 * DAY,
+        8,
+    )?;
 
     // Sign, countersign, timestamp.
     let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n(Application for enrolment)\n%%EOF\n".to_vec();

@@ -16,7 +16,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.is_empty() {
         println!("{USAGE}\n\nNo arguments: verifying the frozen demo vectors.\n");
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/document");
-        args = vec![format!("{dir}/envelope.bin"), format!("{dir}/document.pdf"), format!("{dir}/anchor.bin"), "--at".into(), "1750003600".into()];
+        args = vec![
+            format!("{dir}/envelope.bin"),
+            format!("{dir}/document.pdf"),
+            format!("{dir}/anchor.bin"),
+            "--at".into(),
+            "1750003600".into(),
+        ];
     }
     let mut at = None;
     let mut min_signers = 1;
@@ -58,7 +64,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(t) => t,
         None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs(),
     };
-    let policy = VerificationPolicy::new(anchors).with_min_signers(min_signers).with_required_timestamp(require_timestamp);
+    let policy =
+        VerificationPolicy::new(anchors).with_min_signers(min_signers).with_required_timestamp(require_timestamp);
     let report = verify(&envelope, document.as_deref(), &policy, now);
     println!("{report}");
     if !report.is_accepted() {

@@ -108,7 +108,13 @@ fn non_canonical_signed_structures_are_rejected() {
     let [list, _] = w.status_lists(&[], T0, T0 + DAY);
     let env = e.to_bytes();
     for (name, v) in variants(&env) {
-        assert!(matches!(Envelope::from_bytes(&v, &l), Err(EnvelopeError::Decode(vestnik::wire::DecodeError::NonCanonical))), "envelope {name}");
+        assert!(
+            matches!(
+                Envelope::from_bytes(&v, &l),
+                Err(EnvelopeError::Decode(vestnik::wire::DecodeError::NonCanonical))
+            ),
+            "envelope {name}"
+        );
     }
     let cert = w.citizen.cert.to_bytes();
     for (name, v) in variants(cert) {
@@ -180,30 +186,48 @@ fn limits_at_max_and_max_plus_one() {
     for _ in 0..3 {
         e.sign(&w.citizen.key, &w.citizen.cert, Commitment::Approved, T0).unwrap();
     }
-    assert_eq!(e.sign(&w.citizen.key, &w.citizen.cert, Commitment::Approved, T0), Err(EnvelopeError::TooManySigners(3)));
+    assert_eq!(
+        e.sign(&w.citizen.key, &w.citizen.cert, Commitment::Approved, T0),
+        Err(EnvelopeError::TooManySigners(3))
+    );
     assert!(Envelope::from_bytes(&e.to_bytes(), &l).is_ok());
     let mut big = Envelope::new("text/plain", &[0; 100], true, &DocumentLimits::default()).unwrap();
     for _ in 0..4 {
         big.sign(&w.citizen.key, &w.citizen.cert, Commitment::Approved, T0).unwrap();
     }
-    assert!(matches!(Envelope::from_bytes(&big.to_bytes(), &l), Err(EnvelopeError::Decode(vestnik::wire::DecodeError::TooMany { field: "signers", count: 4, max: 3 }))));
+    assert!(matches!(
+        Envelope::from_bytes(&big.to_bytes(), &l),
+        Err(EnvelopeError::Decode(vestnik::wire::DecodeError::TooMany { field: "signers", count: 4, max: 3 }))
+    ));
     // Inline payload.
-    assert!(matches!(Envelope::new("text/plain", &[0; 101], true, &l), Err(EnvelopeError::InlineTooLarge { len: 101, max: 100 })));
+    assert!(matches!(
+        Envelope::new("text/plain", &[0; 101], true, &l),
+        Err(EnvelopeError::InlineTooLarge { len: 101, max: 100 })
+    ));
     // Timestamps per signer.
     w.stamp(&mut e, 0, T0);
     let mut rng = rand::rng();
     let req = e.timestamp_request(0, &mut rng).unwrap();
-    assert_eq!(e.add_timestamp(0, TimestampToken::issue(&w.tsa.key, &req, T0, 2)), Err(EnvelopeError::TooMany("timestamps")));
+    assert_eq!(
+        e.add_timestamp(0, TimestampToken::issue(&w.tsa.key, &req, T0, 2)),
+        Err(EnvelopeError::TooMany("timestamps"))
+    );
     // Envelope size.
     l.max_envelope_len = e.to_bytes().len();
     assert!(Envelope::from_bytes(&e.to_bytes(), &l).is_ok());
     l.max_envelope_len -= 1;
-    assert!(matches!(Envelope::from_bytes(&e.to_bytes(), &l), Err(EnvelopeError::Decode(vestnik::wire::DecodeError::TooLarge { .. }))));
+    assert!(matches!(
+        Envelope::from_bytes(&e.to_bytes(), &l),
+        Err(EnvelopeError::Decode(vestnik::wire::DecodeError::TooLarge { .. }))
+    ));
     // Status list size.
     let mut l = DocumentLimits::default();
     l.max_status_list_serials = 64;
     assert!(StatusList::issue(&w.ca.key, T0, T0 + 1, 64, &[63], &l).is_ok());
-    assert!(matches!(StatusList::issue(&w.ca.key, T0, T0 + 1, 65, &[], &l), Err(StatusError::TooManySerials { size: 65, max: 64 })));
+    assert!(matches!(
+        StatusList::issue(&w.ca.key, T0, T0 + 1, 65, &[], &l),
+        Err(StatusError::TooManySerials { size: 65, max: 64 })
+    ));
     let big = StatusList::issue(&w.ca.key, T0, T0 + 1, 65, &[64], &DocumentLimits::default()).unwrap();
     assert!(StatusList::from_bytes(big.to_bytes(), &l).is_err());
     assert_eq!(big.is_revoked(64), Some(true));

@@ -59,18 +59,27 @@ fn expired_without_timestamp_and_not_yet_valid() {
 fn wrong_key_usage_and_path_length() {
     let w = World::new();
     let key = vestnik::crypto::sig::SigningKey::generate(&mut rand::rng());
-    let cert = Certificate::issue(&w.ca.key, &request(&key, "x", "X", Role::Teacher, KeyUsage::CREDENTIAL_ISSUING, 0, T0 * 2, 9)).unwrap();
+    let cert = Certificate::issue(
+        &w.ca.key,
+        &request(&key, "x", "X", Role::Teacher, KeyUsage::CREDENTIAL_ISSUING, 0, T0 * 2, 9),
+    )
+    .unwrap();
     let mut e = Envelope::new("text/plain", DOC, false, &DocumentLimits::default()).unwrap();
     e.sign(&key, &cert, Commitment::Authored, T0).unwrap();
     e.add_certificate(&w.ca.cert).unwrap();
     let r = verify(&e, Some(DOC), &w.policy(), T0);
-    assert_eq!(first_failure(&r, 0), Some(Failure::Chain(ChainError::UsageNotAllowed { depth: 0, needed: KeyUsage::DOCUMENT_SIGNING })));
+    assert_eq!(
+        first_failure(&r, 0),
+        Some(Failure::Chain(ChainError::UsageNotAllowed { depth: 0, needed: KeyUsage::DOCUMENT_SIGNING }))
+    );
     // A sub-CA below the citizens' CA (path_len 0): too deep.
     let sub = vestnik::crypto::sig::SigningKey::generate(&mut rand::rng());
     let mut sub_req = request(&sub, "SUB", "Sub CA", Role::Issuer, KeyUsage::CERTIFICATE_ISSUING, 0, T0 * 2, 10);
     sub_req.path_len = 5;
     let sub_cert = Certificate::issue(&w.ca.key, &sub_req).unwrap();
-    let leaf = Certificate::issue(&sub, &request(&key, "y", "Y", Role::Teacher, KeyUsage::DOCUMENT_SIGNING, 0, T0 * 2, 1)).unwrap();
+    let leaf =
+        Certificate::issue(&sub, &request(&key, "y", "Y", Role::Teacher, KeyUsage::DOCUMENT_SIGNING, 0, T0 * 2, 1))
+            .unwrap();
     let mut e = Envelope::new("text/plain", DOC, false, &DocumentLimits::default()).unwrap();
     e.sign(&key, &leaf, Commitment::Authored, T0).unwrap();
     e.add_certificate(&sub_cert).unwrap();
@@ -95,7 +104,11 @@ fn broken_chain_and_untrusted_anchor() {
     let r = verify(&w.signed(DOC), Some(DOC), &other.policy(), T0);
     assert_eq!(first_failure(&r, 0), Some(Failure::Chain(ChainError::NoIssuer { depth: 1 })));
     // A CA certificate that the root did not sign (same key id, other issuer).
-    let forged_ca = Certificate::issue(&other.root, &request(&w.ca.key, "CA-CITIZENS", "fake", Role::Issuer, KeyUsage::CERTIFICATE_ISSUING, 0, T0 * 2, 1)).unwrap();
+    let forged_ca = Certificate::issue(
+        &other.root,
+        &request(&w.ca.key, "CA-CITIZENS", "fake", Role::Issuer, KeyUsage::CERTIFICATE_ISSUING, 0, T0 * 2, 1),
+    )
+    .unwrap();
     let mut e = Envelope::new("application/pdf", DOC, false, &DocumentLimits::default()).unwrap();
     e.sign(&w.citizen.key, &w.citizen.cert, Commitment::Approved, T0).unwrap();
     e.add_certificate(&forged_ca).unwrap();
@@ -131,7 +144,10 @@ fn revoked_stale_and_missing_status() {
     assert!(matches!(first_failure(&r, 0), Some(Failure::Chain(ChainError::StatusStale { depth: 0, .. }))), "{r}");
     // Missing list.
     let r = verify(&w.signed(DOC), Some(DOC), &w.policy().with_fresh_status(true), T0);
-    assert!(matches!(first_failure(&r, 0), Some(Failure::Chain(ChainError::StatusMissing { depth: 0, serial: 7 }))), "{r}");
+    assert!(
+        matches!(first_failure(&r, 0), Some(Failure::Chain(ChainError::StatusMissing { depth: 0, serial: 7 }))),
+        "{r}"
+    );
     // A revocation list signed by someone else is ignored.
     let mut e = w.signed(DOC);
     let bogus = StatusList::issue(&w.citizen.key, T0 - DAY, T0 + DAY, 64, &[7], &DocumentLimits::default()).unwrap();
@@ -195,7 +211,13 @@ fn timestamp_failures() {
     e.add_timestamp(0, TimestampToken::issue(&w.school.key, &req, T0, 1)).unwrap();
     e.add_certificate(&w.school.cert).unwrap();
     let r = verify(&e, Some(DOC), &w.policy(), T0);
-    assert!(matches!(first_failure(&r, 0), Some(Failure::NoValidTimestamp(Some(TimestampFailure::Tsa(ChainError::UsageNotAllowed { .. }))))), "{r}");
+    assert!(
+        matches!(
+            first_failure(&r, 0),
+            Some(Failure::NoValidTimestamp(Some(TimestampFailure::Tsa(ChainError::UsageNotAllowed { .. }))))
+        ),
+        "{r}"
+    );
     // A token dated in the future.
     let mut e = w.signed(DOC);
     w.stamp(&mut e, 0, T0 + DAY);

@@ -63,7 +63,8 @@ fn frozen_vectors_still_verify() {
         let cert = Certificate::from_bytes(&read(c)).unwrap();
         assert!(env.certificates().contains(&cert), "{c}");
     }
-    let policy = VerificationPolicy::new(vec![anchor]).with_min_signers(2).with_required_timestamp(true).with_fresh_status(true);
+    let policy =
+        VerificationPolicy::new(vec![anchor]).with_min_signers(2).with_required_timestamp(true).with_fresh_status(true);
     let doc = read("document.pdf");
     let r = verify(&env, Some(&doc), &policy, CHECK_AT);
     assert!(r.is_accepted(), "{r}");

@@ -3,17 +3,16 @@
 //! stay covered on stable `cargo test`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 #![allow(unreachable_pub)]
 
-#[path = "../fuzz/targets/document_envelope.rs"]
-mod document_envelope;
 #[path = "../fuzz/targets/document_certificate.rs"]
 mod document_certificate;
-#[path = "../fuzz/targets/document_timestamp.rs"]
-mod document_timestamp;
+#[path = "../fuzz/targets/document_envelope.rs"]
+mod document_envelope;
 #[path = "../fuzz/targets/document_status_list.rs"]
 mod document_status_list;
+#[path = "../fuzz/targets/document_timestamp.rs"]
+mod document_timestamp;
 
 fn replay(name: &str, run: fn(&[u8])) -> usize {
     let dir = std::path::Path::new("fuzz/corpus").join(name);

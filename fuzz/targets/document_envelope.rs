@@ -4,7 +4,9 @@
 // first carried certificate serves as the trust anchor so that chain logic
 // runs too.
 
-use vestnik::document::{BatchInput, ChainCache, DocumentLimits, Envelope, TrustAnchor, VerificationPolicy, verify, verify_batch};
+use vestnik::document::{
+    BatchInput, ChainCache, DocumentLimits, Envelope, TrustAnchor, VerificationPolicy, verify, verify_batch,
+};
 
 pub fn run(data: &[u8]) {
     let Ok(env) = Envelope::from_bytes(data, &DocumentLimits::default()) else { return };
@@ -15,6 +17,12 @@ pub fn run(data: &[u8]) {
     let single = verify(&env, None, &policy, now);
     let _ = single.to_string();
     let mut cache = ChainCache::new();
-    let batch = verify_batch(&[BatchInput { envelope: &env, document: None }], &policy, now, Some(&mut cache), &mut rand::rng());
+    let batch = verify_batch(
+        &[BatchInput { envelope: &env, document: None }],
+        &policy,
+        now,
+        Some(&mut cache),
+        &mut rand::rng(),
+    );
     assert_eq!(batch.first(), Some(&single), "batch and single agree");
 }

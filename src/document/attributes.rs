@@ -42,7 +42,10 @@ impl SignedAttributes {
             claimed_signing_time: a.claimed_signing_time,
             commitment: Commitment::from_u32(a.commitment).ok_or(DecodeError::Invalid("attributes.commitment"))?,
             signer_role: Role::from_u32(a.signer_role).ok_or(DecodeError::Invalid("attributes.signer_role"))?,
-            signer_certificate_hash: wire::fixed::<64>("attributes.signer_certificate_hash", &a.signer_certificate_hash)?,
+            signer_certificate_hash: wire::fixed::<64>(
+                "attributes.signer_certificate_hash",
+                &a.signer_certificate_hash,
+            )?,
             countersigns: a.countersigns.checked_sub(1).map(|t| t as usize),
         })
     }

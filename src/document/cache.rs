@@ -4,9 +4,9 @@
 //! usage and revocation are still checked on every use.
 
 use super::anchor::TrustAnchor;
+use super::cert::Certificate;
 use super::cert::sha512;
 use super::chain::{CertPath, ChainError};
-use super::cert::Certificate;
 use super::status::StatusList;
 use crate::crypto::sig::VerifyingKey;
 use std::collections::{HashMap, HashSet};

@@ -145,8 +145,8 @@ impl Certificate {
         }
         .encode_to_vec();
         let signature = issuer.sign(labels::SIG_CERTIFICATE, &tbs);
-        let bytes =
-            pb::Certificate { format: format::CERTIFICATE, tbs, signature: signature.to_bytes().to_vec() }.encode_to_vec();
+        let bytes = pb::Certificate { format: format::CERTIFICATE, tbs, signature: signature.to_bytes().to_vec() }
+            .encode_to_vec();
         Self::from_bytes(&bytes)
     }
 
@@ -154,8 +154,11 @@ impl Certificate {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CertError> {
         let outer: pb::Certificate = wire::decode_strict(bytes, MAX_CERTIFICATE_LEN)?;
         wire::check_format(outer.format, format::CERTIFICATE)?;
-        let signature = Signature::from_slice(&outer.signature)
-            .map_err(|_| DecodeError::WrongLength { field: "certificate.signature", len: outer.signature.len(), expected: 64 })?;
+        let signature = Signature::from_slice(&outer.signature).map_err(|_| DecodeError::WrongLength {
+            field: "certificate.signature",
+            len: outer.signature.len(),
+            expected: 64,
+        })?;
         let t: pb::CertificateTbs = wire::decode_strict(&outer.tbs, MAX_CERTIFICATE_LEN)?;
         wire::check_format(t.format, format::CERTIFICATE_TBS)?;
         let issuer_key_id = wire::fixed::<KEY_ID_LEN>("certificate.issuer_key_id", &t.issuer_key_id)?;

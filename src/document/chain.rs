@@ -125,9 +125,7 @@ impl CertPath {
             let depth = certs.len() - 1;
             let Some(cur) = certs.last() else { return Err(ChainError::NoIssuer { depth }) };
             let wanted = cur.issuer_key_id();
-            if let Some(a) =
-                anchors.iter().find(|a| a.key_id() == wanted && cur.verify_signature(a.key()).is_ok())
-            {
+            if let Some(a) = anchors.iter().find(|a| a.key_id() == wanted && cur.verify_signature(a.key()).is_ok()) {
                 return Ok(Self { certs, anchor: a.clone() });
             }
             if certs.len() >= max_len {

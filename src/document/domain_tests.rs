@@ -51,7 +51,13 @@ fn envelope_signature_is_no_certificate_or_timestamp_signature() {
     let (ctx, msg) = env.signing_input_of(0).expect("input");
     let sig = *env.signers().first().expect("signer").signature();
     assert!(alice.verifying_key().verify(ctx, &msg, &sig).is_ok());
-    for other in [labels::SIG_CERTIFICATE, labels::SIG_TIMESTAMP, labels::SIG_STATUS_LIST, labels::SIG_SIGNED_PREKEY, labels::SIG_COUNTERSIGNATURE] {
+    for other in [
+        labels::SIG_CERTIFICATE,
+        labels::SIG_TIMESTAMP,
+        labels::SIG_STATUS_LIST,
+        labels::SIG_SIGNED_PREKEY,
+        labels::SIG_COUNTERSIGNATURE,
+    ] {
         assert!(alice.verifying_key().verify(other, &msg, &sig).is_err());
     }
     // The certificate's signature presented as a document signature over its TBS.

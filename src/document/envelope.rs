@@ -110,17 +110,20 @@ pub struct Envelope {
 }
 
 fn check_payload_type(t: &str) -> Result<(), EnvelopeError> {
-    let ok = !t.is_empty()
-        && t.len() <= MAX_PAYLOAD_TYPE_LEN
-        && t.contains('/')
-        && t.bytes().all(|b| b.is_ascii_graphic());
+    let ok =
+        !t.is_empty() && t.len() <= MAX_PAYLOAD_TYPE_LEN && t.contains('/') && t.bytes().all(|b| b.is_ascii_graphic());
     if ok { Ok(()) } else { Err(EnvelopeError::PayloadType) }
 }
 
 impl Envelope {
     /// A new envelope over `document`, unsigned. With `inline`, the document
     /// travels inside (up to the inline limit); otherwise it is detached.
-    pub fn new(payload_type: &str, document: &[u8], inline: bool, limits: &DocumentLimits) -> Result<Self, EnvelopeError> {
+    pub fn new(
+        payload_type: &str,
+        document: &[u8],
+        inline: bool,
+        limits: &DocumentLimits,
+    ) -> Result<Self, EnvelopeError> {
         check_payload_type(payload_type)?;
         if inline && document.len() > limits.max_inline_payload {
             return Err(EnvelopeError::InlineTooLarge { len: document.len(), max: limits.max_inline_payload });
@@ -139,7 +142,13 @@ impl Envelope {
 
     /// Adds a signature over the document by the holder of `cert`'s key;
     /// returns its index. `cert` joins the carried certificates.
-    pub fn sign(&mut self, key: &SigningKey, cert: &Certificate, commitment: Commitment, claimed_time: u64) -> Result<usize, EnvelopeError> {
+    pub fn sign(
+        &mut self,
+        key: &SigningKey,
+        cert: &Certificate,
+        commitment: Commitment,
+        claimed_time: u64,
+    ) -> Result<usize, EnvelopeError> {
         self.add_signer(key, cert, commitment, claimed_time, None)
     }
 
@@ -195,7 +204,8 @@ impl Envelope {
             Some(t) => Some(*self.signers.get(t).ok_or(EnvelopeError::BadTarget(t))?.signature()),
             None => None,
         };
-        let (ctx, msg) = envelope_signing_input(&self.payload_type, &self.digest, self.length, target_sig.as_ref(), &attrs_bytes);
+        let (ctx, msg) =
+            envelope_signing_input(&self.payload_type, &self.digest, self.length, target_sig.as_ref(), &attrs_bytes);
         let signature = key.sign(ctx, &msg);
         self.add_certificate(cert)?;
         self.signers.push(SignerEntry { attrs_bytes, attrs, signature, timestamps: Vec::new() });
@@ -203,7 +213,11 @@ impl Envelope {
     }
 
     /// A timestamp request for signer `index`'s signature.
-    pub fn timestamp_request<R: rand_core::CryptoRng + ?Sized>(&self, index: usize, rng: &mut R) -> Option<TimestampRequest> {
+    pub fn timestamp_request<R: rand_core::CryptoRng + ?Sized>(
+        &self,
+        index: usize,
+        rng: &mut R,
+    ) -> Option<TimestampRequest> {
         self.signers.get(index).map(|s| TimestampRequest::for_signature(&s.signature, rng))
     }
 
@@ -282,7 +296,10 @@ impl Envelope {
             None
         } else {
             if e.inline_payload.len() > limits.max_inline_payload {
-                return Err(EnvelopeError::InlineTooLarge { len: e.inline_payload.len(), max: limits.max_inline_payload });
+                return Err(EnvelopeError::InlineTooLarge {
+                    len: e.inline_payload.len(),
+                    max: limits.max_inline_payload,
+                });
             }
             if e.inline_payload.len() as u64 != e.document_length || sha512(&e.inline_payload) != digest {
                 return Err(EnvelopeError::InlineMismatch);
@@ -295,9 +312,13 @@ impl Envelope {
             if attrs.countersigns.is_some_and(|t| t >= i) {
                 return Err(EnvelopeError::BadTarget(i));
             }
-            let signature = Signature::from_slice(&s.signature)
-                .map_err(|_| DecodeError::WrongLength { field: "signer.signature", len: s.signature.len(), expected: 64 })?;
-            let timestamps = s.timestamps.iter().map(|t| TimestampToken::from_bytes(t)).collect::<Result<Vec<_>, _>>()?;
+            let signature = Signature::from_slice(&s.signature).map_err(|_| DecodeError::WrongLength {
+                field: "signer.signature",
+                len: s.signature.len(),
+                expected: 64,
+            })?;
+            let timestamps =
+                s.timestamps.iter().map(|t| TimestampToken::from_bytes(t)).collect::<Result<Vec<_>, _>>()?;
             signers.push(SignerEntry { attrs_bytes: s.signed_attributes, attrs, signature, timestamps });
         }
         let certificates = e.certificates.iter().map(|c| Certificate::from_bytes(c)).collect::<Result<Vec<_>, _>>()?;

@@ -43,7 +43,10 @@ pub use chain::{CertPath, ChainError};
 pub use envelope::{Envelope, EnvelopeError, SignerEntry};
 pub use limits::DocumentLimits;
 pub use policy::{DEFAULT_MAX_CLOCK_SKEW, VerificationPolicy};
-pub use report::{Check, CheckKind, DocumentFailure, Failure, PolicyFailure, SignatureReport, SignerIdentity, TimestampFailure, VerificationReport};
+pub use report::{
+    Check, CheckKind, DocumentFailure, Failure, PolicyFailure, SignatureReport, SignerIdentity, TimestampFailure,
+    VerificationReport,
+};
 pub use status::{StatusError, StatusList};
 pub use timestamp::{TimestampError, TimestampRequest, TimestampToken};
 pub use usage::{Commitment, KeyUsage, Role};

@@ -194,7 +194,9 @@ pub struct VerificationReport {
 impl VerificationReport {
     /// True when the document matches, every signature is valid and the policy is met.
     pub fn is_accepted(&self) -> bool {
-        self.document.is_ok() && self.policy_failures.is_empty() && self.signatures.iter().all(SignatureReport::is_valid)
+        self.document.is_ok()
+            && self.policy_failures.is_empty()
+            && self.signatures.iter().all(SignatureReport::is_valid)
     }
 }
 
@@ -209,7 +211,15 @@ impl fmt::Display for VerificationReport {
         for s in &self.signatures {
             let who = s.signer.as_ref().map_or_else(
                 || "unknown signer".to_owned(),
-                |p| format!("{} ({}, {}, id {})", p.display_name, p.role, p.anchor.as_deref().unwrap_or("no anchor"), p.subject_id),
+                |p| {
+                    format!(
+                        "{} ({}, {}, id {})",
+                        p.display_name,
+                        p.role,
+                        p.anchor.as_deref().unwrap_or("no anchor"),
+                        p.subject_id
+                    )
+                },
             );
             let kind = match s.countersigns {
                 Some(t) => format!("countersignature on #{t}"),

@@ -93,8 +93,8 @@ impl StatusList {
         }
         .encode_to_vec();
         let signature = issuer.sign(labels::SIG_STATUS_LIST, &tbs);
-        let bytes =
-            pb::StatusList { format: format::STATUS_LIST, tbs, signature: signature.to_bytes().to_vec() }.encode_to_vec();
+        let bytes = pb::StatusList { format: format::STATUS_LIST, tbs, signature: signature.to_bytes().to_vec() }
+            .encode_to_vec();
         Self::from_bytes(&bytes, limits)
     }
 
@@ -104,8 +104,11 @@ impl StatusList {
         let max = limits.max_status_list_len();
         let outer: pb::StatusList = wire::decode_strict(bytes, max)?;
         wire::check_format(outer.format, format::STATUS_LIST)?;
-        let signature = Signature::from_slice(&outer.signature)
-            .map_err(|_| DecodeError::WrongLength { field: "status_list.signature", len: outer.signature.len(), expected: 64 })?;
+        let signature = Signature::from_slice(&outer.signature).map_err(|_| DecodeError::WrongLength {
+            field: "status_list.signature",
+            len: outer.signature.len(),
+            expected: 64,
+        })?;
         let t: pb::StatusListTbs = wire::decode_strict(&outer.tbs, max)?;
         wire::check_format(t.format, format::STATUS_LIST_TBS)?;
         let issuer_key_id = wire::fixed::<KEY_ID_LEN>("status_list.issuer_key_id", &t.issuer_key_id)?;

@@ -88,8 +88,12 @@ impl TimestampToken {
         }
         .encode_to_vec();
         let signature = tsa.sign(labels::SIG_TIMESTAMP, &tbs);
-        let bytes = pb::TimestampToken { format: format::TIMESTAMP_TOKEN, tbs: tbs.clone(), signature: signature.to_bytes().to_vec() }
-            .encode_to_vec();
+        let bytes = pb::TimestampToken {
+            format: format::TIMESTAMP_TOKEN,
+            tbs: tbs.clone(),
+            signature: signature.to_bytes().to_vec(),
+        }
+        .encode_to_vec();
         Self {
             bytes,
             tbs,
@@ -106,8 +110,11 @@ impl TimestampToken {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, TimestampError> {
         let outer: pb::TimestampToken = wire::decode_strict(bytes, MAX_TIMESTAMP_LEN)?;
         wire::check_format(outer.format, format::TIMESTAMP_TOKEN)?;
-        let signature = Signature::from_slice(&outer.signature)
-            .map_err(|_| DecodeError::WrongLength { field: "timestamp.signature", len: outer.signature.len(), expected: 64 })?;
+        let signature = Signature::from_slice(&outer.signature).map_err(|_| DecodeError::WrongLength {
+            field: "timestamp.signature",
+            len: outer.signature.len(),
+            expected: 64,
+        })?;
         let t: pb::TimestampTbs = wire::decode_strict(&outer.tbs, MAX_TIMESTAMP_LEN)?;
         wire::check_format(t.format, format::TIMESTAMP_TBS)?;
         let imprint = wire::fixed::<64>("timestamp.imprint", &t.imprint)?;
@@ -115,7 +122,16 @@ impl TimestampToken {
         if t.nonce.len() > MAX_NONCE_LEN {
             return Err(TimestampError::NonceTooLong);
         }
-        Ok(Self { bytes: bytes.to_vec(), tbs: outer.tbs, signature, imprint, time: t.time, serial: t.serial, nonce: t.nonce, tsa_key_id })
+        Ok(Self {
+            bytes: bytes.to_vec(),
+            tbs: outer.tbs,
+            signature,
+            imprint,
+            time: t.time,
+            serial: t.serial,
+            nonce: t.nonce,
+            tsa_key_id,
+        })
     }
 
     /// The requester's side: checks the TSA answered this request.

@@ -18,12 +18,15 @@
 //! ```
 
 use super::cache::ChainCache;
+use super::cert::{Certificate, sha512};
 use super::chain::{CertPath, ChainError};
 use super::envelope::Envelope;
 use super::policy::VerificationPolicy;
-use super::report::{Check, CheckKind, DocumentFailure, Failure, PolicyFailure, SignatureReport, SignerIdentity, TimestampFailure, VerificationReport};
+use super::report::{
+    Check, CheckKind, DocumentFailure, Failure, PolicyFailure, SignatureReport, SignerIdentity, TimestampFailure,
+    VerificationReport,
+};
 use super::usage::KeyUsage;
-use super::cert::{Certificate, sha512};
 use crate::crypto::sig::{Signature, VerifyingKey};
 use crate::labels::{self, SigContext};
 
@@ -65,7 +68,12 @@ impl SigOracle for Direct {
 /// assert!(report.is_accepted(), "{report}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn verify(envelope: &Envelope, document: Option<&[u8]>, policy: &VerificationPolicy, now: u64) -> VerificationReport {
+pub fn verify(
+    envelope: &Envelope,
+    document: Option<&[u8]>,
+    policy: &VerificationPolicy,
+    now: u64,
+) -> VerificationReport {
     verify_with(envelope, document, policy, now, None, &mut Direct)
 }
 
@@ -168,7 +176,14 @@ pub(crate) fn verify_with(
         let t = report.proven_time.unwrap_or(now);
         report.validation_time = t;
         let path_ok = path.and_then(|p| {
-            p.check(KeyUsage::DOCUMENT_SIGNING, t, now, envelope.status_lists(), policy.require_fresh_status, cache.as_deref_mut())
+            p.check(
+                KeyUsage::DOCUMENT_SIGNING,
+                t,
+                now,
+                envelope.status_lists(),
+                policy.require_fresh_status,
+                cache.as_deref_mut(),
+            )
         });
         push(&mut report, CheckKind::CertificatePath, path_ok.map_err(Failure::Chain));
         let limit = t.saturating_add(policy.max_clock_skew);
@@ -223,7 +238,14 @@ fn check_timestamp(
     let mut last = ChainError::UnknownCertificate;
     for tsa in envelope.certificates().iter().filter(|c| &super::cert::key_id(c.subject_key()) == token.tsa_key_id()) {
         let checked = find_path(tsa, envelope, policy, cache.as_deref_mut()).and_then(|p| {
-            p.check(KeyUsage::TIMESTAMPING, now, now, envelope.status_lists(), policy.require_fresh_status, cache.as_deref_mut())
+            p.check(
+                KeyUsage::TIMESTAMPING,
+                now,
+                now,
+                envelope.status_lists(),
+                policy.require_fresh_status,
+                cache.as_deref_mut(),
+            )
         });
         match checked {
             Ok(()) => {

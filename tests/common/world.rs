@@ -24,7 +24,16 @@ pub struct World {
     pub tsa: Party,
 }
 
-pub fn request(key: &SigningKey, id: &str, name: &str, role: Role, usage: KeyUsage, from: u64, to: u64, serial: u64) -> CertificateRequest {
+pub fn request(
+    key: &SigningKey,
+    id: &str,
+    name: &str,
+    role: Role,
+    usage: KeyUsage,
+    from: u64,
+    to: u64,
+    serial: u64,
+) -> CertificateRequest {
     CertificateRequest {
         subject_key: key.verifying_key(),
         subject_id: id.into(),
@@ -47,22 +56,58 @@ impl World {
     /// Deterministic keys, for frozen vectors.
     pub fn from_keys([root, ca, citizen, school, tsa]: [SigningKey; 5]) -> Self {
         let anchor = TrustAnchor::new(root.verifying_key(), "Ministry of Digital Affairs", KeyUsage::ALL, 1);
-        let mut ca_req = request(&ca, "CA-CITIZENS", "Удостоверяющий центр граждан", Role::Issuer, KeyUsage::CERTIFICATE_ISSUING, T0 - 1000 * DAY, T0 + 3650 * DAY, 1);
+        let mut ca_req = request(
+            &ca,
+            "CA-CITIZENS",
+            "Удостоверяющий центр граждан",
+            Role::Issuer,
+            KeyUsage::CERTIFICATE_ISSUING,
+            T0 - 1000 * DAY,
+            T0 + 3650 * DAY,
+            1,
+        );
         ca_req.path_len = 0;
         let ca_cert = Certificate::issue(&root, &ca_req).unwrap();
         let citizen_cert = Certificate::issue(
             &ca,
-            &request(&citizen, "RU-1234-567890", "Анна Петрова", Role::Citizen, KeyUsage::DOCUMENT_SIGNING, T0 - 100 * DAY, T0 + 365 * DAY, 7),
+            &request(
+                &citizen,
+                "RU-1234-567890",
+                "Анна Петрова",
+                Role::Citizen,
+                KeyUsage::DOCUMENT_SIGNING,
+                T0 - 100 * DAY,
+                T0 + 365 * DAY,
+                7,
+            ),
         )
         .unwrap();
         let school_cert = Certificate::issue(
             &ca,
-            &request(&school, "SCHOOL-57", "Школа № 57", Role::Organisation, KeyUsage::DOCUMENT_SIGNING, T0 - 100 * DAY, T0 + 3 * 365 * DAY, 8),
+            &request(
+                &school,
+                "SCHOOL-57",
+                "Школа № 57",
+                Role::Organisation,
+                KeyUsage::DOCUMENT_SIGNING,
+                T0 - 100 * DAY,
+                T0 + 3 * 365 * DAY,
+                8,
+            ),
         )
         .unwrap();
         let tsa_cert = Certificate::issue(
             &root,
-            &request(&tsa, "TSA-1", "National Timestamping Service", Role::TimestampAuthority, KeyUsage::TIMESTAMPING, T0 - 1000 * DAY, T0 + 3650 * DAY, 2),
+            &request(
+                &tsa,
+                "TSA-1",
+                "National Timestamping Service",
+                Role::TimestampAuthority,
+                KeyUsage::TIMESTAMPING,
+                T0 - 1000 * DAY,
+                T0 + 3650 * DAY,
+                2,
+            ),
         )
         .unwrap();
         Self {
