@@ -111,7 +111,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // A tampered document is caught.
     let mut tampered = pdf.clone();
-    tampered[20] ^= 1;
+    if let Some(b) = tampered.get_mut(20) {
+        *b ^= 1;
+    }
     let report = verify(&received, Some(&tampered), &policy, now + 3600);
     println!("--- A tampered copy ---\nVerdict accepted: {}; document: {:?}", report.is_accepted(), report.document);
     Ok(())

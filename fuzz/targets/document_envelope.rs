@@ -12,7 +12,7 @@ pub fn run(data: &[u8]) {
     let Ok(env) = Envelope::from_bytes(data, &DocumentLimits::default()) else { return };
     assert_eq!(env.to_bytes(), data, "decoded envelope re-encodes exactly");
     let anchors = env.certificates().first().map(TrustAnchor::from_certificate).into_iter().collect();
-    let policy = VerificationPolicy::new(anchors).with_fresh_status(data.len() % 2 == 0);
+    let policy = VerificationPolicy::new(anchors).with_fresh_status(data.len().is_multiple_of(2));
     let now = 1_750_000_000;
     let single = verify(&env, None, &policy, now);
     let _ = single.to_string();

@@ -192,7 +192,7 @@ pub struct BatchItem<'a> {
 }
 
 /// Verifies many signatures at once under the same rule as
-/// [`VerifyingKey::verify`], and accepts exactly the batches whose every item
+/// `VerifyingKey::verify`, and accepts exactly the batches whose every item
 /// single verification accepts (a batch containing a bad signature passes with
 /// probability about 2^-128 over `rng`). On failure, falls back to single
 /// verification and returns the indices of the bad items, in order.

@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Decoding checks only form (canonical encoding, lengths, known values);
-//! whether a certificate is *trusted* is decided by [`super::chain`].
+//! whether a certificate is *trusted* is decided by `chain.rs`.
 
 use super::limits::{MAX_CERTIFICATE_LEN, MAX_TEXT_LEN};
 use super::usage::{KeyUsage, Role};
@@ -150,7 +150,7 @@ impl Certificate {
         Self::from_bytes(&bytes)
     }
 
-    /// Decodes a certificate (form only; see [`super::chain`] for trust).
+    /// Decodes a certificate (form only; trust is decided when a path is built during verification).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CertError> {
         let outer: pb::Certificate = wire::decode_strict(bytes, MAX_CERTIFICATE_LEN)?;
         wire::check_format(outer.format, format::CERTIFICATE)?;

@@ -105,7 +105,7 @@ pub enum ChainError {
 }
 
 /// A path whose signatures verified up to an anchor (times, usages and status
-/// still to check with [`CertPath::check`]).
+/// checked at each use).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertPath {
     certs: Vec<Certificate>,

@@ -1,7 +1,15 @@
 //! A small PKI for the document tests: a ministry root (the anchor), a
 //! citizens' CA under it, a citizen, a school and a timestamping authority.
 
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::too_many_arguments,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use vestnik::crypto::sig::SigningKey;
 use vestnik::document::*;
