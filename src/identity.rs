@@ -6,9 +6,9 @@
 //! two algorithms (no XEdDSA, no birational conversion); the one signature of
 //! the certificate ties them together and is checked on every import.
 
-use crate::crypto::Secret32;
 use crate::crypto::sig::{BadSignature, Signature, SigningKey, VerifyingKey};
 use crate::crypto::x25519::{KeyError, X25519PublicKey, X25519Secret};
+use crate::crypto::Secret32;
 use crate::labels;
 use crate::wire::{self, DecodeError, format, session as pb, state as st};
 use core::fmt;
@@ -197,22 +197,11 @@ mod tests {
         let back = DeviceIdentity::from_bytes(&bytes);
         assert!(matches!(&back, Ok(b) if b.public() == id.public()));
         let p = id.public();
-        assert!(
-            IdentityPublic::from_parts(
-                p.signing_key().as_bytes(),
-                p.dh_key().as_bytes(),
-                p.dh_key_signature().as_bytes()
-            )
-            .is_ok()
-        );
+        assert!(IdentityPublic::from_parts(p.signing_key().as_bytes(), p.dh_key().as_bytes(), p.dh_key_signature().as_bytes()).is_ok());
         // Another device's X25519 key under this signing key: refused.
         let other = DeviceIdentity::generate(&mut rng).public();
         assert_eq!(
-            IdentityPublic::from_parts(
-                p.signing_key().as_bytes(),
-                other.dh_key().as_bytes(),
-                p.dh_key_signature().as_bytes()
-            ),
+            IdentityPublic::from_parts(p.signing_key().as_bytes(), other.dh_key().as_bytes(), p.dh_key_signature().as_bytes()),
             Err(IdentityError::BadCertificate(BadSignature))
         );
     }

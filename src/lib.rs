@@ -53,6 +53,8 @@ pub use session::{ContentType, Received};
 pub use identity::{DeviceIdentity, IdentityPublic};
 pub use limits::SessionLimits;
 
+
+
 /// First bytes of a public value in hex, for `Debug` output of public keys.
 pub(crate) fn hex_prefix(bytes: &[u8]) -> String {
     use core::fmt::Write;

@@ -69,6 +69,8 @@ impl Default for SessionLimits {
 impl SessionLimits {
     /// Largest encoded message accepted under these limits.
     pub fn max_message_len(&self) -> usize {
-        self.max_plaintext_len.saturating_add(self.max_plaintext_len / 16).saturating_add(1024)
+        self.max_plaintext_len
+            .saturating_add(self.max_plaintext_len / 16)
+            .saturating_add(1024)
     }
 }

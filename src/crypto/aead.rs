@@ -22,7 +22,9 @@ pub(crate) fn seal(key: &[u8; 32], nonce: &[u8; NONCE_LEN], ad: &[u8], plaintext
     let cipher = ChaCha20Poly1305::new(key.into());
     // Encryption with a 32-byte key and a 12-byte nonce fails only for inputs
     // over 256 GiB, which every caller's size cap rules out long before.
-    cipher.encrypt(nonce.into(), Payload { msg: plaintext, aad: ad }).unwrap_or_default()
+    cipher
+        .encrypt(nonce.into(), Payload { msg: plaintext, aad: ad })
+        .unwrap_or_default()
 }
 
 /// Decrypts and authenticates. On failure no plaintext is returned or left
@@ -38,13 +40,18 @@ pub(crate) fn open(
         return Err(AeadError);
     }
     let cipher = ChaCha20Poly1305::new(key.into());
-    cipher.decrypt(nonce.into(), Payload { msg: ciphertext, aad: ad }).map(Zeroizing::new).map_err(|_| AeadError)
+    cipher
+        .decrypt(nonce.into(), Payload { msg: ciphertext, aad: ad })
+        .map(Zeroizing::new)
+        .map_err(|_| AeadError)
 }
 
 /// XChaCha20-Poly1305 seal (24-byte random nonces are safe to pick at random).
 pub(crate) fn xseal(key: &[u8; 32], nonce: &[u8; XNONCE_LEN], ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let cipher = XChaCha20Poly1305::new(key.into());
-    cipher.encrypt(nonce.into(), Payload { msg: plaintext, aad: ad }).unwrap_or_default()
+    cipher
+        .encrypt(nonce.into(), Payload { msg: plaintext, aad: ad })
+        .unwrap_or_default()
 }
 
 /// XChaCha20-Poly1305 open.
@@ -58,5 +65,8 @@ pub(crate) fn xopen(
         return Err(AeadError);
     }
     let cipher = XChaCha20Poly1305::new(key.into());
-    cipher.decrypt(nonce.into(), Payload { msg: ciphertext, aad: ad }).map(Zeroizing::new).map_err(|_| AeadError)
+    cipher
+        .decrypt(nonce.into(), Payload { msg: ciphertext, aad: ad })
+        .map(Zeroizing::new)
+        .map_err(|_| AeadError)
 }

@@ -149,5 +149,9 @@ pub(crate) fn fixed<const N: usize>(field: &'static str, bytes: &[u8]) -> Result
 
 /// Checks the count of a repeated field.
 pub(crate) fn cap_count<T>(field: &'static str, items: &[T], max: usize) -> Result<(), DecodeError> {
-    if items.len() > max { Err(DecodeError::TooMany { field, count: items.len(), max }) } else { Ok(()) }
+    if items.len() > max {
+        Err(DecodeError::TooMany { field, count: items.len(), max })
+    } else {
+        Ok(())
+    }
 }
