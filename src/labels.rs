@@ -26,6 +26,16 @@ impl SigContext {
 pub const SIG_IDENTITY_DH_KEY: SigContext = SigContext("vestnik/v1/sig/identity-dh-key");
 /// Ed25519 identity key signing a signed prekey.
 pub const SIG_SIGNED_PREKEY: SigContext = SigContext("vestnik/v1/sig/signed-prekey");
+/// Issuer signing a certificate's to-be-signed bytes (SPEC.md §11.3).
+pub const SIG_CERTIFICATE: SigContext = SigContext("vestnik/v1/sig/certificate");
+/// Issuer signing a revocation status list (SPEC.md §11.4).
+pub const SIG_STATUS_LIST: SigContext = SigContext("vestnik/v1/sig/status-list");
+/// Timestamping authority signing a timestamp token (SPEC.md §11.5).
+pub const SIG_TIMESTAMP: SigContext = SigContext("vestnik/v1/sig/timestamp");
+/// A signer signing a document in an envelope (SPEC.md §11.6).
+pub const SIG_DOCUMENT: SigContext = SigContext("vestnik/v1/sig/document");
+/// A signer countersigning another signature in an envelope (SPEC.md §11.6).
+pub const SIG_COUNTERSIGNATURE: SigContext = SigContext("vestnik/v1/sig/countersignature");
 
 // ---- KDF labels (HKDF info strings, hash prefixes, AD prefixes) ------------
 
@@ -62,6 +72,11 @@ pub const CHAIN_NEXT_KEY_BYTE: u8 = 0x02;
 pub const ALL: &[&str] = &[
     SIG_IDENTITY_DH_KEY.0,
     SIG_SIGNED_PREKEY.0,
+    SIG_CERTIFICATE.0,
+    SIG_STATUS_LIST.0,
+    SIG_TIMESTAMP.0,
+    SIG_DOCUMENT.0,
+    SIG_COUNTERSIGNATURE.0,
     KDF_X3DH,
     KDF_ROOT,
     KDF_MESSAGE_KEY,

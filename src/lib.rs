@@ -12,6 +12,8 @@
 //! | state at rest | [`storage`] | §8 |
 //! | groups (sender keys over 1:1 sessions) | [`group`] | §12 |
 //! | calls: SFrame media encryption, keys over 1:1 sessions | [`call`] | §13 |
+//! | signed documents: certificates, status lists, timestamps, envelopes | [`document`] | §11 |
+//! | Ed25519 acceptance rule (single and batch) | [`crypto::sig`] | §2.2, §11.1 |
 //!
 //! ## A conversation
 //!
@@ -42,6 +44,7 @@
 pub mod call;
 mod chain;
 pub mod crypto;
+pub mod document;
 pub mod group;
 pub mod identity;
 pub mod labels;

@@ -18,6 +18,24 @@ pub const STATE_PREKEYS: u32 = 0x1101;
 pub const STATE_SESSIONS: u32 = 0x1201;
 /// A sealed (encrypted) state blob v1.
 pub const STATE_SEALED: u32 = 0x1301;
+/// `CertificateTbs` v1 (the signed part of a certificate).
+pub const CERTIFICATE_TBS: u32 = 0x4001;
+/// `Certificate` v1.
+pub const CERTIFICATE: u32 = 0x4101;
+/// `StatusListTbs` v1.
+pub const STATUS_LIST_TBS: u32 = 0x4201;
+/// `StatusList` v1.
+pub const STATUS_LIST: u32 = 0x4301;
+/// `TimestampTbs` v1.
+pub const TIMESTAMP_TBS: u32 = 0x4401;
+/// `TimestampToken` v1.
+pub const TIMESTAMP_TOKEN: u32 = 0x4501;
+/// `SignedAttributes` v1 (the per-signer signed part of an envelope).
+pub const SIGNED_ATTRIBUTES: u32 = 0x4601;
+/// `Envelope` v1 (a signed document envelope).
+pub const ENVELOPE: u32 = 0x4701;
+/// `TrustAnchor` v1 (a trust anchor file).
+pub const TRUST_ANCHOR: u32 = 0x4801;
 
 /// `GroupMessage` v1.
 pub const GROUP_MESSAGE: u32 = 0x2101;
@@ -42,6 +60,15 @@ pub const ALL: &[(u32, &str)] = &[
     (SENDER_KEY_DISTRIBUTION, "SenderKeyDistribution"),
     (STATE_GROUP, "GroupState"),
     (CALL_KEY, "CallKeyMessage"),
+    (CERTIFICATE_TBS, "CertificateTbs"),
+    (CERTIFICATE, "Certificate"),
+    (STATUS_LIST_TBS, "StatusListTbs"),
+    (STATUS_LIST, "StatusList"),
+    (TIMESTAMP_TBS, "TimestampTbs"),
+    (TIMESTAMP_TOKEN, "TimestampToken"),
+    (SIGNED_ATTRIBUTES, "SignedAttributes"),
+    (ENVELOPE, "Envelope"),
+    (TRUST_ANCHOR, "TrustAnchor"),
 ];
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! encoding a message can have (SPEC.md §4.1).
 
 pub mod format;
+pub(crate) mod scan;
 
 use prost::Message;
 
@@ -28,6 +29,11 @@ pub(crate) mod pb {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.session.v1.rs"));
             }
         }
+        pub(crate) mod document {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.document.v1.rs"));
+            }
+        }
         pub(crate) mod state {
             pub(crate) mod v1 {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.state.v1.rs"));
@@ -42,6 +48,7 @@ pub(crate) mod pb {
 }
 
 pub(crate) use pb::vestnik::call::v1 as call;
+pub(crate) use pb::vestnik::document::v1 as document;
 pub(crate) use pb::vestnik::group::v1 as group;
 pub(crate) use pb::vestnik::session::v1 as session;
 pub(crate) use pb::vestnik::state::v1 as state;

@@ -1,0 +1,28 @@
+// Envelope decoding and verification on arbitrary bytes: decode under the
+// default limits; when it decodes, re-encoding must be byte-exact, and
+// verification (one by one and batched) must agree and never panic. The
+// first carried certificate serves as the trust anchor so that chain logic
+// runs too.
+
+use vestnik::document::{
+    BatchInput, ChainCache, DocumentLimits, Envelope, TrustAnchor, VerificationPolicy, verify, verify_batch,
+};
+
+pub fn run(data: &[u8]) {
+    let Ok(env) = Envelope::from_bytes(data, &DocumentLimits::default()) else { return };
+    assert_eq!(env.to_bytes(), data, "decoded envelope re-encodes exactly");
+    let anchors = env.certificates().first().map(TrustAnchor::from_certificate).into_iter().collect();
+    let policy = VerificationPolicy::new(anchors).with_fresh_status(data.len().is_multiple_of(2));
+    let now = 1_750_000_000;
+    let single = verify(&env, None, &policy, now);
+    let _ = single.to_string();
+    let mut cache = ChainCache::new();
+    let batch = verify_batch(
+        &[BatchInput { envelope: &env, document: None }],
+        &policy,
+        now,
+        Some(&mut cache),
+        &mut rand::rng(),
+    );
+    assert_eq!(batch.first(), Some(&single), "batch and single agree");
+}

@@ -1,0 +1,250 @@
+//! Certification paths (SPEC.md §11.3): from a leaf certificate up to a
+//! caller-configured trust anchor, then usage, path length, validity and
+//! revocation checks at a validation time.
+//!
+//! ```text
+//! build:  c_0 = leaf; for d = 0.. (d < max_chain_len):
+//!           an anchor with key id = c_d.issuer_key_id whose key verifies c_d -> done
+//!           else a pooled certificate with that subject key id verifying c_d -> c_{d+1}
+//! check at time t (verifier clock now):
+//!   c_0 has the needed usage; the anchor vouches for that usage
+//!   each c_d, d >= 1, has CERTIFICATE_ISSUING and path_len >= d - 1
+//!   anchor.path_len >= n - 1 (n certificates in the path)
+//!   each c_d: not_before <= t < not_after
+//!   each c_d: no authentic status list of its issuer marks it revoked;
+//!             with `require_status`, one such list covers it and is fresh
+//! ```
+//!
+//! Key ids only select candidates; the signature decides, so a wrong or
+//! colliding key id costs at most a failed verification.
+
+use super::anchor::TrustAnchor;
+use super::cache::ChainCache;
+use super::cert::{Certificate, key_id};
+use super::status::StatusList;
+use super::usage::KeyUsage;
+use crate::crypto::sig::VerifyingKey;
+
+/// Why a certification path failed. `depth` 0 is the leaf.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChainError {
+    /// The envelope does not carry the certificate the signer names.
+    #[error("signer certificate not found in the envelope")]
+    UnknownCertificate,
+    /// No anchor or carried certificate verifies the certificate at `depth`.
+    #[error("no trusted issuer for the certificate at depth {depth}")]
+    NoIssuer {
+        /// Where the path broke.
+        depth: usize,
+    },
+    /// The path would be longer than the limit.
+    #[error("certification path longer than {max}")]
+    TooLong {
+        /// The cap.
+        max: usize,
+    },
+    /// The certificate at `depth` is not yet valid at the validation time.
+    #[error("certificate at depth {depth} not valid before {not_before} (checked at {at})")]
+    NotYetValid {
+        /// Position in the path.
+        depth: usize,
+        /// Start of validity.
+        not_before: u64,
+        /// Validation time.
+        at: u64,
+    },
+    /// The certificate at `depth` has expired at the validation time.
+    #[error("certificate at depth {depth} expired at {not_after} (checked at {at})")]
+    Expired {
+        /// Position in the path.
+        depth: usize,
+        /// End of validity.
+        not_after: u64,
+        /// Validation time.
+        at: u64,
+    },
+    /// A certificate lacks a usage the path needs.
+    #[error("certificate at depth {depth} lacks usage {needed:?}")]
+    UsageNotAllowed {
+        /// Position in the path (the anchor is `depth == path length`).
+        depth: usize,
+        /// The usage needed.
+        needed: KeyUsage,
+    },
+    /// A CA certificate (or the anchor) allows fewer CA certificates below it.
+    #[error("path length constraint violated at depth {depth}")]
+    PathLength {
+        /// Position in the path (the anchor is `depth == path length`).
+        depth: usize,
+    },
+    /// An authentic status list marks the certificate revoked.
+    #[error("certificate at depth {depth} (serial {serial}) is revoked")]
+    Revoked {
+        /// Position in the path.
+        depth: usize,
+        /// Its serial.
+        serial: u64,
+    },
+    /// Policy requires status, and no authentic list covers the certificate.
+    #[error("no status list covers the certificate at depth {depth} (serial {serial})")]
+    StatusMissing {
+        /// Position in the path.
+        depth: usize,
+        /// Its serial.
+        serial: u64,
+    },
+    /// Policy requires fresh status, and every covering list is stale.
+    #[error("status list for the certificate at depth {depth} is stale (next update {next_update})")]
+    StatusStale {
+        /// Position in the path.
+        depth: usize,
+        /// The latest `next_update` among covering lists.
+        next_update: u64,
+    },
+}
+
+/// A path whose signatures verified up to an anchor (times, usages and status
+/// checked at each use).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertPath {
+    certs: Vec<Certificate>,
+    anchor: TrustAnchor,
+}
+
+impl CertPath {
+    /// Builds and signature-checks the path of `leaf` from `pool` to one of `anchors`.
+    pub(crate) fn build(
+        leaf: &Certificate,
+        pool: &[Certificate],
+        anchors: &[TrustAnchor],
+        max_len: usize,
+    ) -> Result<Self, ChainError> {
+        let mut certs = vec![leaf.clone()];
+        loop {
+            let depth = certs.len() - 1;
+            let Some(cur) = certs.last() else { return Err(ChainError::NoIssuer { depth }) };
+            let wanted = cur.issuer_key_id();
+            if let Some(a) = anchors.iter().find(|a| a.key_id() == wanted && cur.verify_signature(a.key()).is_ok()) {
+                return Ok(Self { certs, anchor: a.clone() });
+            }
+            if certs.len() >= max_len {
+                return Err(ChainError::TooLong { max: max_len });
+            }
+            let next = pool.iter().find(|c| {
+                &key_id(c.subject_key()) == wanted
+                    && !certs.iter().any(|p| p.hash() == c.hash())
+                    && cur.verify_signature(c.subject_key()).is_ok()
+            });
+            match next {
+                Some(c) => certs.push(c.clone()),
+                None => return Err(ChainError::NoIssuer { depth }),
+            }
+        }
+    }
+
+    /// The leaf (signer) certificate.
+    pub fn leaf(&self) -> Option<&Certificate> {
+        self.certs.first()
+    }
+    /// The certificates, leaf first.
+    pub fn certificates(&self) -> &[Certificate] {
+        &self.certs
+    }
+    /// The anchor the path ends at.
+    pub fn anchor(&self) -> &TrustAnchor {
+        &self.anchor
+    }
+
+    /// The key that signed the certificate at `depth`.
+    fn issuer_key(&self, depth: usize) -> &VerifyingKey {
+        match self.certs.get(depth + 1) {
+            Some(c) => c.subject_key(),
+            None => self.anchor.key(),
+        }
+    }
+
+    /// Usage, path length, validity at `t`, and revocation.
+    pub(crate) fn check(
+        &self,
+        needed: KeyUsage,
+        t: u64,
+        now: u64,
+        lists: &[StatusList],
+        require_status: bool,
+        mut cache: Option<&mut ChainCache>,
+    ) -> Result<(), ChainError> {
+        let n = self.certs.len();
+        if !self.anchor.usage().contains(needed) {
+            return Err(ChainError::UsageNotAllowed { depth: n, needed });
+        }
+        if (self.anchor.path_len() as usize) < n.saturating_sub(1) {
+            return Err(ChainError::PathLength { depth: n });
+        }
+        for (depth, c) in self.certs.iter().enumerate() {
+            if depth == 0 {
+                if !c.usage().contains(needed) {
+                    return Err(ChainError::UsageNotAllowed { depth, needed });
+                }
+            } else {
+                if !c.usage().contains(KeyUsage::CERTIFICATE_ISSUING) {
+                    return Err(ChainError::UsageNotAllowed { depth, needed: KeyUsage::CERTIFICATE_ISSUING });
+                }
+                if (c.path_len() as usize) < depth - 1 {
+                    return Err(ChainError::PathLength { depth });
+                }
+            }
+            if t < c.not_before() {
+                return Err(ChainError::NotYetValid { depth, not_before: c.not_before(), at: t });
+            }
+            if t >= c.not_after() {
+                return Err(ChainError::Expired { depth, not_after: c.not_after(), at: t });
+            }
+            self.check_status(depth, c, t, now, lists, require_status, cache.as_deref_mut())?;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_status(
+        &self,
+        depth: usize,
+        c: &Certificate,
+        t: u64,
+        now: u64,
+        lists: &[StatusList],
+        require_status: bool,
+        mut cache: Option<&mut ChainCache>,
+    ) -> Result<(), ChainError> {
+        let issuer = self.issuer_key(depth);
+        let issuer_id = key_id(issuer);
+        let mut covered = false;
+        let mut fresh = false;
+        let mut latest = 0u64;
+        for list in lists.iter().filter(|l| l.issuer_key_id() == &issuer_id) {
+            let authentic = match cache.as_deref_mut() {
+                Some(cache) => cache.status_list_verified(list, issuer),
+                None => list.verify_signature(issuer).is_ok(),
+            };
+            if !authentic {
+                continue;
+            }
+            match list.is_revoked(c.serial()) {
+                Some(true) => return Err(ChainError::Revoked { depth, serial: c.serial() }),
+                Some(false) => {
+                    covered = true;
+                    fresh |= list.fresh_for(t, now);
+                    latest = latest.max(list.next_update());
+                }
+                None => {}
+            }
+        }
+        if require_status && !covered {
+            return Err(ChainError::StatusMissing { depth, serial: c.serial() });
+        }
+        if require_status && !fresh {
+            return Err(ChainError::StatusStale { depth, next_update: latest });
+        }
+        Ok(())
+    }
+}

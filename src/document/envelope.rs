@@ -1,0 +1,377 @@
+//! The signed-document envelope (SPEC.md §11.6): a detached (or small inline)
+//! document binding, several parallel signers, countersignatures, timestamps,
+//! and the certificates and status lists needed to validate offline later.
+//!
+//! ```text
+//! Envelope = { format 0x4701, payload_type, document_digest = SHA-512(doc),
+//!              document_length, inline_payload?, signers[], certificates[],
+//!              status_lists[] }
+//! SignerInfo = { signed_attributes = encode(SignedAttributes), signature,
+//!                timestamps[] = encode(TimestampToken over signature) }
+//! ```
+//!
+//! SHA-512 pairs with Ed25519 as RFC 8419 §3 prescribes for CMS signed
+//! attributes: one hash family across the construction, 256-bit collision
+//! resistance to match the signature's security level.
+
+use super::attributes::SignedAttributes;
+use super::cert::{CertError, Certificate, sha512};
+use super::limits::{DocumentLimits, MAX_PAYLOAD_TYPE_LEN};
+use super::signing_input::envelope_signing_input;
+use super::status::{StatusError, StatusList};
+use super::timestamp::{TimestampError, TimestampRequest, TimestampToken};
+use super::usage::Commitment;
+use crate::crypto::sig::{Signature, SigningKey};
+use crate::wire::{self, DecodeError, document as pb, format, scan};
+use prost::Message;
+
+/// Why an envelope could not be built or decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnvelopeError {
+    /// The bytes are not a canonical envelope encoding.
+    #[error("envelope encoding: {0}")]
+    Decode(#[from] DecodeError),
+    /// A carried certificate is malformed.
+    #[error("carried certificate: {0}")]
+    Certificate(#[from] CertError),
+    /// A carried status list is malformed.
+    #[error("carried status list: {0}")]
+    StatusList(#[from] StatusError),
+    /// A carried timestamp token is malformed.
+    #[error("carried timestamp: {0}")]
+    Timestamp(#[from] TimestampError),
+    /// The payload type is empty, too long or not a media type.
+    #[error("invalid payload type")]
+    PayloadType,
+    /// The inline payload exceeds the limit.
+    #[error("inline payload of {len} bytes exceeds {max}")]
+    InlineTooLarge {
+        /// Payload length.
+        len: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// The inline payload does not match the digest or length.
+    #[error("inline payload does not match the document digest")]
+    InlineMismatch,
+    /// Another signature would exceed the limit.
+    #[error("too many signers (limit {0})")]
+    TooManySigners(usize),
+    /// Too many timestamps, certificates or status lists.
+    #[error("too many {0}")]
+    TooMany(&'static str),
+    /// The signing key is not the key its certificate certifies.
+    #[error("signing key does not match the certificate")]
+    KeyMismatch,
+    /// A countersignature names a signer that does not precede it.
+    #[error("countersignature target {0} is not an earlier signer")]
+    BadTarget(usize),
+    /// The signed attributes are malformed.
+    #[error("signed attributes: {0}")]
+    Attributes(DecodeError),
+}
+
+/// One signature in an envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignerEntry {
+    attrs_bytes: Vec<u8>,
+    attrs: SignedAttributes,
+    signature: Signature,
+    timestamps: Vec<TimestampToken>,
+}
+
+impl SignerEntry {
+    /// The signed attributes.
+    pub fn attributes(&self) -> &SignedAttributes {
+        &self.attrs
+    }
+    /// The signature.
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    /// Timestamp tokens over the signature.
+    pub fn timestamps(&self) -> &[TimestampToken] {
+        &self.timestamps
+    }
+}
+
+/// A signed-document envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    payload_type: String,
+    digest: [u8; 64],
+    length: u64,
+    inline: Option<Vec<u8>>,
+    signers: Vec<SignerEntry>,
+    certificates: Vec<Certificate>,
+    status_lists: Vec<StatusList>,
+    limits: DocumentLimits,
+}
+
+fn check_payload_type(t: &str) -> Result<(), EnvelopeError> {
+    let ok =
+        !t.is_empty() && t.len() <= MAX_PAYLOAD_TYPE_LEN && t.contains('/') && t.bytes().all(|b| b.is_ascii_graphic());
+    if ok { Ok(()) } else { Err(EnvelopeError::PayloadType) }
+}
+
+impl Envelope {
+    /// A new envelope over `document`, unsigned. With `inline`, the document
+    /// travels inside (up to the inline limit); otherwise it is detached.
+    pub fn new(
+        payload_type: &str,
+        document: &[u8],
+        inline: bool,
+        limits: &DocumentLimits,
+    ) -> Result<Self, EnvelopeError> {
+        check_payload_type(payload_type)?;
+        if inline && document.len() > limits.max_inline_payload {
+            return Err(EnvelopeError::InlineTooLarge { len: document.len(), max: limits.max_inline_payload });
+        }
+        Ok(Self {
+            payload_type: payload_type.to_owned(),
+            digest: sha512(document),
+            length: document.len() as u64,
+            inline: inline.then(|| document.to_vec()),
+            signers: Vec::new(),
+            certificates: Vec::new(),
+            status_lists: Vec::new(),
+            limits: *limits,
+        })
+    }
+
+    /// Adds a signature over the document by the holder of `cert`'s key;
+    /// returns its index. `cert` joins the carried certificates.
+    pub fn sign(
+        &mut self,
+        key: &SigningKey,
+        cert: &Certificate,
+        commitment: Commitment,
+        claimed_time: u64,
+    ) -> Result<usize, EnvelopeError> {
+        self.add_signer(key, cert, commitment, claimed_time, None)
+    }
+
+    /// Adds a countersignature over signature `target` (an earlier signer).
+    pub fn countersign(
+        &mut self,
+        target: usize,
+        key: &SigningKey,
+        cert: &Certificate,
+        commitment: Commitment,
+        claimed_time: u64,
+    ) -> Result<usize, EnvelopeError> {
+        if target >= self.signers.len() {
+            return Err(EnvelopeError::BadTarget(target));
+        }
+        self.add_signer(key, cert, commitment, claimed_time, Some(target))
+    }
+
+    /// Signs with a 1:1 device identity's Ed25519 key (certified in `cert`).
+    pub fn sign_with_identity(
+        &mut self,
+        identity: &crate::DeviceIdentity,
+        cert: &Certificate,
+        commitment: Commitment,
+        claimed_time: u64,
+    ) -> Result<usize, EnvelopeError> {
+        self.add_signer(identity.signing_key(), cert, commitment, claimed_time, None)
+    }
+
+    fn add_signer(
+        &mut self,
+        key: &SigningKey,
+        cert: &Certificate,
+        commitment: Commitment,
+        claimed_time: u64,
+        target: Option<usize>,
+    ) -> Result<usize, EnvelopeError> {
+        if self.signers.len() >= self.limits.max_signers {
+            return Err(EnvelopeError::TooManySigners(self.limits.max_signers));
+        }
+        if &key.verifying_key() != cert.subject_key() {
+            return Err(EnvelopeError::KeyMismatch);
+        }
+        let attrs = SignedAttributes {
+            claimed_signing_time: claimed_time,
+            commitment,
+            signer_role: cert.role(),
+            signer_certificate_hash: *cert.hash(),
+            countersigns: target,
+        };
+        let attrs_bytes = attrs.encode();
+        let target_sig = match target {
+            Some(t) => Some(*self.signers.get(t).ok_or(EnvelopeError::BadTarget(t))?.signature()),
+            None => None,
+        };
+        let (ctx, msg) =
+            envelope_signing_input(&self.payload_type, &self.digest, self.length, target_sig.as_ref(), &attrs_bytes);
+        let signature = key.sign(ctx, &msg);
+        self.add_certificate(cert)?;
+        self.signers.push(SignerEntry { attrs_bytes, attrs, signature, timestamps: Vec::new() });
+        Ok(self.signers.len() - 1)
+    }
+
+    /// A timestamp request for signer `index`'s signature.
+    pub fn timestamp_request<R: rand_core::CryptoRng + ?Sized>(
+        &self,
+        index: usize,
+        rng: &mut R,
+    ) -> Option<TimestampRequest> {
+        self.signers.get(index).map(|s| TimestampRequest::for_signature(&s.signature, rng))
+    }
+
+    /// Attaches a timestamp token to signer `index`.
+    pub fn add_timestamp(&mut self, index: usize, token: TimestampToken) -> Result<(), EnvelopeError> {
+        let max = self.limits.max_timestamps;
+        let s = self.signers.get_mut(index).ok_or(EnvelopeError::BadTarget(index))?;
+        if s.timestamps.len() >= max {
+            return Err(EnvelopeError::TooMany("timestamps"));
+        }
+        s.timestamps.push(token);
+        Ok(())
+    }
+
+    /// Carries a certificate (a chain member, a TSA's) for offline validation.
+    pub fn add_certificate(&mut self, cert: &Certificate) -> Result<(), EnvelopeError> {
+        if self.certificates.iter().any(|c| c.hash() == cert.hash()) {
+            return Ok(());
+        }
+        if self.certificates.len() >= self.limits.max_certificates {
+            return Err(EnvelopeError::TooMany("certificates"));
+        }
+        self.certificates.push(cert.clone());
+        Ok(())
+    }
+
+    /// Carries a status list for offline validation.
+    pub fn add_status_list(&mut self, list: &StatusList) -> Result<(), EnvelopeError> {
+        if self.status_lists.len() >= self.limits.max_status_lists {
+            return Err(EnvelopeError::TooMany("status lists"));
+        }
+        self.status_lists.push(list.clone());
+        Ok(())
+    }
+
+    /// Encodes the envelope (format 0x4701).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        pb::Envelope {
+            format: format::ENVELOPE,
+            payload_type: self.payload_type.clone(),
+            document_digest: self.digest.to_vec(),
+            document_length: self.length,
+            inline_payload: self.inline.clone().unwrap_or_default(),
+            signers: self
+                .signers
+                .iter()
+                .map(|s| pb::SignerInfo {
+                    signed_attributes: s.attrs_bytes.clone(),
+                    signature: s.signature.to_bytes().to_vec(),
+                    timestamps: s.timestamps.iter().map(|t| t.to_bytes().to_vec()).collect(),
+                })
+                .collect(),
+            certificates: self.certificates.iter().map(|c| c.to_bytes().to_vec()).collect(),
+            status_lists: self.status_lists.iter().map(|l| l.to_bytes().to_vec()).collect(),
+        }
+        .encode_to_vec()
+    }
+
+    /// Decodes an envelope: size cap, counts capped before prost allocates,
+    /// canonical encoding of the envelope and of every nested signed part.
+    pub fn from_bytes(bytes: &[u8], limits: &DocumentLimits) -> Result<Self, EnvelopeError> {
+        if bytes.len() > limits.max_envelope_len {
+            return Err(DecodeError::TooLarge { len: bytes.len(), max: limits.max_envelope_len }.into());
+        }
+        scan::cap_field(bytes, 6, "signers", limits.max_signers)?;
+        scan::cap_field(bytes, 7, "certificates", limits.max_certificates)?;
+        scan::cap_field(bytes, 8, "status_lists", limits.max_status_lists)?;
+        scan::for_each_field(bytes, |tag, value| {
+            if tag == 6 { scan::cap_field(value, 3, "timestamps", limits.max_timestamps) } else { Ok(()) }
+        })?;
+        let e: pb::Envelope = wire::decode_strict(bytes, limits.max_envelope_len)?;
+        wire::check_format(e.format, format::ENVELOPE)?;
+        check_payload_type(&e.payload_type)?;
+        let digest = wire::fixed::<64>("envelope.document_digest", &e.document_digest)?;
+        let inline = if e.inline_payload.is_empty() {
+            None
+        } else {
+            if e.inline_payload.len() > limits.max_inline_payload {
+                return Err(EnvelopeError::InlineTooLarge {
+                    len: e.inline_payload.len(),
+                    max: limits.max_inline_payload,
+                });
+            }
+            if e.inline_payload.len() as u64 != e.document_length || sha512(&e.inline_payload) != digest {
+                return Err(EnvelopeError::InlineMismatch);
+            }
+            Some(e.inline_payload)
+        };
+        let mut signers = Vec::with_capacity(e.signers.len());
+        for (i, s) in e.signers.into_iter().enumerate() {
+            let attrs = SignedAttributes::decode(&s.signed_attributes).map_err(EnvelopeError::Attributes)?;
+            if attrs.countersigns.is_some_and(|t| t >= i) {
+                return Err(EnvelopeError::BadTarget(i));
+            }
+            let signature = Signature::from_slice(&s.signature).map_err(|_| DecodeError::WrongLength {
+                field: "signer.signature",
+                len: s.signature.len(),
+                expected: 64,
+            })?;
+            let timestamps =
+                s.timestamps.iter().map(|t| TimestampToken::from_bytes(t)).collect::<Result<Vec<_>, _>>()?;
+            signers.push(SignerEntry { attrs_bytes: s.signed_attributes, attrs, signature, timestamps });
+        }
+        let certificates = e.certificates.iter().map(|c| Certificate::from_bytes(c)).collect::<Result<Vec<_>, _>>()?;
+        let status_lists =
+            e.status_lists.iter().map(|l| StatusList::from_bytes(l, limits)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            payload_type: e.payload_type,
+            digest,
+            length: e.document_length,
+            inline,
+            signers,
+            certificates,
+            status_lists,
+            limits: *limits,
+        })
+    }
+
+    /// The media type of the document.
+    pub fn payload_type(&self) -> &str {
+        &self.payload_type
+    }
+    /// SHA-512 of the document.
+    pub fn document_digest(&self) -> &[u8; 64] {
+        &self.digest
+    }
+    /// Length of the document in bytes.
+    pub fn document_length(&self) -> u64 {
+        self.length
+    }
+    /// The inline document, when carried.
+    pub fn inline_payload(&self) -> Option<&[u8]> {
+        self.inline.as_deref()
+    }
+    /// The signatures, in order.
+    pub fn signers(&self) -> &[SignerEntry] {
+        &self.signers
+    }
+    /// The carried certificates.
+    pub fn certificates(&self) -> &[Certificate] {
+        &self.certificates
+    }
+    /// The carried status lists.
+    pub fn status_lists(&self) -> &[StatusList] {
+        &self.status_lists
+    }
+
+    /// The context and message signer `index` signed.
+    pub(crate) fn signing_input_of(&self, index: usize) -> Option<(crate::labels::SigContext, Vec<u8>)> {
+        let s = self.signers.get(index)?;
+        let target = match s.attrs.countersigns {
+            Some(t) => Some(self.signers.get(t)?.signature()),
+            None => None,
+        };
+        Some(envelope_signing_input(&self.payload_type, &self.digest, self.length, target, &s.attrs_bytes))
+    }
+}

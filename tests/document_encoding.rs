@@ -1,0 +1,289 @@
+//! Encoding: canonicality of every signed structure (ASSURANCE row 15), each
+//! type fed to every other decoder (row 12), and decode limits (rows 7, 14).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+#[path = "common/world.rs"]
+mod world;
+
+use vestnik::document::*;
+use world::*;
+
+fn varint(mut v: u64, out: &mut Vec<u8>) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+/// The three non-canonical variants of a message that starts with field 1 (format).
+fn variants(bytes: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
+    let mut unknown = bytes.to_vec();
+    unknown.extend_from_slice(&[0xf8, 0x06, 0x01]); // field 111, varint 1
+    // Over-long varint for the format field: re-encode with a redundant 0x80 .. 0x00.
+    assert_eq!(bytes[0], 0x08);
+    let mut fmt = Vec::new();
+    let mut rest = &bytes[1..];
+    while rest[0] & 0x80 != 0 {
+        fmt.push(rest[0]);
+        rest = &rest[1..];
+    }
+    fmt.push(rest[0] | 0x80);
+    fmt.push(0x00);
+    let mut overlong = vec![0x08];
+    overlong.extend_from_slice(&fmt);
+    overlong.extend_from_slice(&rest[1..]);
+    // Duplicate field: the format field again at the end (prost keeps the last).
+    let mut dup = bytes.to_vec();
+    let mut f = vec![0x08];
+    let mut v = 0u64;
+    for (i, b) in bytes[1..].iter().enumerate() {
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            break;
+        }
+    }
+    varint(v, &mut f);
+    dup.extend_from_slice(&f);
+    vec![("unknown field", unknown), ("over-long varint", overlong), ("duplicate field", dup)]
+}
+
+/// Re-wraps a signed structure with a modified `tbs` (field 2), keeping the signature.
+fn rewrap(outer: &[u8], format: u64, tbs: &[u8], signature: &[u8]) -> Vec<u8> {
+    let _ = outer;
+    let mut out = vec![0x08];
+    varint(format, &mut out);
+    out.push(0x12);
+    varint(tbs.len() as u64, &mut out);
+    out.extend_from_slice(tbs);
+    out.push(0x1a);
+    varint(signature.len() as u64, &mut out);
+    out.extend_from_slice(signature);
+    out
+}
+
+fn extract_ld(bytes: &[u8], tag: u8) -> Vec<u8> {
+    // Walk the top level for the first length-delimited field `tag`.
+    let mut i = 0;
+    while i < bytes.len() {
+        let key = bytes[i];
+        i += 1;
+        let mut len = 0usize;
+        let mut shift = 0;
+        if key & 7 == 0 {
+            while bytes[i] & 0x80 != 0 {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        loop {
+            let b = bytes[i];
+            i += 1;
+            len |= ((b & 0x7f) as usize) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        if key >> 3 == tag {
+            return bytes[i..i + len].to_vec();
+        }
+        i += len;
+    }
+    panic!("no field {tag}");
+}
+
+#[test]
+fn non_canonical_signed_structures_are_rejected() {
+    let w = World::new();
+    let l = DocumentLimits::default();
+    let mut e = w.signed(b"doc");
+    w.stamp(&mut e, 0, T0);
+    let [list, _] = w.status_lists(&[], T0, T0 + DAY);
+    let env = e.to_bytes();
+    for (name, v) in variants(&env) {
+        assert!(
+            matches!(
+                Envelope::from_bytes(&v, &l),
+                Err(EnvelopeError::Decode(vestnik::wire::DecodeError::NonCanonical))
+            ),
+            "envelope {name}"
+        );
+    }
+    let cert = w.citizen.cert.to_bytes();
+    for (name, v) in variants(cert) {
+        assert!(Certificate::from_bytes(&v).is_err(), "certificate {name}");
+    }
+    for (name, v) in variants(list.to_bytes()) {
+        assert!(StatusList::from_bytes(&v, &l).is_err(), "status list {name}");
+    }
+    let tok = e.signers()[0].timestamps()[0].to_bytes().to_vec();
+    for (name, v) in variants(&tok) {
+        assert!(TimestampToken::from_bytes(&v).is_err(), "timestamp {name}");
+    }
+    // The signed inner parts: a non-canonical TBS under the original signature.
+    for (outer, fmt) in [(cert.to_vec(), 0x4101u64), (list.to_bytes().to_vec(), 0x4301), (tok.clone(), 0x4501)] {
+        let tbs = extract_ld(&outer, 2);
+        let sig = extract_ld(&outer, 3);
+        assert_eq!(rewrap(&outer, fmt, &tbs, &sig), outer, "rewrap is exact");
+        for (name, v) in variants(&tbs) {
+            let bad = rewrap(&outer, fmt, &v, &sig);
+            let refused = match fmt {
+                0x4101 => Certificate::from_bytes(&bad).is_err(),
+                0x4301 => StatusList::from_bytes(&bad, &l).is_err(),
+                _ => TimestampToken::from_bytes(&bad).is_err(),
+            };
+            assert!(refused, "inner tbs {fmt:#x} {name}");
+        }
+    }
+}
+
+#[test]
+fn every_type_into_every_other_decoder() {
+    let w = World::new();
+    let l = DocumentLimits::default();
+    let mut e = w.signed(b"doc");
+    w.stamp(&mut e, 0, T0);
+    let [list, _] = w.status_lists(&[], T0, T0 + DAY);
+    let samples: Vec<(&str, Vec<u8>)> = vec![
+        ("envelope", e.to_bytes()),
+        ("certificate", w.citizen.cert.to_bytes().to_vec()),
+        ("status list", list.to_bytes().to_vec()),
+        ("timestamp", e.signers()[0].timestamps()[0].to_bytes().to_vec()),
+        ("anchor", w.anchor.to_bytes()),
+        ("identity", vestnik::DeviceIdentity::generate(&mut rand::rng()).to_bytes().to_vec()),
+    ];
+    for (name, b) in &samples {
+        let accepted = [
+            ("envelope", Envelope::from_bytes(b, &l).is_ok()),
+            ("certificate", Certificate::from_bytes(b).is_ok()),
+            ("status list", StatusList::from_bytes(b, &l).is_ok()),
+            ("timestamp", TimestampToken::from_bytes(b).is_ok()),
+            ("anchor", TrustAnchor::from_bytes(b).is_ok()),
+        ];
+        for (decoder, ok) in accepted {
+            assert_eq!(ok, decoder == *name, "{name} bytes into the {decoder} decoder");
+        }
+    }
+    assert_eq!(TrustAnchor::from_bytes(&w.anchor.to_bytes()).unwrap(), w.anchor);
+}
+
+#[test]
+fn limits_at_max_and_max_plus_one() {
+    let w = World::new();
+    let mut l = DocumentLimits::default();
+    l.max_signers = 3;
+    l.max_timestamps = 1;
+    l.max_inline_payload = 100;
+    // Signers: 3 fit, the 4th is refused; a 4-signer envelope does not decode under the cap.
+    let mut e = Envelope::new("text/plain", &[0; 100], true, &l).unwrap();
+    for _ in 0..3 {
+        e.sign(&w.citizen.key, &w.citizen.cert, Commitment::Approved, T0).unwrap();
+    }
+    assert_eq!(
+        e.sign(&w.citizen.key, &w.citizen.cert, Commitment::Approved, T0),
+        Err(EnvelopeError::TooManySigners(3))
+    );
+    assert!(Envelope::from_bytes(&e.to_bytes(), &l).is_ok());
+    let mut big = Envelope::new("text/plain", &[0; 100], true, &DocumentLimits::default()).unwrap();
+    for _ in 0..4 {
+        big.sign(&w.citizen.key, &w.citizen.cert, Commitment::Approved, T0).unwrap();
+    }
+    assert!(matches!(
+        Envelope::from_bytes(&big.to_bytes(), &l),
+        Err(EnvelopeError::Decode(vestnik::wire::DecodeError::TooMany { field: "signers", count: 4, max: 3 }))
+    ));
+    // Inline payload.
+    assert!(matches!(
+        Envelope::new("text/plain", &[0; 101], true, &l),
+        Err(EnvelopeError::InlineTooLarge { len: 101, max: 100 })
+    ));
+    // Timestamps per signer.
+    w.stamp(&mut e, 0, T0);
+    let mut rng = rand::rng();
+    let req = e.timestamp_request(0, &mut rng).unwrap();
+    assert_eq!(
+        e.add_timestamp(0, TimestampToken::issue(&w.tsa.key, &req, T0, 2)),
+        Err(EnvelopeError::TooMany("timestamps"))
+    );
+    // Envelope size.
+    l.max_envelope_len = e.to_bytes().len();
+    assert!(Envelope::from_bytes(&e.to_bytes(), &l).is_ok());
+    l.max_envelope_len -= 1;
+    assert!(matches!(
+        Envelope::from_bytes(&e.to_bytes(), &l),
+        Err(EnvelopeError::Decode(vestnik::wire::DecodeError::TooLarge { .. }))
+    ));
+    // Status list size.
+    let mut l = DocumentLimits::default();
+    l.max_status_list_serials = 64;
+    assert!(StatusList::issue(&w.ca.key, T0, T0 + 1, 64, &[63], &l).is_ok());
+    assert!(matches!(
+        StatusList::issue(&w.ca.key, T0, T0 + 1, 65, &[], &l),
+        Err(StatusError::TooManySerials { size: 65, max: 64 })
+    ));
+    let big = StatusList::issue(&w.ca.key, T0, T0 + 1, 65, &[64], &DocumentLimits::default()).unwrap();
+    assert!(StatusList::from_bytes(big.to_bytes(), &l).is_err());
+    assert_eq!(big.is_revoked(64), Some(true));
+    assert_eq!(big.is_revoked(63), Some(false));
+    assert_eq!(big.is_revoked(65), None);
+}
+
+#[test]
+fn huge_repeated_counts_refused_before_decoding() {
+    // 100,000 empty certificate entries (2 bytes each on the wire).
+    let mut b = vec![0x08, 0x81, 0x8e, 0x01];
+    for _ in 0..100_000 {
+        b.extend_from_slice(&[0x3a, 0x00]);
+    }
+    assert!(matches!(
+        Envelope::from_bytes(&b, &DocumentLimits::default()),
+        Err(EnvelopeError::Decode(vestnik::wire::DecodeError::TooMany { field: "certificates", .. }))
+    ));
+    // Deep nesting is bounded by the size cap and prost's recursion limit.
+    let mut nested = Vec::new();
+    for _ in 0..200 {
+        let mut n = vec![0x32];
+        varint(nested.len() as u64, &mut n);
+        n.extend_from_slice(&nested);
+        nested = n;
+    }
+    assert!(Envelope::from_bytes(&nested, &DocumentLimits::default()).is_err());
+}
+
+#[test]
+fn chain_length_at_max_and_max_plus_one() {
+    use vestnik::crypto::sig::SigningKey;
+    let mut rng = rand::rng();
+    let root = SigningKey::generate(&mut rng);
+    let anchor = TrustAnchor::new(root.verifying_key(), "root", KeyUsage::ALL, 10);
+    // root -> ca1 -> ca2 -> ca3 -> ca4 -> leaf : 5 certificates below the anchor.
+    let keys: Vec<SigningKey> = (0..5).map(|_| SigningKey::generate(&mut rng)).collect();
+    let mut certs = Vec::new();
+    let mut issuer = &root;
+    for (i, k) in keys.iter().enumerate() {
+        let leaf = i == keys.len() - 1;
+        let usage = if leaf { KeyUsage::DOCUMENT_SIGNING } else { KeyUsage::CERTIFICATE_ISSUING };
+        let mut r = request(k, "s", "S", Role::Issuer, usage, 0, T0 * 2, i as u64);
+        r.path_len = 10;
+        certs.push(Certificate::issue(issuer, &r).unwrap());
+        issuer = k;
+    }
+    let mut e = Envelope::new("text/plain", b"x", true, &DocumentLimits::default()).unwrap();
+    e.sign(&keys[4], &certs[4], Commitment::Approved, T0).unwrap();
+    for c in &certs[..4] {
+        e.add_certificate(c).unwrap();
+    }
+    let mut p = VerificationPolicy::new(vec![anchor]);
+    p.limits.max_chain_len = 5;
+    assert!(verify(&e, None, &p, T0).is_accepted());
+    p.limits.max_chain_len = 4;
+    let r = verify(&e, None, &p, T0);
+    assert_eq!(first_failure(&r, 0), Some(Failure::Chain(ChainError::TooLong { max: 4 })));
+}
