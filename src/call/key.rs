@@ -240,6 +240,18 @@ impl core::fmt::Debug for FrameKey {
     }
 }
 
+/// The suite AEAD exactly as frames use it, keyed with a raw `key` and salt
+/// `nonce` and used at CTR 0 (so the AEAD nonce is `nonce`): the hook for the
+/// Wycheproof tests. `None` when `key` has the wrong length for the suite.
+pub(crate) fn raw_frame_key(suite: CipherSuite, key: &[u8], nonce: [u8; NONCE_LEN]) -> Option<FrameKey> {
+    if key.len() != suite.key_len() {
+        return None;
+    }
+    let mut m = KeyMaterial { key: [0; 32], key_len: key.len(), salt: nonce };
+    m.key.get_mut(..key.len())?.copy_from_slice(key);
+    Some(FrameKey::from_material(suite, &m))
+}
+
 fn seal_with<C>(
     c: &C,
     nonce: &[u8; NONCE_LEN],

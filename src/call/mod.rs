@@ -53,4 +53,4 @@ pub use receiver::{FrameInfo, ReceiverContext};
 pub use sender::{MAX_OVERHEAD, SenderContext};
 pub use suite::{CipherSuite, NONCE_LEN, TAG_LEN};
 
-pub(crate) use key::{BaseKey, FrameKey};
+pub(crate) use key::{BaseKey, FrameKey, raw_frame_key};

@@ -37,4 +37,28 @@ pub mod testing {
     pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
         super::kdf::hmac_sha256(key, data)
     }
+
+    /// An SFrame suite's AEAD seal (AES-128-GCM for 4, AES-256-GCM for 5,
+    /// ChaCha20-Poly1305 for 0xF001) through the same `FrameKey` that call
+    /// frames use: `ciphertext || tag`, or `None` for a key of the wrong length.
+    pub fn sframe_aead_seal(suite: u16, key: &[u8], nonce: &[u8; 12], aad: &[u8], pt: &[u8]) -> Option<Vec<u8>> {
+        let suite = crate::call::CipherSuite::from_id(suite)?;
+        let k = crate::call::raw_frame_key(suite, key, *nonce)?;
+        let mut out = pt.to_vec();
+        let tag = k.seal(0, aad, out.as_mut_slice().into()).ok()?;
+        out.extend_from_slice(&tag);
+        Some(out)
+    }
+
+    /// The matching open: the plaintext, or `None` if the tag does not verify.
+    pub fn sframe_aead_open(suite: u16, key: &[u8], nonce: &[u8; 12], aad: &[u8], ct: &[u8]) -> Option<Vec<u8>> {
+        let suite = crate::call::CipherSuite::from_id(suite)?;
+        let k = crate::call::raw_frame_key(suite, key, *nonce)?;
+        let split = ct.len().checked_sub(crate::call::TAG_LEN)?;
+        let (body, tag) = ct.split_at(split);
+        let tag = <[u8; crate::call::TAG_LEN]>::try_from(tag).ok()?;
+        let mut out = body.to_vec();
+        k.open(0, aad, out.as_mut_slice().into(), &tag).ok()?;
+        Some(out)
+    }
 }
