@@ -1,36 +1,71 @@
-//! Replays every fuzz corpus file (committed seeds and any findings copied
-//! in) through the same code the libFuzzer targets run, so plain
-//! `cargo test` on stable covers them (ASSURANCE row 13).
+//! Replays every fuzz input kept in the repository through the same `run`
+//! functions the libFuzzer targets call, so plain `cargo test` on stable
+//! covers them (ASSURANCE row 13):
+//!
+//! - `fuzz/corpus/<target>/`: the committed seeds (`seed-*`) and whatever a
+//!   local campaign added;
+//! - `fuzz/regressions/<target>/`: crash reproducers, committed when a
+//!   campaign finds one (none so far), so a fixed crash stays fixed;
+//! - truncations and single-byte edits of every committed seed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, unreachable_pub, dead_code)] // tests may panic
 
+use std::path::Path;
+
+/// Every file under `fuzz/<kind>/<target>/`, sorted, with whether it is a seed.
+fn inputs(kind: &str, target: &str) -> Vec<(bool, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join(kind).join(target);
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| (p.file_name().unwrap().to_string_lossy().starts_with("seed-"), std::fs::read(&p).unwrap()))
+        .collect()
+}
+
+fn replay(target: &str, run: fn(&[u8])) {
+    let corpus = inputs("corpus", target);
+    // Every target ships seeds; none means a broken checkout.
+    assert!(corpus.iter().any(|(seed, _)| *seed), "no committed seed for {target}");
+    for (_, bytes) in corpus.iter().chain(inputs("regressions", target).iter()) {
+        run(bytes);
+    }
+    for (_, seed) in corpus.iter().filter(|(seed, _)| *seed) {
+        for cut in (0..seed.len()).step_by(61) {
+            run(&seed[..cut]);
+            let mut edited = seed.clone();
+            edited[cut] ^= 0x5a;
+            run(&edited);
+        }
+    }
+    run(&[]);
+}
+
 macro_rules! replay {
-    ($name:ident) => {
+    ($($name:ident),* $(,)?) => {$(
         mod $name {
             include!(concat!("../fuzz/targets/", stringify!($name), ".rs"));
 
             #[test]
             fn corpus() {
-                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(stringify!($name));
-                let mut n = 0;
-                if let Ok(entries) = std::fs::read_dir(&dir) {
-                    for e in entries {
-                        let path = e.unwrap().path();
-                        run(&std::fs::read(&path).unwrap());
-                        n += 1;
-                    }
-                }
-                // Every target ships seeds; an empty corpus means a broken checkout.
-                assert!(n > 0, "no corpus for {}", stringify!($name));
-                run(&[]);
+                super::replay(stringify!($name), run);
             }
         }
-    };
+    )*};
 }
 
-replay!(session_decode);
-replay!(session_decrypt);
-replay!(state_load);
-replay!(session_interaction);
-replay!(group_decrypt);
-replay!(group_distribution);
-replay!(group_state_load);
+replay!(
+    session_decode,
+    session_decrypt,
+    state_load,
+    session_interaction,
+    group_decrypt,
+    group_distribution,
+    group_state_load,
+    sframe_header,
+    sframe_unprotect,
+    document_envelope,
+    document_certificate,
+    document_timestamp,
+    document_status_list,
+);
