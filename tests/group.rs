@@ -362,6 +362,9 @@ fn group_id_member_and_plaintext_limits_at_max_and_max_plus_one() {
     // Our own identity in the list is not a member and does not count.
     let with_self = [own.public(), others[0], others[1]];
     let (mut g, plan) = GroupSession::create_with_limits(b"g", &own, &with_self, false, limits, &mut rng).unwrap();
+    assert_eq!(g.limits(), &limits);
+    assert_ne!(limits, vestnik::GroupLimits::default());
+    assert_eq!(GroupSession::from_bytes_with_limits(&g.to_bytes(), limits).unwrap().limits(), &limits);
     assert_eq!(g.members(), {
         let mut m = vec![others[0], others[1]];
         m.sort_by_key(|p| *p.signing_key().as_bytes());
