@@ -476,3 +476,38 @@ proptest! {
         }
     }
 }
+
+/// Row 16: `Debug` of the signature types prints public bytes only, a short
+/// prefix (snapshot); the signing key shows only its public half.
+#[test]
+fn debug_snapshots() {
+    let sk = SigningKey::from_seed(&crate::crypto::Secret32::new([9; 32]));
+    let vk = sk.verifying_key();
+    let vk_hex = hex_of(&vk.as_bytes()[..8]);
+    assert_eq!(format!("{vk:?}"), format!("VerifyingKey({vk_hex})"));
+    assert_eq!(format!("{sk:?}"), format!("SigningKey {{ public: VerifyingKey({vk_hex}), .. }}"));
+    let sig = Signature::from_slice(&[0xab; 64]).unwrap_or_else(|_| unreachable!());
+    assert_eq!(format!("{sig:?}"), "Signature(abababababababab..)");
+}
+
+/// A verifying key hashes as its 32-byte encoding, so equal keys hash equally
+/// and keys can be looked up by their bytes.
+#[test]
+fn verifying_key_hashes_as_its_bytes() {
+    use core::hash::{Hash, Hasher};
+    fn h<T: Hash + ?Sized>(t: &T) -> u64 {
+        let mut s = std::collections::hash_map::DefaultHasher::new();
+        t.hash(&mut s);
+        s.finish()
+    }
+    let a = SigningKey::from_seed(&crate::crypto::Secret32::new([1; 32])).verifying_key();
+    let b = SigningKey::from_seed(&crate::crypto::Secret32::new([2; 32])).verifying_key();
+    assert_eq!(h(&a), h(a.as_bytes()));
+    assert_ne!(h(&a), h(&b));
+    let set: std::collections::HashSet<VerifyingKey> = [a, b, a].into_iter().collect();
+    assert_eq!(set.len(), 2);
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
