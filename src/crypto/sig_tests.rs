@@ -511,3 +511,26 @@ fn verifying_key_hashes_as_its_bytes() {
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A batch longer than one chunk reports the indices of bad items across the
+/// whole batch, not within their chunk.
+#[test]
+fn batch_failures_are_indexed_across_chunks() {
+    let mut rng = rand::rng();
+    let sk = SigningKey::generate(&mut rng);
+    let vk = sk.verifying_key();
+    let good = sk.sign(labels::SIG_SIGNED_PREKEY, b"good");
+    let other = sk.sign(labels::SIG_SIGNED_PREKEY, b"other");
+    let bad_at = [3, MAX_BATCH_CHUNK + 5];
+    let items: Vec<BatchItem<'_>> = (0..MAX_BATCH_CHUNK + 10)
+        .map(|i| BatchItem {
+            key: &vk,
+            context: labels::SIG_SIGNED_PREKEY,
+            message: b"good",
+            signature: if bad_at.contains(&i) { &other } else { &good },
+        })
+        .collect();
+    assert_eq!(verify_batch(&items, &mut rng), Err(bad_at.to_vec()));
+    assert_eq!(verify_batch(&items[MAX_BATCH_CHUNK..], &mut rng), Err(vec![5]));
+    assert_eq!(verify_batch(&items[4..MAX_BATCH_CHUNK + 5], &mut rng), Ok(()));
+}
