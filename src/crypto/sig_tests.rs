@@ -534,3 +534,27 @@ fn batch_failures_are_indexed_across_chunks() {
     assert_eq!(verify_batch(&items[MAX_BATCH_CHUNK..], &mut rng), Err(vec![5]));
     assert_eq!(verify_batch(&items[4..MAX_BATCH_CHUNK + 5], &mut rng), Ok(()));
 }
+
+/// The batch equation itself holds for honest signatures (a broken equation
+/// would only send every batch down the slow single-verification fallback,
+/// which `verify_batch`'s results cannot show) and fails for a bad one.
+#[test]
+fn batch_equation_holds_for_honest_signatures_only() {
+    let mut rng = rand::rng();
+    let keys: Vec<SigningKey> = (0..4).map(|_| SigningKey::generate(&mut rng)).collect();
+    let vks: Vec<VerifyingKey> = keys.iter().map(SigningKey::verifying_key).collect();
+    let msgs: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; usize::from(i)]).collect();
+    let sigs: Vec<Signature> =
+        msgs.iter().enumerate().map(|(i, m)| keys[i % 4].sign(labels::SIG_DOCUMENT, m)).collect();
+    let mut items: Vec<BatchItem<'_>> = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, m)| BatchItem { key: &vks[i % 4], context: labels::SIG_DOCUMENT, message: m, signature: &sigs[i] })
+        .collect();
+    for _ in 0..4 {
+        assert!(batch_equation_holds(&items, &mut rng));
+        assert!(batch_equation_holds(&items[..1], &mut rng));
+    }
+    items[5].signature = &sigs[4];
+    assert!(!batch_equation_holds(&items, &mut rng));
+}
