@@ -247,3 +247,166 @@ pub(crate) fn walk(
     let chain_key = current.unwrap_or_else(|| ck.duplicate());
     Ok(Walk { skipped, dropped_up_to, message_key, chain_key, next })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn ck(byte: u8) -> ChainKey {
+        ChainKey::new(Secret32::new([byte; 32]), &SESSION_CHAIN)
+    }
+
+    /// The message keys `from..to` of chain `ck`, by stepping one at a time.
+    fn keys(ck: &ChainKey, n: u32) -> Vec<[u8; 32]> {
+        let mut out = Vec::new();
+        let mut c = ck.duplicate();
+        for _ in 0..n {
+            let (mk, next) = c.step();
+            out.push(*mk.secret().as_bytes());
+            c = next;
+        }
+        out
+    }
+
+    fn counters(s: &SkippedKeys) -> Vec<u32> {
+        s.keys.iter().map(|(c, _)| *c).collect()
+    }
+
+    #[test]
+    fn walk_to_target_skips_exactly_the_gap() {
+        let c = ck(1);
+        let expected = keys(&c, 6);
+        let w = walk(&c, 0, 4, true, 10, 10).unwrap();
+        assert_eq!(w.next, 5);
+        assert_eq!(w.message_key.as_ref().unwrap().secret().as_bytes(), &expected[4]);
+        assert_eq!(w.skipped.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [0, 1, 2, 3]);
+        for (i, k) in &w.skipped {
+            assert_eq!(k.secret().as_bytes(), &expected[*i as usize]);
+        }
+        assert_eq!(w.dropped_up_to, None);
+        // The chain key after the walk produces the next message key.
+        assert_eq!(w.chain_key.step().0.secret().as_bytes(), &expected[5]);
+    }
+
+    #[test]
+    fn walk_to_the_next_counter_skips_nothing() {
+        let c = ck(2);
+        let expected = keys(&c, 2);
+        let w = walk(&c, 0, 0, true, 0, 0).unwrap();
+        assert_eq!((w.next, w.skipped.len(), w.dropped_up_to), (1, 0, None));
+        assert_eq!(w.message_key.as_ref().unwrap().secret().as_bytes(), &expected[0]);
+        assert_eq!(w.chain_key.step().0.secret().as_bytes(), &expected[1]);
+    }
+
+    #[test]
+    fn walk_without_target_skips_up_to_it() {
+        let c = ck(3);
+        let expected = keys(&c, 4);
+        let w = walk(&c, 0, 3, false, 10, 10).unwrap();
+        assert!(w.message_key.is_none());
+        assert_eq!(w.next, 3);
+        assert_eq!(w.skipped.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(w.chain_key.step().0.secret().as_bytes(), &expected[3]);
+        // A walk of length zero keeps the chain key as it is.
+        let w = walk(&c, 5, 5, false, 0, 10).unwrap();
+        assert_eq!((w.next, w.skipped.len()), (5, 0));
+        assert_eq!(w.chain_key.secret().as_bytes(), c.secret().as_bytes());
+    }
+
+    #[test]
+    fn walk_limit_at_max_and_max_plus_one() {
+        let c = ck(4);
+        assert!(walk(&c, 10, 13, true, 3, 10).is_ok());
+        assert_eq!(walk(&c, 10, 14, true, 3, 10).err(), Some(ChainError::TooFarAhead { jump: 4, max: 3 }));
+        // A target below `from` is no jump at all.
+        assert!(walk(&c, 10, 9, false, 0, 10).is_ok());
+        assert_eq!(walk(&c, u32::MAX, u32::MAX, true, 3, 10).err(), Some(ChainError::CounterExhausted));
+    }
+
+    #[test]
+    fn walk_keeps_only_the_newest_keys() {
+        let c = ck(5);
+        let expected = keys(&c, 7);
+        let w = walk(&c, 0, 6, true, 10, 2).unwrap();
+        assert_eq!(w.skipped.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [4, 5]);
+        assert_eq!(w.skipped[0].1.secret().as_bytes(), &expected[4]);
+        assert_eq!(w.dropped_up_to, Some(3));
+        assert_eq!(w.message_key.as_ref().unwrap().secret().as_bytes(), &expected[6]);
+        // With no room at all, every skipped key is dropped and reported.
+        let w = walk(&c, 0, 6, true, 10, 0).unwrap();
+        assert_eq!((w.skipped.len(), w.dropped_up_to, w.next), (0, Some(5), 7));
+        assert_eq!(w.message_key.as_ref().unwrap().secret().as_bytes(), &expected[6]);
+    }
+
+    #[test]
+    fn applying_a_walk_updates_chain_counter_and_store() {
+        let c = ck(6);
+        let expected = keys(&c, 5);
+        let mut chain_key = None;
+        let mut next = 0;
+        let mut skipped = SkippedKeys::default();
+        walk(&c, 0, 4, true, 10, 2).unwrap().apply(&mut chain_key, &mut next, &mut skipped);
+        assert_eq!(next, 5);
+        assert_eq!(counters(&skipped), [2, 3]);
+        assert_eq!(skipped.discarded_up_to, Some(1));
+        assert_eq!(skipped.len(), 2);
+        let (pos, k) = skipped.find(3).unwrap();
+        assert_eq!((pos, k.secret().as_bytes()), (1, &expected[3]));
+        assert!(skipped.find(1).is_none());
+        assert!(skipped.find(4).is_none());
+        assert_eq!(
+            chain_key.unwrap().secret().as_bytes(),
+            walk(&c, 0, 4, true, 10, 2).unwrap().chain_key.secret().as_bytes()
+        );
+    }
+
+    #[test]
+    fn skipped_store_remove_discard_and_classify() {
+        let c = ck(7);
+        let mut s = SkippedKeys::default();
+        let w = walk(&c, 0, 5, false, 10, 10).unwrap();
+        s.absorb(w.skipped, None);
+        assert_eq!(counters(&s), [0, 1, 2, 3, 4]);
+        assert_eq!(s.classify_old(2), OldCounter::Duplicate);
+        s.remove(1);
+        assert_eq!(counters(&s), [0, 2, 3, 4]);
+        assert!(s.discard_oldest());
+        assert!(s.discard_oldest());
+        assert_eq!(counters(&s), [3, 4]);
+        assert_eq!(s.discarded_up_to, Some(2));
+        // At and below the discard mark: discarded; above it: a replay.
+        assert_eq!(s.classify_old(2), OldCounter::Discarded);
+        assert_eq!(s.classify_old(0), OldCounter::Discarded);
+        assert_eq!(s.classify_old(3), OldCounter::Duplicate);
+        // The mark only rises.
+        s.absorb(VecDeque::new(), Some(1));
+        assert_eq!(s.discarded_up_to, Some(2));
+        s.absorb(VecDeque::new(), Some(9));
+        assert_eq!(s.discarded_up_to, Some(9));
+        assert!(s.discard_oldest() && s.discard_oldest());
+        assert!(!s.discard_oldest());
+        assert_eq!((s.len(), s.discarded_up_to), (0, Some(9)));
+    }
+
+    #[test]
+    fn message_keys_seal_and_open_under_their_own_labels() {
+        let mk = ck(8).step().0;
+        let sealed = mk.seal(b"ad", b"plaintext");
+        assert_eq!(sealed.len(), b"plaintext".len() + aead::TAG_LEN);
+        assert_eq!(mk.open(b"ad", &sealed).unwrap().as_slice(), b"plaintext");
+        assert!(mk.open(b"other ad", &sealed).is_err());
+        // The same secret under the group labels is another key.
+        let group = MessageKey::new(mk.secret().duplicate(), &GROUP_CHAIN);
+        assert!(group.open(b"ad", &sealed).is_err());
+        let session = MessageKey::new(mk.secret().duplicate(), &SESSION_CHAIN);
+        assert_eq!(session.open(b"ad", &sealed).unwrap().as_slice(), b"plaintext");
+        // Group chains step to other keys than session chains from one secret.
+        let g = ChainKey::new(Secret32::new([8; 32]), &GROUP_CHAIN).step();
+        let s = ck(8).step();
+        assert_ne!(g.0.secret().as_bytes(), s.0.secret().as_bytes());
+        assert_ne!(g.1.secret().as_bytes(), s.1.secret().as_bytes());
+        assert_ne!(s.0.secret().as_bytes(), s.1.secret().as_bytes());
+        assert_eq!(format!("{:?} {:?}", s.0, s.1), "MessageKey(..) ChainKey(..)");
+    }
+}

@@ -95,6 +95,36 @@ mod tests {
     }
 
     #[test]
+    fn bucket_regions_and_padme_values() {
+        // Powers of two between the floor and 16 KiB, not Padmé.
+        assert_eq!(bucket(300), 512);
+        assert_eq!(bucket(1500), 2048);
+        assert_eq!(bucket(16383), 16384);
+        assert_eq!(PAD_POW2_MAX, 16384);
+        // Padmé: E = floor(log2 L), S = floor(log2 E) + 1, round up to a
+        // multiple of 2^(E - S).
+        assert_eq!(bucket(32768), 32768); // E=15, S=4, multiple of 2^11
+        assert_eq!(bucket(32769), 34816);
+        assert_eq!(bucket(100_000), 100_352); // E=16, S=5, 2^11
+        assert_eq!(bucket(1_000_000), 1_015_808); // E=19, S=5, 2^14
+        assert_eq!(bucket((1 << 32) + 1), (1 << 32) + (1 << 26)); // E=32, S=6, 2^26
+    }
+
+    #[test]
+    fn unpad_in_place_leaves_only_the_body() {
+        for body in [&b""[..], b"x", b"abc\x80\x00", &[0x55u8; 300]] {
+            let mut buf = pad(9, body);
+            assert_eq!(unpad_in_place(&mut buf), Ok(9));
+            assert_eq!(buf.as_slice(), body);
+        }
+        let mut bad = Zeroizing::new(vec![3u8, 1, 2, 0, 0]);
+        assert_eq!(unpad_in_place(&mut bad), Err(BadPadding));
+        assert_eq!(bad.as_slice(), [3, 1, 2, 0, 0]);
+        assert_eq!(unpad(&[4, 0x80]), Ok((4, &b""[..])));
+        assert_eq!(unpad(&[4, 0x81, 0x80, 0, 0]), Ok((4, &[0x81u8][..])));
+    }
+
+    #[test]
     fn round_trip_including_trailing_zeros_and_0x80() {
         for body in [&b""[..], b"\x00\x00", b"\x80", b"abc\x80\x00", &[0u8; 300]] {
             let p = pad(7, body);

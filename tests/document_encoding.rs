@@ -287,3 +287,92 @@ fn chain_length_at_max_and_max_plus_one() {
     let r = verify(&e, None, &p, T0);
     assert_eq!(first_failure(&r, 0), Some(Failure::Chain(ChainError::TooLong { max: 4 })));
 }
+
+// ---- Mutation-testing gaps (tests/MUTANTS.md) --------------------------------
+
+/// The payload type rules, the accessors, signer indices, countersignature
+/// targets, certificate de-duplication and the carried-item caps at MAX and
+/// MAX + 1.
+#[test]
+fn envelope_building_rules_at_max_and_max_plus_one() {
+    use vestnik::document::limits::MAX_PAYLOAD_TYPE_LEN;
+    let w = World::new();
+    let l = DocumentLimits::default();
+    let at_max = format!("a/{}", "b".repeat(MAX_PAYLOAD_TYPE_LEN - 2));
+    assert_eq!(Envelope::new(&at_max, b"doc", false, &l).unwrap().payload_type(), at_max);
+    let over = format!("a/{}", "b".repeat(MAX_PAYLOAD_TYPE_LEN - 1));
+    for bad in [over.as_str(), "", "textplain", "text/ plain", "text/pla\u{ef}n", "text/\tplain"] {
+        assert_eq!(Envelope::new(bad, b"doc", false, &l).err(), Some(EnvelopeError::PayloadType), "{bad:?}");
+    }
+    let doc = b"the document";
+    let detached = Envelope::new("text/plain", doc, false, &l).unwrap();
+    assert_eq!(detached.inline_payload(), None);
+    assert_eq!(detached.document_length(), doc.len() as u64);
+    let mut e = Envelope::new("text/plain", doc, true, &l).unwrap();
+    assert_eq!(e.inline_payload(), Some(&doc[..]));
+    assert_eq!(
+        e.countersign(0, &w.school.key, &w.school.cert, Commitment::Witnessed, T0),
+        Err(EnvelopeError::BadTarget(0))
+    );
+    assert_eq!(e.sign(&w.citizen.key, &w.citizen.cert, Commitment::Authored, T0), Ok(0));
+    assert_eq!(e.countersign(0, &w.school.key, &w.school.cert, Commitment::Witnessed, T0), Ok(1));
+    assert_eq!(
+        e.countersign(2, &w.school.key, &w.school.cert, Commitment::Witnessed, T0),
+        Err(EnvelopeError::BadTarget(2))
+    );
+    assert_eq!(e.sign(&w.citizen.key, &w.citizen.cert, Commitment::Approved, T0), Ok(2));
+    assert_eq!(e.signers().len(), 3);
+    assert_eq!(e.signers()[1].attributes().countersigns, Some(0));
+    assert_eq!(e.signers()[2].attributes().countersigns, None);
+    // A certificate is carried once however often it signs.
+    assert_eq!(e.certificates().len(), 2);
+    assert_eq!(e.certificates()[0], w.citizen.cert);
+    assert_eq!(e.certificates()[1], w.school.cert);
+    let back = Envelope::from_bytes(&e.to_bytes(), &l).unwrap();
+    assert_eq!(back, e);
+    assert_eq!(back.signers()[1].attributes().countersigns, Some(0));
+    // Certificates and status lists at MAX and MAX + 1.
+    let mut small = DocumentLimits::default();
+    small.max_certificates = 2;
+    small.max_status_lists = 1;
+    let mut e = Envelope::new("text/plain", doc, false, &small).unwrap();
+    e.add_certificate(&w.citizen.cert).unwrap();
+    e.add_certificate(&w.school.cert).unwrap();
+    assert_eq!(e.add_certificate(&w.citizen.cert), Ok(()));
+    assert_eq!(e.add_certificate(&w.ca.cert), Err(EnvelopeError::TooMany("certificates")));
+    assert_eq!(e.certificates().len(), 2);
+    let [ca_list, root_list] = w.status_lists(&[], T0, T0 + DAY);
+    e.add_status_list(&ca_list).unwrap();
+    assert_eq!(e.add_status_list(&root_list), Err(EnvelopeError::TooMany("status lists")));
+    assert_eq!(e.status_lists(), &[ca_list]);
+    assert_eq!(Envelope::from_bytes(&e.to_bytes(), &small).unwrap().status_lists().len(), 1);
+}
+
+/// An inline payload at the decoder's inline limit is accepted, one byte over
+/// is refused, and a payload that does not match the digest or the length is
+/// refused.
+#[test]
+fn inline_payload_limits_and_binding_on_decode() {
+    let l = DocumentLimits::default();
+    let doc = [7u8; 50];
+    let e = Envelope::new("text/plain", &doc, true, &l).unwrap();
+    let bytes = e.to_bytes();
+    let mut at = DocumentLimits::default();
+    at.max_inline_payload = 50;
+    assert_eq!(Envelope::from_bytes(&bytes, &at).unwrap().inline_payload(), Some(&doc[..]));
+    at.max_inline_payload = 49;
+    assert_eq!(Envelope::from_bytes(&bytes, &at).err(), Some(EnvelopeError::InlineTooLarge { len: 50, max: 49 }));
+    // The same digest with another declared length (field 4, document_length).
+    let i = bytes.windows(64).position(|p| p == e.document_digest()).unwrap() + 64;
+    assert_eq!(bytes[i..i + 2], [0x20, 50]);
+    let mut other_len = bytes.clone();
+    other_len[i + 1] = 51;
+    assert_eq!(Envelope::from_bytes(&other_len, &l).err(), Some(EnvelopeError::InlineMismatch));
+    // The same length with another payload.
+    let mut other_doc = bytes.clone();
+    let last = other_doc.len() - 1;
+    let pos = other_doc.windows(50).position(|p| p == doc).unwrap();
+    other_doc[pos] ^= 1;
+    assert_ne!(pos, last);
+    assert_eq!(Envelope::from_bytes(&other_doc, &l).err(), Some(EnvelopeError::InlineMismatch));
+}

@@ -319,3 +319,213 @@ fn state_round_trip_and_debug() {
     let plan = net.group(0).rotate(&mut rand::rng());
     assert_eq!(format!("{plan:?}"), "MembershipPlan { recipients: 2, .. }");
 }
+
+// ---- Mutation-testing gaps (tests/MUTANTS.md) --------------------------------
+
+fn state_of(g: &GroupSession) -> pb::GroupState {
+    use prost::Message;
+    pb::GroupState::decode(&g.to_bytes()[..]).unwrap()
+}
+
+fn reload(s: &pb::GroupState) -> Result<GroupSession, vestnik::wire::DecodeError> {
+    use prost::Message;
+    GroupSession::from_bytes(&s.encode_to_vec())
+}
+
+/// Row 7: the group id length and the member and plaintext limits at MAX and
+/// MAX + 1, at creation, on roster changes and on load.
+#[test]
+fn group_id_member_and_plaintext_limits_at_max_and_max_plus_one() {
+    use vestnik::wire::DecodeError;
+    let mut rng = rand::rng();
+    let own = DeviceIdentity::generate(&mut rng);
+    let others: Vec<IdentityPublic> = (0..3).map(|_| DeviceIdentity::generate(&mut rng).public()).collect();
+    let id_max = [b'g'; vestnik::limits::GROUP_ID_MAX_LEN];
+    let (g, _) = GroupSession::create(&id_max, &own, &others, false, &mut rng).unwrap();
+    assert_eq!(g.group_id(), &id_max[..]);
+    let too_long = [b'g'; vestnik::limits::GROUP_ID_MAX_LEN + 1];
+    for bad in [&too_long[..], b""] {
+        let e = GroupSession::create(bad, &own, &others, false, &mut rng).map(|_| ());
+        assert_eq!(e, Err(GroupError::Decode(DecodeError::Invalid("group_id"))));
+    }
+    // The same bounds on load.
+    let mut s = state_of(&g);
+    assert!(reload(&s).is_ok());
+    s.group_id = too_long.to_vec();
+    assert_eq!(reload(&s).err(), Some(DecodeError::Invalid("group_id")));
+    s.group_id.clear();
+    assert_eq!(reload(&s).err(), Some(DecodeError::Invalid("group_id")));
+
+    let mut limits = vestnik::GroupLimits::default();
+    limits.max_members = 2;
+    limits.max_plaintext_len = 100;
+    // Our own identity in the list is not a member and does not count.
+    let with_self = [own.public(), others[0], others[1]];
+    let (mut g, plan) = GroupSession::create_with_limits(b"g", &own, &with_self, false, limits, &mut rng).unwrap();
+    assert_eq!(g.limits(), &limits);
+    assert_ne!(limits, vestnik::GroupLimits::default());
+    assert_eq!(GroupSession::from_bytes_with_limits(&g.to_bytes(), limits).unwrap().limits(), &limits);
+    assert_eq!(g.members(), {
+        let mut m = vec![others[0], others[1]];
+        m.sort_by_key(|p| *p.signing_key().as_bytes());
+        m
+    });
+    assert!(!plan.recipients().contains(&own.public()));
+    assert_eq!(plan.recipients().len(), 2);
+    assert_eq!(
+        GroupSession::create_with_limits(b"g", &own, &others, false, limits, &mut rng).map(|_| ()),
+        Err(GroupError::TooManyMembers { max: 2 })
+    );
+    // A full group: re-adding a member is fine, a new one is refused.
+    let again = RosterChange { added: vec![others[0]], removed: vec![] };
+    assert_eq!(g.apply_change(&again, &mut rng).unwrap().recipients(), &[others[0]]);
+    let more = RosterChange { added: vec![others[2]], removed: vec![] };
+    assert_eq!(g.apply_change(&more, &mut rng).map(|_| ()), Err(GroupError::TooManyMembers { max: 2 }));
+    // Adding ourselves sends nothing to ourselves.
+    let selfish = RosterChange { added: vec![own.public()], removed: vec![] };
+    assert!(g.apply_change(&selfish, &mut rng).unwrap().recipients().is_empty());
+    // Plaintext at MAX and MAX + 1.
+    assert!(g.encrypt(&[1u8; 100]).is_ok());
+    assert_eq!(g.encrypt(&[1u8; 101]), Err(GroupError::PlaintextTooLarge { len: 101, max: 100 }));
+    assert_eq!(g.own_chain().1, 1);
+}
+
+/// Row 7: a receiver keeps exactly `max_skipped_keys` skipped keys, the
+/// newest; older messages report the key as discarded.
+#[test]
+fn skipped_group_keys_stop_exactly_at_the_cap() {
+    let mut net = Net::new(2);
+    net.form_group(&[0, 1]);
+    let mut limits = vestnik::GroupLimits::default();
+    limits.max_skipped_keys = 3;
+    let saved = net.group(1).to_bytes();
+    net.devs[1].group = Some(GroupSession::from_bytes_with_limits(&saved, limits).unwrap());
+    let msgs: Vec<Vec<u8>> = (0..7u8).map(|i| net.group(0).encrypt(&[i]).unwrap()).collect();
+    assert_eq!(net.group(1).decrypt(&msgs[6]).unwrap().plaintext(), [6]);
+    let s = state_of(net.group(1));
+    let chain = &s.members[0].chains[0];
+    assert_eq!(chain.skipped.iter().map(|k| k.iteration).collect::<Vec<_>>(), [3, 4, 5]);
+    assert_eq!((chain.next, chain.discarded_up_to), (7, Some(2)));
+    assert_eq!(net.group(1).decrypt(&msgs[2]).map(|_| ()), Err(GroupError::MessageKeyDiscarded));
+    assert_eq!(net.group(1).decrypt(&msgs[4]).unwrap().plaintext(), [4]);
+    assert_eq!(net.group(1).decrypt(&msgs[4]).map(|_| ()), Err(GroupError::Duplicate));
+    assert_eq!(net.group(1).decrypt(&msgs[3]).unwrap().plaintext(), [3]);
+    assert_eq!(net.group(1).decrypt(&msgs[5]).unwrap().plaintext(), [5]);
+    assert!(state_of(net.group(1)).members[0].chains[0].skipped.is_empty());
+}
+
+/// A resent distribution is accepted and changes nothing; the same chain id
+/// with another signing key, or ahead of what the receiver reached, conflicts.
+#[test]
+fn redistribution_is_idempotent_and_conflicts_are_refused() {
+    use prost::Message;
+    let mut net = Net::new(2);
+    net.form_group(&[0, 1]);
+    let dist = net.group(0).distribution().to_vec();
+    let chain_id = net.group(0).own_chain().0;
+    let before = net.group(1).to_bytes().to_vec();
+    let r = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, &dist);
+    assert_eq!(net.group(1).process_distribution(&r), Ok(()));
+    assert_eq!(net.group(1).to_bytes().to_vec(), before);
+    assert_eq!(net.group(1).chain_count(), 1);
+    // Another signing key under the same chain id.
+    let mut d = pb::SenderKeyDistribution::decode(&dist[..]).unwrap();
+    d.signing_key = DeviceIdentity::generate(&mut rand::rng()).public().signing_key().as_bytes().to_vec();
+    let r = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, &d.encode_to_vec());
+    assert_eq!(net.group(1).process_distribution(&r), Err(GroupError::ConflictingDistribution(chain_id)));
+    // Ahead of the receiver: a conflict until the receiver has caught up.
+    let m0 = net.group(0).encrypt(b"m0").unwrap();
+    let m1 = net.group(0).encrypt(b"m1").unwrap();
+    let ahead = net.group(0).distribution().to_vec();
+    let r = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, &ahead);
+    assert_eq!(net.group(1).process_distribution(&r), Err(GroupError::ConflictingDistribution(chain_id)));
+    net.group(1).decrypt(&m0).unwrap();
+    net.group(1).decrypt(&m1).unwrap();
+    let caught_up = net.group(1).to_bytes().to_vec();
+    assert_eq!(net.group(1).process_distribution(&r), Ok(()));
+    assert_eq!(net.group(1).to_bytes().to_vec(), caught_up);
+    assert_eq!(net.group(1).decrypt(&m1).map(|_| ()), Err(GroupError::Duplicate));
+}
+
+/// With history sharing, a member added later gets the chain from its start
+/// and reads earlier messages; without it, only from the current message.
+#[test]
+fn history_sharing_distributes_from_the_chain_start() {
+    use prost::Message;
+    let mut net = Net::new(3);
+    let mut rng = rand::rng();
+    let publics: Vec<IdentityPublic> = (0..2).map(|i| net.public(i)).collect();
+    let (g, plan) = GroupSession::create(b"archive", &net.devs[0].id, &publics, true, &mut rng).unwrap();
+    net.devs[0].group = Some(g);
+    let (g1, plan1) = GroupSession::create(b"archive", &net.devs[1].id, &publics, true, &mut rng).unwrap();
+    net.devs[1].group = Some(g1);
+    net.deliver_plan(0, &plan);
+    net.deliver_plan(1, &plan1);
+    let early = net.group(0).encrypt(b"early").unwrap();
+    net.group(0).encrypt(b"second").unwrap();
+    assert_eq!(pb::SenderKeyDistribution::decode(&net.group(0).distribution()[..]).unwrap().iteration, 2);
+    let all: Vec<IdentityPublic> = (0..3).map(|i| net.public(i)).collect();
+    let (g2, _) = GroupSession::create(b"archive", &net.devs[2].id, &all, true, &mut rng).unwrap();
+    net.devs[2].group = Some(g2);
+    let add = RosterChange { added: vec![net.public(2)], removed: vec![] };
+    let plan = net.group(0).apply_change(&add, &mut rng).unwrap();
+    assert_eq!(pb::SenderKeyDistribution::decode(plan.distribution()).unwrap().iteration, 0);
+    net.deliver_plan(0, &plan);
+    assert_eq!(net.group(2).decrypt(&early).unwrap().plaintext(), b"early");
+    // The origin survives a reload.
+    let reloaded = GroupSession::from_bytes(&net.group(0).to_bytes()).unwrap();
+    let mut again = reloaded;
+    let plan = again.apply_change(&add, &mut rng).unwrap();
+    assert_eq!(pb::SenderKeyDistribution::decode(plan.distribution()).unwrap().iteration, 0);
+}
+
+/// A body ciphertext shorter than the AEAD tag is refused while decoding; one
+/// of exactly the tag's length decodes and then fails the signature check.
+#[test]
+fn ciphertext_shorter_than_the_tag_is_refused_at_decode() {
+    use prost::Message;
+    let mut net = Net::new(2);
+    net.form_group(&[0, 1]);
+    let wire = net.group(0).encrypt(b"x").unwrap();
+    let with_ciphertext = |len: usize| {
+        let mut m = pb::GroupMessage::decode(&wire[..]).unwrap();
+        let mut body = pb::GroupMessageBody::decode(&m.body[..]).unwrap();
+        body.ciphertext.truncate(len);
+        m.body = body.encode_to_vec();
+        m.encode_to_vec()
+    };
+    assert_eq!(
+        net.group(1).decrypt(&with_ciphertext(15)).map(|_| ()),
+        Err(GroupError::Decode(vestnik::wire::DecodeError::Invalid("body.ciphertext")))
+    );
+    assert_eq!(net.group(1).decrypt(&with_ciphertext(16)).map(|_| ()), Err(GroupError::BadSignature));
+    assert_eq!(net.group(1).decrypt(&wire).unwrap().plaintext(), b"x");
+}
+
+/// Stored skipped keys must be strictly ascending and below the chain's next
+/// iteration.
+#[test]
+fn stored_skipped_iterations_are_validated() {
+    use vestnik::wire::DecodeError;
+    let mut net = Net::new(2);
+    net.form_group(&[0, 1]);
+    for _ in 0..4 {
+        net.group(0).encrypt(b"").unwrap();
+    }
+    let last = net.group(0).encrypt(b"last").unwrap();
+    net.group(1).decrypt(&last).unwrap();
+    let good = state_of(net.group(1));
+    assert_eq!(good.members[0].chains[0].skipped.iter().map(|k| k.iteration).collect::<Vec<_>>(), [0, 1, 2, 3]);
+    assert!(reload(&good).is_ok());
+    let edit = |f: &dyn Fn(&mut Vec<pb::SkippedGroupKey>)| {
+        let mut s = good.clone();
+        f(&mut s.members[0].chains[0].skipped);
+        reload(&s).err()
+    };
+    let invalid = Some(DecodeError::Invalid("skipped.iteration"));
+    assert_eq!(edit(&|k| k.swap(1, 2)), invalid);
+    assert_eq!(edit(&|k| k[2].iteration = 1), invalid);
+    assert_eq!(edit(&|k| k[3].iteration = 5), invalid);
+    assert_eq!(edit(&|k| k[3].iteration = 4), None);
+    assert_eq!(edit(&|k| k.truncate(1)), None);
+}

@@ -451,3 +451,126 @@ fn unknown_ratchet_key_work_is_bounded_across_sessions() {
     assert_eq!(b.snapshot(), before);
     assert_eq!(b.recv(&m).unwrap(), b"new chain");
 }
+
+// ---- Mutation-testing gaps (tests/MUTANTS.md) --------------------------------
+
+/// A ciphertext shorter than the AEAD tag is refused while decoding; one of
+/// exactly the tag's length decodes and then fails authentication.
+#[test]
+fn ciphertext_shorter_than_the_tag_is_refused_at_decode() {
+    let (mut a, mut b) = pair();
+    b.recv(&a.send(b"0")).unwrap();
+    let m = b.send(b"reply");
+    let with_ciphertext = |len: usize| {
+        let mut r = pb::session::RatchetMessage::decode(&m[..]).unwrap();
+        r.ciphertext.truncate(len);
+        r.encode_to_vec()
+    };
+    let before = a.snapshot();
+    assert_eq!(a.recv(&with_ciphertext(15)), Err(SessionError::Decode(DecodeError::Invalid("ciphertext"))));
+    assert_eq!(a.recv(&with_ciphertext(16)), Err(SessionError::DecryptionFailed));
+    assert_eq!(a.snapshot(), before);
+    assert_eq!(a.recv(&m).unwrap(), b"reply");
+}
+
+/// A message of an unknown format is reported against the nearest message
+/// type: another version of a prekey or ratchet message, or another type.
+#[test]
+fn unknown_message_formats_are_classified() {
+    let (mut a, mut b) = pair();
+    let prekey_msg = a.send(b"0");
+    b.recv(&prekey_msg).unwrap();
+    let ratchet_msg = b.send(b"1");
+    let with_format = |bytes: &[u8], f: u32| {
+        let mut raw = bytes.to_vec();
+        // Field 1 (format) is first: tag 0x08 and a two-byte varint.
+        assert_eq!(raw[0], 0x08);
+        let v = prost::encoding::encode_varint;
+        let mut head = Vec::new();
+        v(u64::from(f), &mut head);
+        let old_len = if raw[1] & 0x80 != 0 { 2 } else { 1 };
+        raw.splice(1..1 + old_len, head);
+        raw
+    };
+    let e = a.recv(&with_format(&ratchet_msg, format::RATCHET_MESSAGE + 1)).unwrap_err();
+    assert_eq!(
+        e,
+        SessionError::Decode(DecodeError::UnsupportedVersion {
+            found: format::RATCHET_MESSAGE + 1,
+            expected: format::RATCHET_MESSAGE
+        })
+    );
+    let e = b.recv(&with_format(&prekey_msg, format::PREKEY_MESSAGE + 1)).unwrap_err();
+    assert_eq!(
+        e,
+        SessionError::Decode(DecodeError::UnsupportedVersion {
+            found: format::PREKEY_MESSAGE + 1,
+            expected: format::PREKEY_MESSAGE
+        })
+    );
+    let e = a.recv(&with_format(&ratchet_msg, format::GROUP_MESSAGE)).unwrap_err();
+    assert_eq!(
+        e,
+        SessionError::Decode(DecodeError::WrongType {
+            found: format::GROUP_MESSAGE,
+            expected: format::RATCHET_MESSAGE
+        })
+    );
+    assert_eq!(a.recv(&ratchet_msg).unwrap(), b"1");
+}
+
+/// When the peer's ratchet key changes, the keys of the messages still missing
+/// from the previous chain (up to PN in the header) are stored, so they
+/// decrypt even after that chain is retired.
+#[test]
+fn previous_chain_keys_are_kept_up_to_pn() {
+    let mut limits = SessionLimits::default();
+    limits.max_receiver_chains = 1;
+    let (mut a, mut b) = pair();
+    b.peer.set_limits(limits);
+    b.recv(&a.send(b"a0")).unwrap();
+    a.recv(&b.send(b"b0")).unwrap();
+    // Alice's second chain: b receives only the first of three messages.
+    let m1 = a.send(b"a1");
+    let m2 = a.send(b"a2");
+    let m3 = a.send(b"a3");
+    assert_eq!(b.recv(&m1).unwrap(), b"a1");
+    assert_eq!(b.peer.skipped_key_count(), 0);
+    a.recv(&b.send(b"b1")).unwrap();
+    // Alice's third chain (PN = 3): the keys of a2 and a3 are stored.
+    let m4 = a.send(b"a4");
+    assert_eq!(b.recv(&m4).unwrap(), b"a4");
+    assert_eq!(b.peer.skipped_key_count(), 2);
+    assert_eq!(b.recv(&m3).unwrap(), b"a3");
+    assert_eq!(b.recv(&m2).unwrap(), b"a2");
+    assert_eq!(b.peer.skipped_key_count(), 0);
+    assert_eq!(b.recv(&m2), Err(SessionError::Duplicate));
+}
+
+/// Row 7: the skipped-key cap holds across chains: keys are dropped oldest
+/// chain first, lowest counter first.
+#[test]
+fn skipped_key_cap_spans_chains_oldest_first() {
+    let mut limits = SessionLimits::default();
+    limits.max_skipped_keys = 4;
+    let (mut a, mut b) = pair();
+    b.peer.set_limits(limits);
+    b.recv(&a.send(b"a0")).unwrap();
+    a.recv(&b.send(b"b0")).unwrap();
+    // Chain 2: b receives only the fourth message (3 keys skipped).
+    let c2: Vec<Vec<u8>> = (0..4u8).map(|i| a.send(&[2, i])).collect();
+    assert_eq!(b.recv(&c2[3]).unwrap(), [2, 3]);
+    assert_eq!(b.peer.skipped_key_count(), 3);
+    a.recv(&b.send(b"b1")).unwrap();
+    // Chain 3: again only the fourth (3 more): 6 held, capped to 4.
+    let c3: Vec<Vec<u8>> = (0..4u8).map(|i| a.send(&[3, i])).collect();
+    assert_eq!(b.recv(&c3[3]).unwrap(), [3, 3]);
+    assert_eq!(b.peer.skipped_key_count(), 4);
+    assert_eq!(b.recv(&c2[0]), Err(SessionError::MessageKeyDiscarded));
+    assert_eq!(b.recv(&c2[1]), Err(SessionError::MessageKeyDiscarded));
+    assert_eq!(b.recv(&c2[2]).unwrap(), [2, 2]);
+    for m in &c3[..3] {
+        assert_eq!(b.recv(m).unwrap()[0], 3);
+    }
+    assert_eq!(b.peer.skipped_key_count(), 0);
+}

@@ -476,3 +476,85 @@ proptest! {
         }
     }
 }
+
+/// Row 16: `Debug` of the signature types prints public bytes only, a short
+/// prefix (snapshot); the signing key shows only its public half.
+#[test]
+fn debug_snapshots() {
+    let sk = SigningKey::from_seed(&crate::crypto::Secret32::new([9; 32]));
+    let vk = sk.verifying_key();
+    let vk_hex = hex_of(&vk.as_bytes()[..8]);
+    assert_eq!(format!("{vk:?}"), format!("VerifyingKey({vk_hex})"));
+    assert_eq!(format!("{sk:?}"), format!("SigningKey {{ public: VerifyingKey({vk_hex}), .. }}"));
+    let sig = Signature::from_slice(&[0xab; 64]).unwrap_or_else(|_| unreachable!());
+    assert_eq!(format!("{sig:?}"), "Signature(abababababababab..)");
+}
+
+/// A verifying key hashes as its 32-byte encoding, so equal keys hash equally
+/// and keys can be looked up by their bytes.
+#[test]
+fn verifying_key_hashes_as_its_bytes() {
+    use core::hash::{Hash, Hasher};
+    fn h<T: Hash + ?Sized>(t: &T) -> u64 {
+        let mut s = std::collections::hash_map::DefaultHasher::new();
+        t.hash(&mut s);
+        s.finish()
+    }
+    let a = SigningKey::from_seed(&crate::crypto::Secret32::new([1; 32])).verifying_key();
+    let b = SigningKey::from_seed(&crate::crypto::Secret32::new([2; 32])).verifying_key();
+    assert_eq!(h(&a), h(a.as_bytes()));
+    assert_ne!(h(&a), h(&b));
+    let set: std::collections::HashSet<VerifyingKey> = [a, b, a].into_iter().collect();
+    assert_eq!(set.len(), 2);
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A batch longer than one chunk reports the indices of bad items across the
+/// whole batch, not within their chunk.
+#[test]
+fn batch_failures_are_indexed_across_chunks() {
+    let mut rng = rand::rng();
+    let sk = SigningKey::generate(&mut rng);
+    let vk = sk.verifying_key();
+    let good = sk.sign(labels::SIG_SIGNED_PREKEY, b"good");
+    let other = sk.sign(labels::SIG_SIGNED_PREKEY, b"other");
+    let bad_at = [3, MAX_BATCH_CHUNK + 5];
+    let items: Vec<BatchItem<'_>> = (0..MAX_BATCH_CHUNK + 10)
+        .map(|i| BatchItem {
+            key: &vk,
+            context: labels::SIG_SIGNED_PREKEY,
+            message: b"good",
+            signature: if bad_at.contains(&i) { &other } else { &good },
+        })
+        .collect();
+    assert_eq!(verify_batch(&items, &mut rng), Err(bad_at.to_vec()));
+    assert_eq!(verify_batch(&items[MAX_BATCH_CHUNK..], &mut rng), Err(vec![5]));
+    assert_eq!(verify_batch(&items[4..MAX_BATCH_CHUNK + 5], &mut rng), Ok(()));
+}
+
+/// The batch equation itself holds for honest signatures (a broken equation
+/// would only send every batch down the slow single-verification fallback,
+/// which `verify_batch`'s results cannot show) and fails for a bad one.
+#[test]
+fn batch_equation_holds_for_honest_signatures_only() {
+    let mut rng = rand::rng();
+    let keys: Vec<SigningKey> = (0..4).map(|_| SigningKey::generate(&mut rng)).collect();
+    let vks: Vec<VerifyingKey> = keys.iter().map(SigningKey::verifying_key).collect();
+    let msgs: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; usize::from(i)]).collect();
+    let sigs: Vec<Signature> =
+        msgs.iter().enumerate().map(|(i, m)| keys[i % 4].sign(labels::SIG_DOCUMENT, m)).collect();
+    let mut items: Vec<BatchItem<'_>> = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, m)| BatchItem { key: &vks[i % 4], context: labels::SIG_DOCUMENT, message: m, signature: &sigs[i] })
+        .collect();
+    for _ in 0..4 {
+        assert!(batch_equation_holds(&items, &mut rng));
+        assert!(batch_equation_holds(&items[..1], &mut rng));
+    }
+    items[5].signature = &sigs[4];
+    assert!(!batch_equation_holds(&items, &mut rng));
+}

@@ -99,3 +99,25 @@ impl fmt::Debug for ReceiverSenderChain {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Row 16: `Debug` of the chain types prints public values only (snapshot).
+    #[test]
+    fn debug_prints_no_secret() {
+        let mut rng = rand::rng();
+        let mut own = OwnSenderChain::generate(&mut rng, true);
+        own.chain_id = 0x1234;
+        let theirs = ReceiverSenderChain {
+            chain_id: 0xabcd,
+            signing_key: own.signing.verifying_key(),
+            chain_key: Some(own.chain_key.duplicate()),
+            next: 7,
+            skipped: SkippedKeys::default(),
+        };
+        assert_eq!(format!("{own:?}"), "OwnSenderChain { chain_id: 0x00001234, iteration: 0, .. }");
+        assert_eq!(format!("{theirs:?}"), "ReceiverSenderChain { chain_id: 0x0000abcd, next: 7, skipped: 0, .. }");
+    }
+}

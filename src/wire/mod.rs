@@ -190,3 +190,114 @@ pub(crate) fn fixed<const N: usize>(field: &'static str, bytes: &[u8]) -> Result
 pub(crate) fn cap_count<T>(field: &'static str, items: &[T], max: usize) -> Result<(), DecodeError> {
     if items.len() > max { Err(DecodeError::TooMany { field, count: items.len(), max }) } else { Ok(()) }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Msg {
+        #[prost(uint32, tag = "1")]
+        format: u32,
+        #[prost(bytes = "vec", tag = "2")]
+        data: Vec<u8>,
+    }
+
+    /// `format = 5, data = [0xAA]`: the canonical encoding.
+    const CANONICAL: [u8; 5] = [0x08, 0x05, 0x12, 0x01, 0xAA];
+
+    #[test]
+    fn size_cap_at_max_and_max_plus_one() {
+        let m: Msg = decode_strict(&CANONICAL, 5).unwrap();
+        assert_eq!(m, Msg { format: 5, data: vec![0xAA] });
+        assert_eq!(decode_strict::<Msg>(&CANONICAL, 4), Err(DecodeError::TooLarge { len: 5, max: 4 }));
+        assert_eq!(peek_format(&CANONICAL, 5), Ok(5));
+        assert_eq!(peek_format(&CANONICAL, 4), Err(DecodeError::TooLarge { len: 5, max: 4 }));
+        let wipe = |_: &mut Msg| {};
+        assert_eq!(decode_secret(&CANONICAL, 5, wipe, |m: &Msg| Ok(m.data.clone())), Ok(vec![0xAA]));
+        assert_eq!(
+            decode_secret(&CANONICAL, 4, wipe, |m: &Msg| Ok(m.data.clone())),
+            Err(DecodeError::TooLarge { len: 5, max: 4 })
+        );
+        // An empty input is the canonical encoding of the default message.
+        assert_eq!(decode_strict::<Msg>(&[], 0), Ok(Msg::default()));
+        assert_eq!(peek_format(&[], 0), Ok(0));
+    }
+
+    #[test]
+    fn non_canonical_encodings_are_refused() {
+        // Same length as the canonical encoding, fields out of order.
+        let reordered = [0x12, 0x01, 0xAA, 0x08, 0x05];
+        // Over-long varint for the format.
+        let overlong = [0x08, 0x85, 0x00, 0x12, 0x01, 0xAA];
+        // Duplicate field.
+        let duplicate = [0x08, 0x05, 0x08, 0x05, 0x12, 0x01, 0xAA];
+        // Unknown field 3.
+        let unknown = [0x08, 0x05, 0x12, 0x01, 0xAA, 0x18, 0x01];
+        for bad in [&reordered[..], &overlong, &duplicate, &unknown] {
+            assert_eq!(decode_strict::<Msg>(bad, 64), Err(DecodeError::NonCanonical), "{bad:02x?}");
+            let mut wiped = false;
+            let r = decode_secret(bad, 64, |_: &mut Msg| wiped = true, |m: &Msg| Ok(m.format));
+            assert_eq!(r, Err(DecodeError::NonCanonical), "{bad:02x?}");
+            assert!(wiped);
+        }
+        assert_eq!(decode_strict::<Msg>(&[0x12, 0x05, 0xAA], 64), Err(DecodeError::Malformed));
+        assert_eq!(
+            decode_secret(&[0x12, 0x05], 64, |_: &mut Msg| {}, |m: &Msg| Ok(m.format)),
+            Err(DecodeError::Malformed)
+        );
+        assert_eq!(peek_format(&[0x08], 64), Err(DecodeError::Malformed));
+    }
+
+    #[test]
+    fn secret_decoding_converts_and_wipes_whatever_the_outcome() {
+        let mut wiped = 0;
+        let r = decode_secret(
+            &CANONICAL,
+            64,
+            |m: &mut Msg| {
+                m.data.iter_mut().for_each(|b| *b = 0);
+                wiped += 1;
+            },
+            |m: &Msg| Ok(m.data.clone()),
+        );
+        assert_eq!((r, wiped), (Ok(vec![0xAA]), 1));
+        let r: Result<(), _> =
+            decode_secret(&CANONICAL, 64, |_: &mut Msg| wiped += 1, |_| Err(DecodeError::Invalid("x")));
+        assert_eq!((r, wiped), (Err(DecodeError::Invalid("x")), 2));
+        let mut seen = Vec::new();
+        let out = encode_secret(Msg { format: 5, data: vec![0xAA] }, |m| seen = m.data.clone());
+        assert_eq!(out.as_slice(), CANONICAL);
+        assert_eq!(seen, [0xAA]);
+    }
+
+    #[test]
+    fn format_check_tells_type_from_version() {
+        assert_eq!(check_format(0x1201, 0x1201), Ok(()));
+        assert_eq!(
+            check_format(0x1202, 0x1201),
+            Err(DecodeError::UnsupportedVersion { found: 0x1202, expected: 0x1201 })
+        );
+        assert_eq!(
+            check_format(0x1200, 0x1201),
+            Err(DecodeError::UnsupportedVersion { found: 0x1200, expected: 0x1201 })
+        );
+        assert_eq!(check_format(0x1301, 0x1201), Err(DecodeError::WrongType { found: 0x1301, expected: 0x1201 }));
+        assert_eq!(
+            check_format(0x0012_0101, 0x0101),
+            Err(DecodeError::WrongType { found: 0x0012_0101, expected: 0x0101 })
+        );
+        assert_eq!(check_format(0, 0x0101), Err(DecodeError::WrongType { found: 0, expected: 0x0101 }));
+    }
+
+    #[test]
+    fn fixed_fields_and_counts() {
+        assert_eq!(fixed::<3>("f", &[7, 8, 9]), Ok([7, 8, 9]));
+        assert_eq!(fixed::<3>("f", &[7, 8]), Err(DecodeError::WrongLength { field: "f", len: 2, expected: 3 }));
+        assert_eq!(fixed::<3>("f", &[7, 8, 9, 1]), Err(DecodeError::WrongLength { field: "f", len: 4, expected: 3 }));
+        assert_eq!(cap_count("c", &[1, 2, 3], 3), Ok(()));
+        assert_eq!(cap_count("c", &[1, 2, 3], 2), Err(DecodeError::TooMany { field: "c", count: 3, max: 2 }));
+        assert_eq!(cap_count::<u8>("c", &[], 0), Ok(()));
+    }
+}
