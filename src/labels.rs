@@ -37,6 +37,11 @@ pub const SIG_DOCUMENT: SigContext = SigContext("vestnik/v1/sig/document");
 /// A signer countersigning another signature in an envelope (SPEC.md §11.6).
 pub const SIG_COUNTERSIGNATURE: SigContext = SigContext("vestnik/v1/sig/countersignature");
 
+/// Credential issuer signing a credential's to-be-signed bytes (SPEC.md §14.3).
+pub const SIG_CREDENTIAL: SigContext = SigContext("vestnik/v1/sig/credential");
+/// Holder key signing a presentation's to-be-signed bytes (SPEC.md §14.5).
+pub const SIG_PRESENTATION: SigContext = SigContext("vestnik/v1/sig/presentation");
+
 // ---- KDF labels (HKDF info strings, hash prefixes, AD prefixes) ------------
 
 /// X3DH: HKDF info deriving the first root key and chain key.
@@ -63,6 +68,15 @@ pub const AD_GROUP_MESSAGE: &str = "vestnik/v1/ad/group-message";
 /// Group: a sender chain's signing key over a group message body.
 pub const SIG_GROUP_MESSAGE: SigContext = SigContext("vestnik/v1/sig/group-message");
 
+/// Credentials: prefix of a claim digest over a disclosure (SPEC.md §14.2).
+pub const HASH_CREDENTIAL_CLAIM: &str = "vestnik/v1/hash/credential-claim";
+/// Credentials: prefix of the digest of the disclosed set (SPEC.md §14.5).
+pub const HASH_DISCLOSED_SET: &str = "vestnik/v1/hash/disclosed-set";
+/// Credentials: prefix of the hash of a credential or request (SPEC.md §14.5).
+pub const HASH_CREDENTIAL_OBJECT: &str = "vestnik/v1/hash/credential-object";
+/// Credentials over a 1:1 session: prefix of the session binding (SPEC.md §14.8).
+pub const HASH_CREDENTIAL_SESSION: &str = "vestnik/v1/hash/credential-session";
+
 /// Chain-key step input for the next message key (Double Ratchet spec §5.2).
 pub const CHAIN_MESSAGE_KEY_BYTE: u8 = 0x01;
 /// Chain-key step input for the next chain key.
@@ -88,6 +102,12 @@ pub const ALL: &[&str] = &[
     KDF_GROUP_MESSAGE_KEY,
     AD_GROUP_MESSAGE,
     SIG_GROUP_MESSAGE.0,
+    SIG_CREDENTIAL.0,
+    SIG_PRESENTATION.0,
+    HASH_CREDENTIAL_CLAIM,
+    HASH_DISCLOSED_SET,
+    HASH_CREDENTIAL_OBJECT,
+    HASH_CREDENTIAL_SESSION,
 ];
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! | groups (sender keys over 1:1 sessions) | [`group`] | §12 |
 //! | calls: SFrame media encryption, keys over 1:1 sessions | [`call`] | §13 |
 //! | signed documents: certificates, status lists, timestamps, envelopes | [`document`] | §11 |
+//! | official-document credentials: selective disclosure, presentations | [`credential`] | §14 |
 //! | Ed25519 acceptance rule (single and batch) | [`crypto::sig`] | §2.2, §11.1 |
 //!
 //! ## A conversation
@@ -43,6 +44,7 @@
 
 pub mod call;
 mod chain;
+pub mod credential;
 pub mod crypto;
 #[cfg(test)]
 mod debug_snapshots;
@@ -100,4 +102,5 @@ const _: () = {
     assert_zeroize_on_drop::<call::ReceiverContext>();
     assert_zeroize_on_drop::<call::Call>();
     assert_zeroize_on_drop::<call::CallKeyDelivery>();
+    assert_zeroize_on_drop::<credential::HeldCredential>();
 };

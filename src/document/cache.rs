@@ -1,5 +1,5 @@
-//! The explicit cache of verified certification paths and status-list
-//! signatures (SPEC.md §11.8). Nothing is cached unless the caller passes a
+//! The explicit cache of verified certification paths, status-list
+//! signatures and decoded certificates (SPEC.md §11.8). Nothing is cached unless the caller passes a
 //! [`ChainCache`]; the cache remembers only *signature* results, so time,
 //! usage and revocation are still checked on every use.
 
@@ -22,6 +22,7 @@ pub struct ChainCache {
     anchors: Option<[u8; 64]>,
     paths: HashMap<[u8; 64], CertPath>,
     lists: HashSet<([u8; 64], [u8; 32])>,
+    certs: HashMap<[u8; 64], Certificate>,
     max_entries: usize,
     hits: u64,
 }
@@ -39,7 +40,7 @@ impl ChainCache {
 
     /// Entries held.
     pub fn len(&self) -> usize {
-        self.paths.len() + self.lists.len()
+        self.paths.len() + self.lists.len() + self.certs.len()
     }
 
     /// True when nothing is cached.
@@ -56,6 +57,7 @@ impl ChainCache {
     pub fn clear(&mut self) {
         self.paths.clear();
         self.lists.clear();
+        self.certs.clear();
     }
 
     fn bind(&mut self, anchors: &[TrustAnchor]) {
@@ -89,6 +91,22 @@ impl ChainCache {
         let p = CertPath::build(leaf, pool, anchors, max_len)?;
         self.paths.insert(*leaf.hash(), p.clone());
         Ok(p)
+    }
+
+    /// Decodes a certificate, or returns the one decoded earlier from the
+    /// same bytes (decoding is a pure function of the bytes, so this is exact).
+    pub(crate) fn certificate(&mut self, bytes: &[u8]) -> Result<Certificate, super::CertError> {
+        let h = sha512(bytes);
+        if let Some(c) = self.certs.get(&h) {
+            self.hits += 1;
+            return Ok(c.clone());
+        }
+        let c = Certificate::from_bytes(bytes)?;
+        if self.len() >= self.max_entries {
+            self.clear();
+        }
+        self.certs.insert(h, c.clone());
+        Ok(c)
     }
 
     /// True when `list` verifies under `issuer`, remembering successes.

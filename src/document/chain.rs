@@ -21,7 +21,7 @@
 use super::anchor::TrustAnchor;
 use super::cache::ChainCache;
 use super::cert::{Certificate, key_id};
-use super::status::StatusList;
+use super::status::{Standing, StatusList};
 use super::usage::KeyUsage;
 use crate::crypto::sig::VerifyingKey;
 
@@ -214,31 +214,14 @@ impl CertPath {
         now: u64,
         lists: &[StatusList],
         require_status: bool,
-        mut cache: Option<&mut ChainCache>,
+        cache: Option<&mut ChainCache>,
     ) -> Result<(), ChainError> {
         let issuer = self.issuer_key(depth);
-        let issuer_id = key_id(issuer);
-        let mut covered = false;
-        let mut fresh = false;
-        let mut latest = 0u64;
-        for list in lists.iter().filter(|l| l.issuer_key_id() == &issuer_id) {
-            let authentic = match cache.as_deref_mut() {
-                Some(cache) => cache.status_list_verified(list, issuer),
-                None => list.verify_signature(issuer).is_ok(),
-            };
-            if !authentic {
-                continue;
-            }
-            match list.is_revoked(c.serial()) {
-                Some(true) => return Err(ChainError::Revoked { depth, serial: c.serial() }),
-                Some(false) => {
-                    covered = true;
-                    fresh |= list.fresh_for(t, now);
-                    latest = latest.max(list.next_update());
-                }
-                None => {}
-            }
-        }
+        let (covered, fresh, latest) = match super::status::standing(lists, issuer, c.serial(), t, now, cache) {
+            Standing::Revoked => return Err(ChainError::Revoked { depth, serial: c.serial() }),
+            Standing::Good { fresh, next_update } => (true, fresh, next_update),
+            Standing::Unknown => (false, false, 0),
+        };
         if require_status && !covered {
             return Err(ChainError::StatusMissing { depth, serial: c.serial() });
         }

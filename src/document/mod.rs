@@ -47,6 +47,7 @@ pub use report::{
     Check, CheckKind, DocumentFailure, Failure, PolicyFailure, SignatureReport, SignerIdentity, TimestampFailure,
     VerificationReport,
 };
+pub(crate) use status::{Standing, standing};
 pub use status::{StatusError, StatusList};
 pub use timestamp::{TimestampError, TimestampRequest, TimestampToken};
 pub use usage::{Commitment, KeyUsage, Role};

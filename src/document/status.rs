@@ -190,6 +190,55 @@ impl StatusList {
     }
 }
 
+/// What the authentic lists supplied say of one serial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// An authentic list marks it revoked.
+    Revoked,
+    /// Authentic lists cover it and none marks it revoked; `fresh` when one
+    /// of them speaks for the validation time, `next_update` the latest.
+    Good { fresh: bool, next_update: u64 },
+    /// No authentic list covers it.
+    Unknown,
+}
+
+/// The standing of `serial` among `lists`, counting only lists signed by
+/// `issuer` (signatures remembered in `cache` when given).
+pub(crate) fn standing(
+    lists: &[StatusList],
+    issuer: &VerifyingKey,
+    serial: u64,
+    t: u64,
+    now: u64,
+    mut cache: Option<&mut super::ChainCache>,
+) -> Standing {
+    let issuer_id = key_id(issuer);
+    let mut result = Standing::Unknown;
+    for list in lists.iter().filter(|l| l.issuer_key_id() == &issuer_id) {
+        let authentic = match cache.as_deref_mut() {
+            Some(cache) => cache.status_list_verified(list, issuer),
+            None => list.verify_signature(issuer).is_ok(),
+        };
+        if !authentic {
+            continue;
+        }
+        match (list.is_revoked(serial), result) {
+            (Some(true), _) => return Standing::Revoked,
+            (Some(false), Standing::Good { fresh, next_update }) => {
+                result = Standing::Good {
+                    fresh: fresh || list.fresh_for(t, now),
+                    next_update: next_update.max(list.next_update()),
+                }
+            }
+            (Some(false), _) => {
+                result = Standing::Good { fresh: list.fresh_for(t, now), next_update: list.next_update() }
+            }
+            (None, _) => {}
+        }
+    }
+    result
+}
+
 impl fmt::Debug for StatusList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StatusList")

@@ -37,6 +37,23 @@ pub const ENVELOPE: u32 = 0x4701;
 /// `TrustAnchor` v1 (a trust anchor file).
 pub const TRUST_ANCHOR: u32 = 0x4801;
 
+/// `CredentialTbs` v1 (the signed part of a credential).
+pub const CREDENTIAL_TBS: u32 = 0x5001;
+/// `Credential` v1.
+pub const CREDENTIAL: u32 = 0x5101;
+/// `Disclosure` v1 (one salted claim).
+pub const DISCLOSURE: u32 = 0x5201;
+/// `PresentationRequest` v1.
+pub const PRESENTATION_REQUEST: u32 = 0x5301;
+/// `PresentationTbs` v1 (the holder-signed part of a presentation).
+pub const PRESENTATION_TBS: u32 = 0x5401;
+/// `Presentation` v1.
+pub const PRESENTATION: u32 = 0x5501;
+/// `IssuedCredential` v1 (credential and all disclosures, issuer to holder).
+pub const ISSUED_CREDENTIAL: u32 = 0x5601;
+/// Serialized `HeldCredential` v1 (holds the holder key: secret).
+pub const STATE_HELD_CREDENTIAL: u32 = 0x5701;
+
 /// `GroupMessage` v1.
 pub const GROUP_MESSAGE: u32 = 0x2101;
 /// `SenderKeyDistribution` v1 (inside a 1:1 session only).
@@ -69,6 +86,14 @@ pub const ALL: &[(u32, &str)] = &[
     (SIGNED_ATTRIBUTES, "SignedAttributes"),
     (ENVELOPE, "Envelope"),
     (TRUST_ANCHOR, "TrustAnchor"),
+    (CREDENTIAL_TBS, "CredentialTbs"),
+    (CREDENTIAL, "Credential"),
+    (DISCLOSURE, "Disclosure"),
+    (PRESENTATION_REQUEST, "PresentationRequest"),
+    (PRESENTATION_TBS, "PresentationTbs"),
+    (PRESENTATION, "Presentation"),
+    (ISSUED_CREDENTIAL, "IssuedCredential"),
+    (STATE_HELD_CREDENTIAL, "HeldCredentialState"),
 ];
 
 #[cfg(test)]

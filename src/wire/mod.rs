@@ -24,6 +24,11 @@ pub(crate) mod pb {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.call.v1.rs"));
             }
         }
+        pub(crate) mod credential {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.credential.v1.rs"));
+            }
+        }
         pub(crate) mod session {
             pub(crate) mod v1 {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.session.v1.rs"));
@@ -48,6 +53,7 @@ pub(crate) mod pb {
 }
 
 pub(crate) use pb::vestnik::call::v1 as call;
+pub(crate) use pb::vestnik::credential::v1 as credential;
 pub(crate) use pb::vestnik::document::v1 as document;
 pub(crate) use pb::vestnik::group::v1 as group;
 pub(crate) use pb::vestnik::session::v1 as session;
