@@ -40,6 +40,12 @@ impl HeldCredential {
         Ok(Self { issued, holder })
     }
 
+    /// The holder key (tests forge presentations with it).
+    #[cfg(test)]
+    pub(crate) fn holder_key(&self) -> &SigningKey {
+        &self.holder
+    }
+
     /// The credential.
     pub fn credential(&self) -> &super::Credential {
         self.issued.credential()

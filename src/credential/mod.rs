@@ -92,4 +92,8 @@ pub use verify::{
 };
 
 #[cfg(test)]
+mod adversarial_tests;
+#[cfg(test)]
+mod fixture;
+#[cfg(test)]
 mod tests;

@@ -1,1 +1,206 @@
+//! Unit tests of what only the crate can see: salts, decoys, digests and the
+//! secret handling of the holder's wallet entry.
 
+use super::claim::labelled_sha256;
+use super::*;
+use crate::crypto::sig::SigningKey;
+use crate::document::{Certificate, CertificateRequest, KeyUsage, Role};
+use crate::labels;
+
+fn issuer(rng: &mut rand::rngs::ThreadRng) -> CredentialIssuer {
+    let root = SigningKey::generate(rng);
+    let key = SigningKey::generate(rng);
+    let cert = Certificate::issue(
+        &root,
+        &CertificateRequest {
+            subject_key: key.verifying_key(),
+            subject_id: "ru.gov.mvd".into(),
+            display_name: "МВД".into(),
+            role: Role::Issuer,
+            usage: KeyUsage::CREDENTIAL_ISSUING,
+            not_before: 0,
+            not_after: 2_000_000_000,
+            path_len: 0,
+            serial: 1,
+        },
+    )
+    .unwrap();
+    CredentialIssuer::new(key, vec![cert]).unwrap()
+}
+
+fn passport() -> CredentialTemplate {
+    CredentialTemplate {
+        doc_type: "ru.gov.passport".into(),
+        claims: vec![
+            Claim::text("family_name", "Петрова"),
+            Claim::text("given_name_latin", "Anna"),
+            Claim::date("birth_date", 2008, 3, 14).unwrap(),
+            Claim::integer("height_cm", 164),
+            Claim::new("photo", ClaimValue::Sha256([7; 32])),
+            Claim::boolean("age_over_14", true),
+            Claim::boolean("age_over_18", false),
+        ],
+        not_before: 0,
+        not_after: 2_000_000_000,
+    }
+}
+
+#[test]
+fn salts_are_128_bits_and_fresh_per_claim_and_per_issuance() {
+    let mut rng = rand::rng();
+    let iss = issuer(&mut rng);
+    let holder = SigningKey::generate(&mut rng).verifying_key();
+    let a = iss.issue(&passport(), &holder, 1, &mut rng).unwrap();
+    let b = iss.issue(&passport(), &holder, 2, &mut rng).unwrap();
+    let mut salts: Vec<Vec<u8>> = Vec::new();
+    for d in a.disclosures().iter().chain(b.disclosures()) {
+        assert!(d.salt().len() >= 16);
+        assert!(!salts.contains(&d.salt().to_vec()), "salt reused");
+        salts.push(d.salt().to_vec());
+    }
+    // Same claims, fresh salts: no digest in common.
+    for d in a.credential().digests() {
+        assert!(!b.credential().commits_to(d));
+    }
+}
+
+#[test]
+fn digest_is_the_labelled_hash_of_the_exact_disclosure_bytes() {
+    let mut rng = rand::rng();
+    let iss = issuer(&mut rng);
+    let issued = iss.issue(&passport(), &SigningKey::generate(&mut rng).verifying_key(), 1, &mut rng).unwrap();
+    for d in issued.disclosures() {
+        assert_eq!(d.digest(), &labelled_sha256(labels::HASH_CREDENTIAL_CLAIM, &[d.to_bytes()]));
+        assert!(issued.credential().commits_to(d.digest()));
+    }
+}
+
+#[test]
+fn decoys_pad_the_digest_count_to_the_bucket() {
+    let mut rng = rand::rng();
+    let iss = issuer(&mut rng);
+    let holder = SigningKey::generate(&mut rng).verifying_key();
+    for n in [1usize, 7, 8, 9, 12] {
+        let mut t = passport();
+        t.claims = (0..n).map(|i| Claim::integer(format!("c{i}"), i as i64)).collect();
+        let issued = iss.issue(&t, &holder, 1, &mut rng).unwrap();
+        assert_eq!(issued.credential().digests().len(), n.div_ceil(8) * 8, "{n} claims");
+    }
+    let no_decoys = issuer(&mut rng).with_limits(CredentialLimits { digest_bucket: 1, ..Default::default() });
+    let issued = no_decoys.issue(&passport(), &holder, 1, &mut rng).unwrap();
+    assert_eq!(issued.credential().digests().len(), 7);
+}
+
+/// ASSURANCE: an undisclosed low-entropy claim cannot be recovered from its
+/// digest. Knowing the salt, a search over every birth date of a century
+/// finds it (so the search works); without it, the same search finds nothing,
+/// and each further guess costs one SHA-256 per salt candidate: 2^128.
+#[test]
+fn brute_forcing_an_undisclosed_birth_date_needs_the_salt() {
+    let mut rng = rand::rng();
+    let iss = issuer(&mut rng);
+    let issued = iss.issue(&passport(), &SigningKey::generate(&mut rng).verifying_key(), 1, &mut rng).unwrap();
+    let target = issued.disclosures().iter().find(|d| d.name() == "birth_date").unwrap();
+    let digests = issued.credential().digests();
+    let candidates = |salt: &[u8]| {
+        let mut found = Vec::new();
+        for year in 1926..2026u16 {
+            for month in 1..=12u8 {
+                for day in 1..=31u8 {
+                    let Some(date) = Date::new(year, month, day) else { continue };
+                    let w = crate::wire::credential::Disclosure {
+                        format: crate::wire::format::DISCLOSURE,
+                        salt: salt.to_vec(),
+                        name: "birth_date".into(),
+                        value: Some(crate::wire::credential::ClaimValue {
+                            kind: Some(crate::wire::credential::claim_value::Kind::Date(date.to_u32())),
+                        }),
+                    };
+                    let d = labelled_sha256(labels::HASH_CREDENTIAL_CLAIM, &[&prost::Message::encode_to_vec(&w)]);
+                    if digests.binary_search(&d).is_ok() {
+                        found.push(date);
+                    }
+                }
+            }
+        }
+        found
+    };
+    assert_eq!(candidates(target.salt()), vec![Date::new(2008, 3, 14).unwrap()]);
+    assert!(candidates(&[0u8; 16]).is_empty());
+    let mut guess = [0u8; 16];
+    rand::RngExt::fill(&mut rng, &mut guess);
+    assert!(candidates(&guess).is_empty());
+}
+
+#[test]
+fn dates_are_validated() {
+    assert!(Date::new(2024, 2, 29).is_some());
+    assert!(Date::new(2023, 2, 29).is_none());
+    assert!(Date::new(1900, 2, 29).is_none());
+    assert!(Date::new(2000, 2, 29).is_some());
+    assert!(Date::new(2024, 4, 31).is_none());
+    assert!(Date::new(2024, 13, 1).is_none());
+    assert!(Date::new(0, 1, 1).is_none());
+    assert_eq!(Date::from_u32(20080314).unwrap().to_string(), "2008-03-14");
+    assert!(Date::from_u32(20081314).is_none());
+    assert!(Date::from_u32(u32::MAX).is_none());
+}
+
+#[test]
+fn held_credential_round_trips_and_its_debug_shows_no_secret() {
+    let mut rng = rand::rng();
+    let iss = issuer(&mut rng);
+    let holder = SigningKey::generate(&mut rng);
+    let issued = iss.issue(&passport(), &holder.verifying_key(), 1, &mut rng).unwrap();
+    let seed = holder.to_seed();
+    let held = HeldCredential::new(issued, holder).unwrap();
+    let bytes = held.to_bytes();
+    let again = HeldCredential::from_bytes(&bytes).unwrap();
+    assert_eq!(again.to_bytes().as_slice(), bytes.as_slice());
+    assert_eq!(again.credential(), held.credential());
+    let dbg = format!("{held:?} {:?} {:?}", held.disclosures(), held.credential());
+    assert!(!dbg.contains("Петрова") && !dbg.contains("Anna"), "{dbg}");
+    for d in held.disclosures() {
+        assert!(!dbg.contains(&crate::hex_prefix(d.salt())));
+    }
+    assert!(!dbg.contains(&crate::hex_prefix(seed.as_bytes())));
+    // The check can fail: the hex of a salt is what a leak would look like.
+    let salt_hex = crate::hex_prefix(held.disclosures()[0].salt());
+    assert!(format!("{salt_hex}{dbg}").contains(&salt_hex));
+}
+
+#[test]
+fn a_held_credential_refuses_another_holder_key() {
+    let mut rng = rand::rng();
+    let iss = issuer(&mut rng);
+    let holder = SigningKey::generate(&mut rng);
+    let issued = iss.issue(&passport(), &holder.verifying_key(), 1, &mut rng).unwrap();
+    assert!(matches!(
+        HeldCredential::new(issued, SigningKey::generate(&mut rng)),
+        Err(CredentialError::Inconsistent(_))
+    ));
+}
+
+#[test]
+fn issuance_refuses_bad_templates() {
+    let mut rng = rand::rng();
+    let iss = issuer(&mut rng);
+    let holder = SigningKey::generate(&mut rng).verifying_key();
+    let mut t = passport();
+    t.claims.push(Claim::text("family_name", "Иванова"));
+    assert_eq!(iss.issue(&t, &holder, 1, &mut rng).unwrap_err(), CredentialError::DuplicateClaim("family_name".into()));
+    let mut t = passport();
+    t.claims.push(Claim::text("Фамилия", "x"));
+    assert_eq!(iss.issue(&t, &holder, 1, &mut rng).unwrap_err(), CredentialError::BadClaimName);
+    let mut t = passport();
+    t.not_after = t.not_before;
+    assert_eq!(iss.issue(&t, &holder, 1, &mut rng).unwrap_err(), CredentialError::EmptyValidity);
+    let mut t = passport();
+    t.claims = (0..65).map(|i| Claim::integer(format!("c{i}"), 0)).collect();
+    assert!(matches!(iss.issue(&t, &holder, 1, &mut rng), Err(CredentialError::TooMany { .. })));
+    let mut t = passport();
+    t.claims.push(Claim::text("long", "я".repeat(600)));
+    assert_eq!(iss.issue(&t, &holder, 1, &mut rng).unwrap_err(), CredentialError::TooLong("claim text"));
+    let k = SigningKey::generate(&mut rng).verifying_key();
+    assert!(matches!(iss.issue_batch(&passport(), &[(k, 1), (k, 2)], &mut rng), Err(CredentialError::Inconsistent(_))));
+}

@@ -1,0 +1,397 @@
+//! A malicious holder, verifier or relay against verification (SPEC.md
+//! §14.6): each test builds what the public API refuses to make and checks
+//! the verifier names the right failure.
+
+use super::fixture::{Forgery, NOW, World, disclosure};
+use super::*;
+use crate::crypto::sig::SigningKey;
+use crate::labels;
+use crate::wire::credential::claim_value::Kind;
+
+#[test]
+fn honest_presentation_proves_only_what_is_disclosed() {
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_14", "family_name"]);
+    let v = w.verify(held.present(&req, NOW).unwrap().to_bytes(), &req).unwrap();
+    assert!(v.proves("age_over_14"));
+    assert!(!v.proves("age_over_18"));
+    assert_eq!(v.claim("family_name"), Some(&ClaimValue::Text("Петрова".into())));
+    assert_eq!(v.claim("birth_date"), None);
+    assert_eq!(v.claims().len(), 2);
+    assert_eq!((v.doc_type(), v.issuer_id(), v.anchor_name()), ("ru.gov.passport", "mvd", "root"));
+}
+
+#[test]
+fn tampered_claim_value_signed_by_the_holder_is_not_committed() {
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_18"]);
+    let mut f = Forgery::from(&held.present(&req, NOW).unwrap());
+    // Same salt, value flipped to true: a new digest the issuer never signed.
+    let real = Disclosure::from_bytes(&f.disclosures[0]).unwrap();
+    f.disclosures = vec![disclosure(real.salt(), "age_over_18", Kind::Boolean(true))];
+    let bytes = f.consistent().sign(held.holder_key());
+    assert_eq!(w.verify(&bytes, &req).unwrap_err(), VerifyError::UnknownDisclosure);
+}
+
+#[test]
+fn tampered_salt_or_digest_fails() {
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_14"]);
+    let honest = held.present(&req, NOW).unwrap();
+    // Another salt for the same value.
+    let mut f = Forgery::from(&honest);
+    f.disclosures = vec![disclosure(&[9; 16], "age_over_14", Kind::Boolean(true))];
+    assert_eq!(w.verify(&f.consistent().sign(held.holder_key()), &req).unwrap_err(), VerifyError::UnknownDisclosure);
+    // Disclosures swapped under an unchanged signed digest.
+    let mut f = Forgery::from(&honest);
+    f.disclosures = vec![held.disclosures().iter().find(|d| d.name() == "age_over_18").unwrap().to_bytes().to_vec()];
+    let bytes = f.sign(held.holder_key());
+    assert_eq!(w.verify(&bytes, &req).unwrap_err(), VerifyError::Mismatch("disclosures"));
+    // A flipped bit in the signed disclosed-set digest.
+    let mut f = Forgery::from(&honest);
+    f.tbs.disclosed_digest[0] ^= 1;
+    assert_eq!(w.verify(&f.sign(held.holder_key()), &req).unwrap_err(), VerifyError::Mismatch("disclosures"));
+}
+
+#[test]
+fn an_issuer_signed_digest_change_is_caught_by_the_issuer_signature() {
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_14"]);
+    let honest = held.present(&req, NOW).unwrap();
+    let mut f = Forgery::from(&honest);
+    // Replace an undisclosed digest by another value keeping the order valid:
+    // bump its last byte when the next digest allows it.
+    let digests = honest.credential().digests().to_vec();
+    let disclosed = *honest.disclosures()[0].digest();
+    let (_, d) = digests
+        .iter()
+        .enumerate()
+        .find(|&(i, d)| {
+            *d != disclosed
+                && d[31] < 255
+                && digests.get(i + 1).is_none_or(|n| {
+                    let mut b = *d;
+                    b[31] += 1;
+                    &b < n
+                })
+        })
+        .unwrap();
+    let pos = f.credential.windows(32).position(|x| x == d).unwrap();
+    f.credential[pos + 31] += 1;
+    let bytes = f.consistent().sign(held.holder_key());
+    assert_eq!(w.verify(&bytes, &req).unwrap_err(), VerifyError::BadIssuerSignature);
+}
+
+#[test]
+fn claims_from_two_credentials_cannot_be_mixed() {
+    let w = World::new();
+    let mine = w.passport(5);
+    let other = w.passport(6); // someone else's passport, or my other one
+    let req = World::request(&["age_over_18", "family_name"]);
+    let mut f = Forgery::from(&mine.present(&req, NOW).unwrap());
+    let theirs = other.disclosures().iter().find(|d| d.name() == "age_over_18").unwrap();
+    f.disclosures.retain(|d| Disclosure::from_bytes(d).unwrap().name() != "age_over_18");
+    f.disclosures.push(theirs.to_bytes().to_vec());
+    assert_eq!(w.verify(&f.consistent().sign(mine.holder_key()), &req).unwrap_err(), VerifyError::UnknownDisclosure);
+}
+
+#[test]
+fn a_claim_disclosed_twice_fails() {
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["family_name"]);
+    let mut f = Forgery::from(&held.present(&req, NOW).unwrap());
+    // Same name, another value (its digest is not committed anyway)...
+    f.disclosures.push(disclosure(&[1; 16], "family_name", Kind::Text("Иванова".into())));
+    let r = w.verify(&f.consistent().sign(held.holder_key()), &req).unwrap_err();
+    assert!(matches!(r, VerifyError::UnknownDisclosure | VerifyError::DuplicateDisclosure(_)), "{r:?}");
+    // ...and the very same disclosure twice is refused at decode (order).
+    let mut f = Forgery::from(&held.present(&req, NOW).unwrap());
+    f.disclosures.push(f.disclosures[0].clone());
+    let r = w.verify(&f.sign(held.holder_key()), &req).unwrap_err();
+    assert!(matches!(r, VerifyError::Format(CredentialError::Decode(_))), "{r:?}");
+}
+
+#[test]
+fn two_committed_claims_with_one_name_fail() {
+    // An issuer (buggy or malicious) commits two values under one name; a
+    // holder disclosing both must not let the verifier pick one.
+    let w = World::new();
+    let mut rng = rand::rng();
+    let holder = SigningKey::generate(&mut rng);
+    let mut t = World::passport_template();
+    t.claims.retain(|c| c.name != "family_name");
+    t.claims.push(Claim::text("family_name", "Петрова"));
+    let a = w.passports.issue(&t, &holder.verifying_key(), 1, &mut rng).unwrap();
+    // Build a credential committing a second family_name digest by hand.
+    let extra = disclosure(&[3; 16], "family_name", Kind::Text("Сидорова".into()));
+    let extra_d = Disclosure::from_bytes(&extra).unwrap();
+    let mut tbs = <crate::wire::credential::CredentialTbs as prost::Message>::decode(
+        <crate::wire::credential::Credential as prost::Message>::decode(a.credential().to_bytes())
+            .unwrap()
+            .tbs
+            .as_slice(),
+    )
+    .unwrap();
+    tbs.digests.push(extra_d.digest().to_vec());
+    tbs.digests.sort();
+    let tbs = prost::Message::encode_to_vec(&tbs);
+    let sig = w.passports.signing_key().sign(labels::SIG_CREDENTIAL, &tbs);
+    let cred = prost::Message::encode_to_vec(&crate::wire::credential::Credential {
+        format: crate::wire::format::CREDENTIAL,
+        tbs,
+        signature: sig.to_bytes().to_vec(),
+        chain: a.credential().chain().iter().map(|c| c.to_bytes().to_vec()).collect(),
+    });
+    let held = HeldCredential::new(a, holder).unwrap();
+    let req = World::request(&["family_name"]);
+    let mut f = Forgery::from(&held.present(&req, NOW).unwrap());
+    f.credential = cred;
+    f.disclosures.push(extra);
+    let r = w.verify(&f.consistent().sign(held.holder_key()), &req).unwrap_err();
+    assert_eq!(r, VerifyError::DuplicateDisclosure("family_name".into()));
+}
+
+#[test]
+fn wrong_holder_key_fails() {
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_14"]);
+    let f = Forgery::from(&held.present(&req, NOW).unwrap());
+    // A thief with the credential bytes but not the device key.
+    let thief = SigningKey::generate(&mut rand::rng());
+    assert_eq!(w.verify(&f.sign(&thief), &req).unwrap_err(), VerifyError::BadHolderSignature);
+}
+
+#[test]
+fn a_signature_from_another_context_fails() {
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_14"]);
+    for context in [labels::SIG_CREDENTIAL, labels::SIG_DOCUMENT, labels::SIG_CERTIFICATE] {
+        let mut f = Forgery::from(&held.present(&req, NOW).unwrap());
+        f.context = context;
+        assert_eq!(w.verify(&f.sign(held.holder_key()), &req).unwrap_err(), VerifyError::BadHolderSignature);
+    }
+}
+
+#[test]
+fn replay_with_another_nonce_or_audience_fails() {
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_14"]);
+    let p = held.present(&req, NOW).unwrap();
+    assert!(w.verify(p.to_bytes(), &req).is_ok());
+    // The same presentation to a second request of the same verifier.
+    let again = World::request(&["age_over_14"]);
+    assert_eq!(w.verify(p.to_bytes(), &again).unwrap_err(), VerifyError::WrongRequest("request hash"));
+    // A forger copying the new request's hash but keeping the old nonce,
+    // or naming another audience: the holder signature no longer matches
+    // (or the field check fires first).
+    let mut f = Forgery::from(&p);
+    f.tbs.request_hash = again.hash().to_vec();
+    assert_eq!(
+        w.verify(&f.sign(&SigningKey::generate(&mut rand::rng())), &again).unwrap_err(),
+        VerifyError::WrongRequest("nonce")
+    );
+    let mut f = Forgery::from(&p);
+    f.tbs.audience = "bank.example".into();
+    assert_eq!(w.verify(&f.sign(held.holder_key()), &req).unwrap_err(), VerifyError::WrongRequest("audience"));
+    // A verifier replaying what it received to another verifier.
+    let bank = PresentationRequest::new(
+        &RequestSpec {
+            audience: "bank.example",
+            doc_type: "ru.gov.passport",
+            claims: &["age_over_14"],
+            expires: NOW + 600,
+            purpose: "",
+        },
+        &mut rand::rng(),
+    )
+    .unwrap();
+    assert_eq!(w.verify(p.to_bytes(), &bank).unwrap_err(), VerifyError::WrongRequest("request hash"));
+}
+
+#[test]
+fn expired_not_yet_valid_and_stale_fail() {
+    let w = World::new();
+    let mut rng = rand::rng();
+    let holder = SigningKey::generate(&mut rng);
+    let mut t = World::passport_template();
+    t.not_before = NOW - 1000;
+    t.not_after = NOW - 1;
+    let held =
+        HeldCredential::new(w.passports.issue(&t, &holder.verifying_key(), 1, &mut rng).unwrap(), holder).unwrap();
+    let req = World::request(&["age_over_14"]);
+    let r = w.verify(held.present(&req, NOW).unwrap().to_bytes(), &req).unwrap_err();
+    assert_eq!(r, VerifyError::CredentialExpired { not_before: NOW - 1000, not_after: NOW - 1, at: NOW });
+    // An old presentation, or one from the future, or after the request expired.
+    let held = w.passport(5);
+    for time in [NOW - 301, NOW + 301] {
+        let r = w.verify(held.present(&req, time).unwrap().to_bytes(), &req).unwrap_err();
+        assert_eq!(r, VerifyError::Stale { time, now: NOW });
+    }
+    let p = held.present(&req, NOW + 601).unwrap();
+    assert!(matches!(
+        verify_presentation(p.to_bytes(), &req, &w.policy, &w.lists, NOW + 601),
+        Err(VerifyError::Stale { .. })
+    ));
+    assert!(w.verify(held.present(&req, NOW + 300).unwrap().to_bytes(), &req).is_ok());
+}
+
+#[test]
+fn revoked_and_missing_status_fail() {
+    let mut w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_14"]);
+    let p = held.present(&req, NOW).unwrap();
+    assert!(w.verify(p.to_bytes(), &req).is_ok());
+    let revoked = World::list(w.passports.signing_key(), &[5]);
+    let lists = [w.lists.clone(), vec![revoked.clone()]].concat();
+    assert_eq!(verify_presentation(p.to_bytes(), &req, &w.policy, &lists, NOW).unwrap_err(), VerifyError::Revoked(5));
+    // A revocation list by someone else is ignored; no authentic list at all fails.
+    let forged = World::list(&SigningKey::generate(&mut rand::rng()), &[5]);
+    assert!(verify_presentation(p.to_bytes(), &req, &w.policy, &[w.lists[0].clone(), forged.clone()], NOW).is_ok());
+    assert_eq!(
+        verify_presentation(p.to_bytes(), &req, &w.policy, &[forged], NOW).unwrap_err(),
+        VerifyError::StatusMissing(5)
+    );
+    // A stale list does not count as fresh.
+    let stale = crate::document::StatusList::issue(
+        w.passports.signing_key(),
+        NOW - 100_000,
+        NOW - 1,
+        4096,
+        &[],
+        &crate::document::DocumentLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        verify_presentation(p.to_bytes(), &req, &w.policy, std::slice::from_ref(&stale), NOW).unwrap_err(),
+        VerifyError::StatusMissing(5)
+    );
+    w.policy = w.policy.clone().with_fresh_status(false);
+    assert!(verify_presentation(p.to_bytes(), &req, &w.policy, &[stale], NOW).is_ok());
+    assert_eq!(
+        verify_presentation(p.to_bytes(), &req, &w.policy, &[revoked], NOW).unwrap_err(),
+        VerifyError::Revoked(5)
+    );
+}
+
+#[test]
+fn wrong_document_type_for_the_issuer_fails() {
+    let w = World::new();
+    let mut rng = rand::rng();
+    // The school issuer signs a "passport": its rule allows only student IDs.
+    let holder = SigningKey::generate(&mut rng);
+    let issued = w.schools.issue(&World::passport_template(), &holder.verifying_key(), 9, &mut rng).unwrap();
+    let held = HeldCredential::new(issued, holder).unwrap();
+    let req = World::request(&["age_over_18"]);
+    let r = w.verify(held.present(&req, NOW).unwrap().to_bytes(), &req).unwrap_err();
+    assert_eq!(r, VerifyError::DocTypeNotAllowed { issuer: "school57".into(), doc_type: "ru.gov.passport".into() });
+    // A passport shown where a student ID was asked.
+    let student_req = PresentationRequest::new(
+        &RequestSpec {
+            audience: "bot",
+            doc_type: "ru.edu.student_id",
+            claims: &["age_over_14"],
+            expires: NOW + 60,
+            purpose: "",
+        },
+        &mut rng,
+    )
+    .unwrap();
+    let passport = w.passport(5);
+    assert!(matches!(passport.present(&student_req, NOW), Err(CredentialError::WrongDocType { .. })));
+    let mut f = Forgery::from(&passport.present(&req, NOW).unwrap());
+    f.tbs.request_hash = student_req.hash().to_vec();
+    f.tbs.nonce = student_req.nonce().to_vec();
+    f.tbs.audience = "bot".into();
+    let r = w.verify(&f.sign(passport.holder_key()), &student_req).unwrap_err();
+    assert_eq!(r, VerifyError::WrongDocType { found: "ru.gov.passport".into(), expected: "ru.edu.student_id".into() });
+}
+
+#[test]
+fn an_untrusted_issuer_fails() {
+    let w = World::new();
+    let other = World::new(); // same names, other keys
+    let held = other.passport(5);
+    let req = World::request(&["age_over_14"]);
+    let r = w.verify(held.present(&req, NOW).unwrap().to_bytes(), &req).unwrap_err();
+    assert!(matches!(r, VerifyError::Chain(crate::document::ChainError::NoIssuer { .. })), "{r:?}");
+}
+
+#[test]
+fn over_and_under_disclosure_fail() {
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_14"]);
+    let wide = World::request(&["age_over_14", "birth_date"]);
+    // Holder declines birth_date: the verifier says so.
+    let p = held.present_claims(&wide, &["age_over_14"], NOW).unwrap();
+    assert_eq!(w.verify(p.to_bytes(), &wide).unwrap_err(), VerifyError::NotDisclosed("birth_date".into()));
+    // A holder cannot add claims through the API, and the verifier refuses them.
+    assert!(matches!(held.present_claims(&req, &["birth_date"], NOW), Err(CredentialError::NoSuchClaim(_))));
+    let mut f = Forgery::from(&held.present(&req, NOW).unwrap());
+    f.disclosures.push(held.disclosures().iter().find(|d| d.name() == "number").unwrap().to_bytes().to_vec());
+    let r = w.verify(&f.consistent().sign(held.holder_key()), &req).unwrap_err();
+    assert_eq!(r, VerifyError::NotRequested("number".into()));
+}
+
+#[test]
+fn cached_and_uncached_verification_agree() {
+    let w = World::new();
+    let mut cache = crate::document::ChainCache::new();
+    let req = World::request(&["age_over_14"]);
+    let good = w.passport(5).present(&req, NOW).unwrap();
+    let thief = Forgery::from(&good).sign(&SigningKey::generate(&mut rand::rng()));
+    let revoked = [w.lists.clone(), vec![World::list(w.passports.signing_key(), &[5])]].concat();
+    for _ in 0..3 {
+        for (bytes, lists) in [(good.to_bytes(), &w.lists), (&thief[..], &w.lists), (good.to_bytes(), &revoked)] {
+            let a = verify_presentation(bytes, &req, &w.policy, lists, NOW);
+            let b = verify_presentation_with_cache(bytes, &req, &w.policy, lists, NOW, &mut cache);
+            assert_eq!(a, b);
+        }
+    }
+    assert!(cache.hits() > 0);
+}
+
+#[test]
+fn weak_or_malleable_holder_signatures_fail() {
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_14"]);
+    let p = held.present(&req, NOW).unwrap();
+    let bytes = p.to_bytes().to_vec();
+    // S + L (malleated signature): find the signature at the end of the bytes.
+    let n = bytes.len();
+    let mut s = curve25519_dalek::Scalar::from_canonical_bytes(bytes[n - 32..].try_into().unwrap()).unwrap().to_bytes();
+    // Add L (little-endian) without reducing.
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let v = u16::from(s[i]) + u16::from(L[i]) + carry;
+        s[i] = v as u8;
+        carry = v >> 8;
+    }
+    assert_eq!(carry, 0, "S + L < 2^253 fits in 32 bytes");
+    let mut m = bytes.clone();
+    m[n - 32..].copy_from_slice(&s);
+    assert_eq!(w.verify(&m, &req).unwrap_err(), VerifyError::BadHolderSignature);
+    // A small-order holder key is refused when the credential is decoded.
+    let mut f = Forgery::from(&p);
+    let hk = *held.credential().holder_key().as_bytes();
+    let pos = f.credential.windows(32).position(|x| x == hk).unwrap();
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    f.credential[pos..pos + 32].copy_from_slice(&identity);
+    let r = w.verify(&f.consistent().sign(held.holder_key()), &req).unwrap_err();
+    assert!(matches!(r, VerifyError::Format(CredentialError::Key(_))), "{r:?}");
+}

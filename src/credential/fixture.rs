@@ -1,0 +1,178 @@
+//! A test world: a root anchor, an intermediate CA, a passport issuer and a
+//! school issuer, a holder, fresh status lists; and a forger that builds
+//! presentations the public API refuses to make.
+
+use super::*;
+use crate::crypto::sig::{Signature, SigningKey};
+use crate::document::{Certificate, CertificateRequest, DocumentLimits, KeyUsage, Role, StatusList, TrustAnchor};
+use crate::labels;
+use crate::wire::{credential as pb, format};
+use prost::Message;
+
+pub(crate) const NOW: u64 = 1_780_000_000;
+
+pub(crate) struct World {
+    pub(crate) passports: CredentialIssuer,
+    pub(crate) schools: CredentialIssuer,
+    pub(crate) lists: Vec<StatusList>,
+    pub(crate) policy: CredentialPolicy,
+}
+
+fn cert(by: &SigningKey, key: &SigningKey, id: &str, usage: KeyUsage, serial: u64) -> Certificate {
+    Certificate::issue(
+        by,
+        &CertificateRequest {
+            subject_key: key.verifying_key(),
+            subject_id: id.into(),
+            display_name: id.into(),
+            role: Role::Issuer,
+            usage,
+            not_before: 0,
+            not_after: 2_000_000_000,
+            path_len: 0,
+            serial,
+        },
+    )
+    .unwrap()
+}
+
+impl World {
+    pub(crate) fn new() -> Self {
+        let mut rng = rand::rng();
+        let root = SigningKey::generate(&mut rng);
+        let anchor = TrustAnchor::new(
+            root.verifying_key(),
+            "root",
+            KeyUsage::CERTIFICATE_ISSUING | KeyUsage::CREDENTIAL_ISSUING,
+            1,
+        );
+        let ca = SigningKey::generate(&mut rng);
+        let ca_cert = cert(&root, &ca, "ca", KeyUsage::CERTIFICATE_ISSUING, 1);
+        let pk = SigningKey::generate(&mut rng);
+        let sk = SigningKey::generate(&mut rng);
+        let passports = CredentialIssuer::new(
+            SigningKey::from_seed(&pk.to_seed()),
+            vec![cert(&ca, &pk, "mvd", KeyUsage::CREDENTIAL_ISSUING, 1), ca_cert.clone()],
+        )
+        .unwrap();
+        let schools = CredentialIssuer::new(
+            SigningKey::from_seed(&sk.to_seed()),
+            vec![cert(&ca, &sk, "school57", KeyUsage::CREDENTIAL_ISSUING, 2), ca_cert],
+        )
+        .unwrap();
+        let lists = vec![Self::list(&pk, &[]), Self::list(&sk, &[])];
+        let policy = CredentialPolicy::new(vec![
+            IssuerRule::new(anchor.clone(), &["ru.gov.passport"]).for_issuer("mvd"),
+            IssuerRule::new(anchor.clone(), &["ru.edu.student_id"]).for_issuer("school57"),
+        ]);
+        Self { passports, schools, lists, policy }
+    }
+
+    pub(crate) fn list(key: &SigningKey, revoked: &[u64]) -> StatusList {
+        StatusList::issue(key, NOW - 3600, NOW + 86_400, 4096, revoked, &DocumentLimits::default()).unwrap()
+    }
+
+    pub(crate) fn passport_template() -> CredentialTemplate {
+        CredentialTemplate {
+            doc_type: "ru.gov.passport".into(),
+            claims: vec![
+                Claim::text("family_name", "Петрова"),
+                Claim::text("given_name", "Анна"),
+                Claim::date("birth_date", 2008, 3, 14).unwrap(),
+                Claim::text("number", "4510 123456"),
+                Claim::boolean("age_over_14", true),
+                Claim::boolean("age_over_18", false),
+            ],
+            not_before: 0,
+            not_after: 2_000_000_000,
+        }
+    }
+
+    pub(crate) fn passport(&self, serial: u64) -> HeldCredential {
+        let mut rng = rand::rng();
+        let holder = SigningKey::generate(&mut rng);
+        let issued =
+            self.passports.issue(&Self::passport_template(), &holder.verifying_key(), serial, &mut rng).unwrap();
+        HeldCredential::new(issued, holder).unwrap()
+    }
+
+    pub(crate) fn request(claims: &[&str]) -> PresentationRequest {
+        PresentationRequest::new(
+            &RequestSpec {
+                audience: "bot.school57",
+                doc_type: "ru.gov.passport",
+                claims,
+                expires: NOW + 600,
+                purpose: "test",
+            },
+            &mut rand::rng(),
+        )
+        .unwrap()
+    }
+
+    pub(crate) fn verify(
+        &self,
+        bytes: &[u8],
+        request: &PresentationRequest,
+    ) -> Result<VerifiedPresentation, VerifyError> {
+        verify_presentation(bytes, request, &self.policy, &self.lists, NOW)
+    }
+}
+
+/// What a malicious holder controls when forging a presentation.
+pub(crate) struct Forgery {
+    pub(crate) credential: Vec<u8>,
+    pub(crate) disclosures: Vec<Vec<u8>>,
+    pub(crate) tbs: pb::PresentationTbs,
+    pub(crate) context: labels::SigContext,
+}
+
+impl Forgery {
+    /// The honest presentation's parts, ready to be altered.
+    pub(crate) fn from(p: &Presentation) -> Self {
+        let w = pb::Presentation::decode(p.to_bytes()).unwrap();
+        Self {
+            credential: w.credential,
+            disclosures: w.disclosures,
+            tbs: pb::PresentationTbs::decode(w.tbs.as_slice()).unwrap(),
+            context: labels::SIG_PRESENTATION,
+        }
+    }
+
+    /// Recomputes the credential hash and disclosed-set digest over what is
+    /// carried (as a careful forger would), sorts the disclosures, and signs.
+    pub(crate) fn consistent(mut self) -> Self {
+        let mut ds: Vec<Disclosure> = self.disclosures.iter().map(|d| Disclosure::from_bytes(d).unwrap()).collect();
+        ds.sort_by(|a, b| a.digest().cmp(b.digest()));
+        self.disclosures = ds.iter().map(|d| d.to_bytes().to_vec()).collect();
+        let digests: Vec<[u8; 32]> = ds.iter().map(|d| *d.digest()).collect();
+        self.tbs.disclosed_digest = super::presentation::disclosed_set_digest(&digests).to_vec();
+        self.tbs.credential_hash =
+            super::claim::labelled_sha256(labels::HASH_CREDENTIAL_OBJECT, &[&self.credential]).to_vec();
+        self
+    }
+
+    pub(crate) fn sign(&self, key: &SigningKey) -> Vec<u8> {
+        let tbs = self.tbs.encode_to_vec();
+        let sig: Signature = key.sign(self.context, &tbs);
+        pb::Presentation {
+            format: format::PRESENTATION,
+            credential: self.credential.clone(),
+            disclosures: self.disclosures.clone(),
+            tbs,
+            signature: sig.to_bytes().to_vec(),
+        }
+        .encode_to_vec()
+    }
+}
+
+/// A disclosure of `name` = `value` with a chosen salt.
+pub(crate) fn disclosure(salt: &[u8], name: &str, value: pb::claim_value::Kind) -> Vec<u8> {
+    pb::Disclosure {
+        format: format::DISCLOSURE,
+        salt: salt.to_vec(),
+        name: name.into(),
+        value: Some(pb::ClaimValue { kind: Some(value) }),
+    }
+    .encode_to_vec()
+}
