@@ -220,7 +220,7 @@ impl Disclosure {
     /// Decodes a disclosure: canonical, known format, salt of 16..=32 bytes,
     /// valid name and value.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CredentialError> {
-        let mut w: pb::Disclosure = wire::decode_strict(bytes, MAX_DISCLOSURE_LEN)?;
+        let mut w: pb::Disclosure = wire::decode_typed(bytes, MAX_DISCLOSURE_LEN, format::DISCLOSURE)?;
         let r = Self::from_wire(bytes, &w);
         w.salt.zeroize();
         r

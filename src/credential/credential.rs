@@ -85,7 +85,7 @@ impl Credential {
             return Err(DecodeError::TooLarge { len: bytes.len(), max: limits.max_credential_len }.into());
         }
         scan::cap_field(bytes, 4, "credential.chain", limits.max_chain_certs)?;
-        let outer: pb::Credential = wire::decode_strict(bytes, limits.max_credential_len)?;
+        let outer: pb::Credential = wire::decode_typed(bytes, limits.max_credential_len, format::CREDENTIAL)?;
         wire::check_format(outer.format, format::CREDENTIAL)?;
         let signature = Signature::from_slice(&outer.signature).map_err(|_| DecodeError::WrongLength {
             field: "credential.signature",

@@ -174,6 +174,7 @@ impl HeldCredential {
 
     /// Restores a held credential.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CredentialError> {
+        wire::check_format(wire::peek_format(bytes, MAX_STATE_LEN)?, format::STATE_HELD_CREDENTIAL)?;
         wire::decode_secret(
             bytes,
             MAX_STATE_LEN,

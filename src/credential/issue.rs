@@ -259,6 +259,7 @@ impl IssuedCredential {
     /// Decodes what an issuer sent, checking it is consistent.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CredentialError> {
         let limits = CredentialLimits::default();
+        wire::check_format(wire::peek_format(bytes, MAX_ISSUED_LEN)?, format::ISSUED_CREDENTIAL)?;
         scan::cap_field(bytes, 3, "issued.disclosures", limits.max_claims)?;
         wire::decode_secret(
             bytes,

@@ -82,7 +82,7 @@ impl Presentation {
             return Err(DecodeError::TooLarge { len: bytes.len(), max: limits.max_presentation_len }.into());
         }
         scan::cap_field(bytes, 3, "presentation.disclosures", limits.max_claims)?;
-        let p: pb::Presentation = wire::decode_strict(bytes, limits.max_presentation_len)?;
+        let p: pb::Presentation = wire::decode_typed(bytes, limits.max_presentation_len, format::PRESENTATION)?;
         wire::check_format(p.format, format::PRESENTATION)?;
         let signature = Signature::from_slice(&p.signature).map_err(|_| DecodeError::WrongLength {
             field: "presentation.signature",

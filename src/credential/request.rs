@@ -95,7 +95,8 @@ impl PresentationRequest {
             return Err(DecodeError::TooLarge { len: bytes.len(), max: limits.max_request_len }.into());
         }
         scan::cap_field(bytes, 5, "request.claims", limits.max_requested_claims)?;
-        let r: pb::PresentationRequest = wire::decode_strict(bytes, limits.max_request_len)?;
+        let r: pb::PresentationRequest =
+            wire::decode_typed(bytes, limits.max_request_len, format::PRESENTATION_REQUEST)?;
         wire::check_format(r.format, format::PRESENTATION_REQUEST)?;
         if !(MIN_NONCE_LEN..=MAX_NONCE_LEN).contains(&r.nonce.len()) {
             return Err(

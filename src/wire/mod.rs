@@ -135,6 +135,13 @@ pub(crate) fn decode_strict<M: Message + Default>(bytes: &[u8], max_len: usize) 
     Ok(msg)
 }
 
+/// [`decode_strict`] after checking the `format` field, so bytes of another
+/// type are refused as [`DecodeError::WrongType`] whatever else they hold.
+pub(crate) fn decode_typed<M: Message + Default>(bytes: &[u8], max_len: usize, format: u32) -> Result<M, DecodeError> {
+    check_format(peek_format(bytes, max_len)?, format)?;
+    decode_strict(bytes, max_len)
+}
+
 /// Encodes a state message that holds secrets, then wipes the message's
 /// secret fields; the encoding is zeroized on drop.
 pub(crate) fn encode_secret<M: Message>(mut m: M, wipe: impl FnOnce(&mut M)) -> zeroize::Zeroizing<Vec<u8>> {
