@@ -204,3 +204,22 @@ fn issuance_refuses_bad_templates() {
     let k = SigningKey::generate(&mut rng).verifying_key();
     assert!(matches!(iss.issue_batch(&passport(), &[(k, 1), (k, 2)], &mut rng), Err(CredentialError::Inconsistent(_))));
 }
+
+/// Known answer, computed independently (Python `hashlib`): the encoding of
+/// a disclosure, its claim digest, and the disclosed-set digest over it.
+#[test]
+fn claim_digest_known_answer() {
+    let bytes = hex("0881a4011210000102030405060708090a0b0c0d0e0f1a0b6167655f6f7665725f313822022001");
+    let d = Disclosure::from_bytes(&bytes).unwrap();
+    assert_eq!((d.name(), d.value()), ("age_over_18", &ClaimValue::Bool(true)));
+    assert_eq!(d.salt(), (0u8..16).collect::<Vec<_>>());
+    assert_eq!(d.digest().to_vec(), hex("9d4c57c9dc722102f311cd3d768221aecad4e73138cd2c2c879832843800154e"));
+    assert_eq!(
+        super::presentation::disclosed_set_digest(&[*d.digest()]).to_vec(),
+        hex("2224fc32fb8237d5fbb58e0f140f2f3c033a88dfc6237ad90c0d882abbc2641a")
+    );
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
