@@ -269,6 +269,16 @@ impl Disclosure {
     }
 }
 
+impl Drop for Disclosure {
+    fn drop(&mut self) {
+        // Salt and bytes are `Zeroizing`; the decoded claim is personal data too.
+        self.claim.name.zeroize();
+        if let ClaimValue::Text(s) = &mut self.claim.value {
+            s.zeroize();
+        }
+    }
+}
+
 impl fmt::Debug for Disclosure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Disclosure")

@@ -4,16 +4,19 @@
 use super::claim::Disclosure;
 use super::error::CredentialError;
 use super::issue::IssuedCredential;
+use super::limits::MAX_ISSUED_LEN;
 use super::presentation::{MadeParts, Presentation, disclosed_set_digest};
 use super::request::PresentationRequest;
 use crate::crypto::Secret32;
 use crate::crypto::sig::SigningKey;
 use crate::labels;
-use crate::limits::MAX_STATE_LEN;
 use crate::wire::{self, DecodeError, credential as pb, format};
 use core::fmt;
 use prost::Message;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+/// Largest serialized held credential: the issued credential and a seed.
+const MAX_HELD_LEN: usize = MAX_ISSUED_LEN + 64;
 
 /// A credential in the holder's wallet: the issued credential and its
 /// device-bound holder key. Secret: wiped on drop, never printed or cloned;
@@ -174,10 +177,10 @@ impl HeldCredential {
 
     /// Restores a held credential.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CredentialError> {
-        wire::check_format(wire::peek_format(bytes, MAX_STATE_LEN)?, format::STATE_HELD_CREDENTIAL)?;
+        wire::check_format(wire::peek_format(bytes, MAX_HELD_LEN)?, format::STATE_HELD_CREDENTIAL)?;
         wire::decode_secret(
             bytes,
-            MAX_STATE_LEN,
+            MAX_HELD_LEN,
             |m: &mut pb::HeldCredentialState| {
                 m.issued.zeroize();
                 m.holder_seed.zeroize();
