@@ -87,11 +87,7 @@ impl Credential {
         scan::cap_field(bytes, 4, "credential.chain", limits.max_chain_certs)?;
         let outer: pb::Credential = wire::decode_typed(bytes, limits.max_credential_len, format::CREDENTIAL)?;
         wire::check_format(outer.format, format::CREDENTIAL)?;
-        let signature = Signature::from_slice(&outer.signature).map_err(|_| DecodeError::WrongLength {
-            field: "credential.signature",
-            len: outer.signature.len(),
-            expected: 64,
-        })?;
+        let signature = Signature::from_field("credential.signature", &outer.signature)?;
         scan::cap_field(&outer.tbs, 8, "credential.digests", limits.max_digests)?;
         let t: pb::CredentialTbs = wire::decode_strict(&outer.tbs, limits.max_credential_len)?;
         wire::check_format(t.format, format::CREDENTIAL_TBS)?;

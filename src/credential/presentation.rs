@@ -84,11 +84,7 @@ impl Presentation {
         scan::cap_field(bytes, 3, "presentation.disclosures", limits.max_claims)?;
         let p: pb::Presentation = wire::decode_typed(bytes, limits.max_presentation_len, format::PRESENTATION)?;
         wire::check_format(p.format, format::PRESENTATION)?;
-        let signature = Signature::from_slice(&p.signature).map_err(|_| DecodeError::WrongLength {
-            field: "presentation.signature",
-            len: p.signature.len(),
-            expected: 64,
-        })?;
+        let signature = Signature::from_field("presentation.signature", &p.signature)?;
         let t: pb::PresentationTbs = wire::decode_strict(&p.tbs, limits.max_presentation_len)?;
         wire::check_format(t.format, format::PRESENTATION_TBS)?;
         if t.nonce.len() > MAX_NONCE_LEN {

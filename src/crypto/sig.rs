@@ -65,6 +65,12 @@ impl Signature {
         Ok(Self(arr))
     }
 
+    /// Parses the signature field `field` of a decoded message.
+    pub(crate) fn from_field(field: &'static str, bytes: &[u8]) -> Result<Self, crate::wire::DecodeError> {
+        let arr = crate::wire::fixed::<SIGNATURE_LEN>(field, bytes)?;
+        Ok(Self(arr))
+    }
+
     /// The 64-byte encoding.
     pub fn to_bytes(&self) -> [u8; SIGNATURE_LEN] {
         self.0

@@ -154,11 +154,7 @@ impl Certificate {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CertError> {
         let outer: pb::Certificate = wire::decode_strict(bytes, MAX_CERTIFICATE_LEN)?;
         wire::check_format(outer.format, format::CERTIFICATE)?;
-        let signature = Signature::from_slice(&outer.signature).map_err(|_| DecodeError::WrongLength {
-            field: "certificate.signature",
-            len: outer.signature.len(),
-            expected: 64,
-        })?;
+        let signature = Signature::from_field("certificate.signature", &outer.signature)?;
         let t: pb::CertificateTbs = wire::decode_strict(&outer.tbs, MAX_CERTIFICATE_LEN)?;
         wire::check_format(t.format, format::CERTIFICATE_TBS)?;
         let issuer_key_id = wire::fixed::<KEY_ID_LEN>("certificate.issuer_key_id", &t.issuer_key_id)?;

@@ -312,11 +312,7 @@ impl Envelope {
             if attrs.countersigns.is_some_and(|t| t >= i) {
                 return Err(EnvelopeError::BadTarget(i));
             }
-            let signature = Signature::from_slice(&s.signature).map_err(|_| DecodeError::WrongLength {
-                field: "signer.signature",
-                len: s.signature.len(),
-                expected: 64,
-            })?;
+            let signature = Signature::from_field("signer.signature", &s.signature)?;
             let timestamps =
                 s.timestamps.iter().map(|t| TimestampToken::from_bytes(t)).collect::<Result<Vec<_>, _>>()?;
             signers.push(SignerEntry { attrs_bytes: s.signed_attributes, attrs, signature, timestamps });

@@ -104,11 +104,7 @@ impl StatusList {
         let max = limits.max_status_list_len();
         let outer: pb::StatusList = wire::decode_strict(bytes, max)?;
         wire::check_format(outer.format, format::STATUS_LIST)?;
-        let signature = Signature::from_slice(&outer.signature).map_err(|_| DecodeError::WrongLength {
-            field: "status_list.signature",
-            len: outer.signature.len(),
-            expected: 64,
-        })?;
+        let signature = Signature::from_field("status_list.signature", &outer.signature)?;
         let t: pb::StatusListTbs = wire::decode_strict(&outer.tbs, max)?;
         wire::check_format(t.format, format::STATUS_LIST_TBS)?;
         let issuer_key_id = wire::fixed::<KEY_ID_LEN>("status_list.issuer_key_id", &t.issuer_key_id)?;

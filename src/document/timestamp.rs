@@ -110,11 +110,7 @@ impl TimestampToken {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, TimestampError> {
         let outer: pb::TimestampToken = wire::decode_strict(bytes, MAX_TIMESTAMP_LEN)?;
         wire::check_format(outer.format, format::TIMESTAMP_TOKEN)?;
-        let signature = Signature::from_slice(&outer.signature).map_err(|_| DecodeError::WrongLength {
-            field: "timestamp.signature",
-            len: outer.signature.len(),
-            expected: 64,
-        })?;
+        let signature = Signature::from_field("timestamp.signature", &outer.signature)?;
         let t: pb::TimestampTbs = wire::decode_strict(&outer.tbs, MAX_TIMESTAMP_LEN)?;
         wire::check_format(t.format, format::TIMESTAMP_TBS)?;
         let imprint = wire::fixed::<64>("timestamp.imprint", &t.imprint)?;
