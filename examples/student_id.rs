@@ -20,8 +20,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The portal's PKI: a root the bot trusts, an intermediate CA, and two
     // issuing keys (the passport office and the education registry).
     let root = SigningKey::generate(&mut rng);
-    let anchor =
-        TrustAnchor::new(root.verifying_key(), "Госуслуги", KeyUsage::CERTIFICATE_ISSUING | KeyUsage::CREDENTIAL_ISSUING, 1);
+    let anchor = TrustAnchor::new(
+        root.verifying_key(),
+        "Госуслуги",
+        KeyUsage::CERTIFICATE_ISSUING | KeyUsage::CREDENTIAL_ISSUING,
+        1,
+    );
     let ca = SigningKey::generate(&mut rng);
     let cert = |by: &SigningKey, key: &SigningKey, id: &str, name: &str, usage| {
         Certificate::issue(
@@ -107,7 +111,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut student_prekeys = PreKeyStore::new(&student, now, &mut rng);
     let mut bot_prekeys = PreKeyStore::new(&bot, now, &mut rng);
     let otk = bot_prekeys.generate_one_time_prekeys(1, &mut rng)?;
-    let bundle = PreKeyBundle::from_bytes(&bot_prekeys.bundle(&bot, Some(otk.first().ok_or("no prekey")?.id())).to_bytes())?;
+    let bundle =
+        PreKeyBundle::from_bytes(&bot_prekeys.bundle(&bot, Some(otk.first().ok_or("no prekey")?.id())).to_bytes())?;
     let mut to_bot = PeerSessions::new(bundle.identity());
     to_bot.initiate(&student, &bundle, now, &mut rng)?;
     let mut to_student = PeerSessions::new(student.public());
