@@ -68,4 +68,6 @@ replay!(
     document_certificate,
     document_timestamp,
     document_status_list,
+    credential_decode,
+    presentation_verify,
 );

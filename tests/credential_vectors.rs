@@ -1,0 +1,323 @@
+//! Frozen version-1 credential vectors (ASSURANCE row 19), committed under
+//! `tests/vectors/credential/`: a trust anchor, the intermediate CA and
+//! passport-issuer certificates, the issuer's status list, a passport
+//! credential as issued (claims in Cyrillic and Latin, dates, a number, a
+//! photo digest, age predicates), the holder's stored state, a request and a
+//! presentation disclosing two claims. Later versions must keep decoding
+//! them byte-exactly and verifying them at the fixed time [`CHECK_AT`].
+//!
+//! The keys come from a fixed seeded RNG (test vectors only: `held.bin`
+//! holds the holder's secret seed). Regenerate only on purpose:
+//! `VESTNIK_REGEN_VECTORS=1 cargo test --test credential_vectors -- --ignored generate_vectors`.
+//! `cargo test --test credential_vectors -- --ignored generate_fuzz_seeds`
+//! rewrites the seeds of the `credential_decode` and `presentation_verify`
+//! fuzz targets.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, unreachable_pub, dead_code)] // tests may panic
+
+use rand::SeedableRng;
+use sha2::Digest;
+use std::path::{Path, PathBuf};
+use vestnik::credential::*;
+use vestnik::crypto::sig::SigningKey;
+use vestnik::document::{
+    Certificate, CertificateRequest, ChainCache, DocumentLimits, KeyUsage, Role, StatusList, TrustAnchor,
+};
+
+/// The fuzz target whose fixture the `presentation_verify` seeds answer.
+mod presentation_verify {
+    include!("../fuzz/targets/presentation_verify.rs");
+}
+
+const DAY: u64 = 86_400;
+/// The fixed verification time of the frozen vectors (2026-05-28).
+const CHECK_AT: u64 = 1_780_000_000;
+/// When the holder made the frozen presentation.
+const PRESENTED_AT: u64 = CHECK_AT - 20;
+const DOC_TYPE: &str = "ru.gov.passport";
+const AUDIENCE: &str = "bot.school57.example";
+const PHOTO: &[u8] = b"frozen vector: passport photo placeholder (JPEG bytes would go here)";
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/credential")
+}
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn photo_digest() -> [u8; 32] {
+    sha2::Sha256::digest(PHOTO).into()
+}
+
+/// The passport's claims, as the issuer stated them.
+fn passport_claims() -> Vec<Claim> {
+    vec![
+        Claim::text("family_name", "Петрова"),
+        Claim::text("given_name", "Анна"),
+        Claim::text("patronymic", "Сергеевна"),
+        Claim::text("family_name_latin", "PETROVA"),
+        Claim::text("given_name_latin", "ANNA"),
+        Claim::date("birth_date", 2008, 3, 14).unwrap(),
+        Claim::text("birth_place", "г. Казань, Республика Татарстан"),
+        Claim::text("number", "4510 123456"),
+        Claim::integer("issuing_office", 160_005),
+        Claim::date("issue_date", 2022, 4, 1).unwrap(),
+        Claim::new("photo", ClaimValue::Sha256(photo_digest())),
+        Claim::boolean("age_over_14", true),
+        Claim::boolean("age_over_18", true),
+    ]
+}
+
+fn request_spec() -> RequestSpec<'static> {
+    RequestSpec {
+        audience: AUDIENCE,
+        doc_type: DOC_TYPE,
+        claims: &["family_name", "age_over_18"],
+        expires: CHECK_AT + 600,
+        purpose: "Проверка возраста и фамилии",
+    }
+}
+
+fn cert_request(key: &SigningKey, id: &str, name: &str, usage: KeyUsage, serial: u64) -> CertificateRequest {
+    CertificateRequest {
+        subject_key: key.verifying_key(),
+        subject_id: id.into(),
+        display_name: name.into(),
+        role: Role::Issuer,
+        usage,
+        not_before: CHECK_AT - 1000 * DAY,
+        not_after: CHECK_AT + 3650 * DAY,
+        path_len: 0,
+        serial,
+    }
+}
+
+#[test]
+#[ignore = "rewrites the frozen vectors; needs VESTNIK_REGEN_VECTORS=1"]
+fn generate_vectors() {
+    if std::env::var("VESTNIK_REGEN_VECTORS").as_deref() != Ok("1") {
+        return;
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x7665_6374_6f72_7331); // "vectors1"
+    let root = SigningKey::generate(&mut rng);
+    let ca = SigningKey::generate(&mut rng);
+    let issuer_key = SigningKey::generate(&mut rng);
+    let holder = SigningKey::generate(&mut rng);
+    let anchor = TrustAnchor::new(
+        root.verifying_key(),
+        "Минцифры России",
+        KeyUsage::CERTIFICATE_ISSUING | KeyUsage::CREDENTIAL_ISSUING,
+        1,
+    );
+    let ca_cert = Certificate::issue(
+        &root,
+        &cert_request(&ca, "ru.gov.ca", "Удостоверяющий центр Минцифры", KeyUsage::CERTIFICATE_ISSUING, 1),
+    )
+    .unwrap();
+    let issuer_cert = Certificate::issue(
+        &ca,
+        &cert_request(&issuer_key, "ru.gov.mvd", "МВД России", KeyUsage::CREDENTIAL_ISSUING, 2),
+    )
+    .unwrap();
+    let issuer = CredentialIssuer::new(issuer_key, vec![issuer_cert.clone(), ca_cert.clone()]).unwrap();
+    let status = StatusList::issue(
+        issuer.signing_key(),
+        CHECK_AT - DAY,
+        CHECK_AT + 7 * DAY,
+        1024,
+        &[3, 99],
+        &DocumentLimits::default(),
+    )
+    .unwrap();
+    let template = CredentialTemplate {
+        doc_type: DOC_TYPE.into(),
+        claims: passport_claims(),
+        not_before: CHECK_AT - 30 * DAY,
+        not_after: CHECK_AT + 3650 * DAY,
+    };
+    let issued = issuer.issue(&template, &holder.verifying_key(), 17, &mut rng).unwrap();
+    let issued_bytes = issued.to_bytes();
+    let held = HeldCredential::new(issued, holder).unwrap();
+    let request = PresentationRequest::new(&request_spec(), &mut rng).unwrap();
+    let presentation = held.present(&request, PRESENTED_AT).unwrap();
+
+    std::fs::create_dir_all(dir()).unwrap();
+    let write = |name: &str, bytes: &[u8]| std::fs::write(dir().join(name), bytes).unwrap();
+    write("anchor.bin", &anchor.to_bytes());
+    write("ca.cert", ca_cert.to_bytes());
+    write("issuer.cert", issuer_cert.to_bytes());
+    write("status.bin", status.to_bytes());
+    write("issued.bin", &issued_bytes);
+    write("held.bin", &held.to_bytes());
+    write("request.bin", request.to_bytes());
+    write("presentation.bin", presentation.to_bytes());
+}
+
+#[test]
+#[ignore = "rewrites the committed fuzz seeds of credential_decode and presentation_verify"]
+fn generate_fuzz_seeds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let seed = |target: &str, name: &str, bytes: &[u8]| {
+        let d = root.join(target);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(format!("seed-{name}")), bytes).unwrap();
+    };
+    // credential_decode: one valid encoding of each decoded type, from the frozen vectors.
+    let issued = IssuedCredential::from_bytes(&read("issued.bin")).unwrap();
+    seed("credential_decode", "credential", issued.credential().to_bytes());
+    let family_name = issued.disclosures().iter().find(|d| d.name() == "family_name").unwrap();
+    seed("credential_decode", "disclosure", family_name.to_bytes());
+    seed("credential_decode", "issued", &read("issued.bin"));
+    seed("credential_decode", "held", &read("held.bin"));
+    seed("credential_decode", "request", &read("request.bin"));
+    seed("credential_decode", "presentation", &read("presentation.bin"));
+    // presentation_verify: one input per mode against the target's own fixture.
+    let f = presentation_verify::fixture();
+    let with_mode = |mode: u8, rest: &[u8]| [&[mode][..], rest].concat();
+    seed("presentation_verify", "valid", &with_mode(0, &f.valid));
+    seed("presentation_verify", "edit", &with_mode(1, &[0, 0, 40, 1, 3, 0, 7, 0]));
+    seed("presentation_verify", "holder-time", &with_mode(2, &[7, 0xff, 0x00]));
+    seed("presentation_verify", "holder-request", &with_mode(3, &[0b0000_0100, 0b0001_0001, 0, 100, 9]));
+    seed("presentation_verify", "warm-cache", &with_mode(4, &f.valid));
+}
+
+struct Vectors {
+    anchor: TrustAnchor,
+    ca: Certificate,
+    issuer: Certificate,
+    status: StatusList,
+    issued: IssuedCredential,
+    held: HeldCredential,
+    request: PresentationRequest,
+    presentation: Presentation,
+}
+
+/// Decodes every vector, checking the re-encoding is byte-exact.
+fn load() -> Vectors {
+    let bytes = |name: &str| read(name);
+    let anchor = TrustAnchor::from_bytes(&bytes("anchor.bin")).unwrap();
+    assert_eq!(anchor.to_bytes(), bytes("anchor.bin"), "anchor.bin");
+    let ca = Certificate::from_bytes(&bytes("ca.cert")).unwrap();
+    assert_eq!(ca.to_bytes(), bytes("ca.cert"), "ca.cert");
+    let issuer = Certificate::from_bytes(&bytes("issuer.cert")).unwrap();
+    assert_eq!(issuer.to_bytes(), bytes("issuer.cert"), "issuer.cert");
+    let status = StatusList::from_bytes(&bytes("status.bin"), &DocumentLimits::default()).unwrap();
+    assert_eq!(status.to_bytes(), bytes("status.bin"), "status.bin");
+    let issued = IssuedCredential::from_bytes(&bytes("issued.bin")).unwrap();
+    assert_eq!(issued.to_bytes().as_slice(), bytes("issued.bin"), "issued.bin");
+    let held = HeldCredential::from_bytes(&bytes("held.bin")).unwrap();
+    assert_eq!(held.to_bytes().as_slice(), bytes("held.bin"), "held.bin");
+    let request = PresentationRequest::from_bytes(&bytes("request.bin")).unwrap();
+    assert_eq!(request.to_bytes(), bytes("request.bin"), "request.bin");
+    let presentation = Presentation::from_bytes(&bytes("presentation.bin")).unwrap();
+    assert_eq!(presentation.to_bytes(), bytes("presentation.bin"), "presentation.bin");
+    for d in issued.disclosures() {
+        assert_eq!(Disclosure::from_bytes(d.to_bytes()).as_ref(), Ok(d), "{}", d.name());
+    }
+    assert_eq!(Credential::from_bytes(issued.credential().to_bytes()).as_ref(), Ok(issued.credential()));
+    Vectors { anchor, ca, issuer, status, issued, held, request, presentation }
+}
+
+fn policy(v: &Vectors) -> CredentialPolicy {
+    CredentialPolicy::new(vec![IssuerRule::new(v.anchor.clone(), &[DOC_TYPE])])
+}
+
+#[test]
+fn vectors_decode_and_reencode_byte_exactly() {
+    let v = load();
+    // The pieces fit together.
+    let cred = v.issued.credential();
+    assert_eq!(cred.chain(), [v.issuer.clone(), v.ca.clone()]);
+    assert_eq!(v.held.credential(), cred);
+    assert_eq!(v.held.disclosures(), v.issued.disclosures());
+    assert_eq!(v.presentation.credential(), cred);
+    assert_eq!(v.ca.issuer_key_id(), v.anchor.key_id());
+    assert_eq!(cred.doc_type(), DOC_TYPE);
+    assert_eq!(cred.serial(), 17);
+    assert_eq!((cred.not_before(), cred.not_after()), (CHECK_AT - 30 * DAY, CHECK_AT + 3650 * DAY));
+    assert_eq!(cred.digests().len(), 16, "13 claims padded to the bucket of 8");
+    assert_eq!(v.status.is_revoked(17), Some(false));
+    assert_eq!(v.status.is_revoked(99), Some(true));
+    // Every claim as issued.
+    let mut expected = passport_claims();
+    expected.sort_by(|a, b| a.name.cmp(&b.name));
+    let issued: Vec<Claim> = v.issued.disclosures().iter().map(|d| d.claim().clone()).collect();
+    assert_eq!(issued, expected);
+    assert!(v.issued.disclosures().iter().all(|d| cred.commits_to(d.digest())));
+    // The request and what the presentation discloses.
+    assert_eq!(v.request.claims(), ["age_over_18", "family_name"]);
+    assert_eq!((v.request.audience(), v.request.doc_type()), (AUDIENCE, DOC_TYPE));
+    assert_eq!(v.request.expires(), CHECK_AT + 600);
+    assert_eq!(v.request.purpose(), "Проверка возраста и фамилии");
+    assert_eq!(v.request.session_binding(), None);
+    assert_eq!(v.presentation.time(), PRESENTED_AT);
+    assert_eq!(v.presentation.audience(), AUDIENCE);
+    assert_eq!(v.presentation.nonce(), v.request.nonce());
+    let mut disclosed: Vec<&str> = v.presentation.disclosures().iter().map(Disclosure::name).collect();
+    disclosed.sort_unstable();
+    assert_eq!(disclosed, ["age_over_18", "family_name"]);
+}
+
+fn expected_result(v: &VerifiedPresentation, presented_at: u64) {
+    assert_eq!(v.doc_type(), DOC_TYPE);
+    assert_eq!(v.issuer_id(), "ru.gov.mvd");
+    assert_eq!(v.issuer_name(), "МВД России");
+    assert_eq!(v.anchor_name(), "Минцифры России");
+    assert_eq!(v.valid_until(), CHECK_AT + 3650 * DAY);
+    assert_eq!(v.presented_at(), presented_at);
+    assert_eq!(
+        v.claims(),
+        [Claim::boolean("age_over_18", true), Claim::text("family_name", "Петрова")],
+        "exactly the two requested claims"
+    );
+    assert!(v.proves("age_over_18"));
+    assert_eq!(v.claim("family_name"), Some(&ClaimValue::Text("Петрова".into())));
+    assert_eq!(v.claim("birth_date"), None, "never disclosed");
+}
+
+#[test]
+fn frozen_presentation_verifies_at_the_fixed_time() {
+    let v = load();
+    let policy = policy(&v);
+    let lists = [v.status.clone()];
+    let bytes = read("presentation.bin");
+    let verified = verify_presentation(&bytes, &v.request, &policy, &lists, CHECK_AT).unwrap();
+    expected_result(&verified, PRESENTED_AT);
+    let mut cache = ChainCache::new();
+    for _ in 0..2 {
+        let cached = verify_presentation_with_cache(&bytes, &v.request, &policy, &lists, CHECK_AT, &mut cache);
+        assert_eq!(cached.as_ref(), Ok(&verified));
+    }
+    // Refused once the request has expired, without the status list, and
+    // against another request.
+    let late = CHECK_AT + 601;
+    assert!(matches!(verify_presentation(&bytes, &v.request, &policy, &lists, late), Err(VerifyError::Stale { .. })));
+    assert_eq!(verify_presentation(&bytes, &v.request, &policy, &[], CHECK_AT), Err(VerifyError::StatusMissing(17)));
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let other = PresentationRequest::new(&request_spec(), &mut rng).unwrap();
+    assert!(matches!(
+        verify_presentation(&bytes, &other, &policy, &lists, CHECK_AT),
+        Err(VerifyError::WrongRequest(_))
+    ));
+}
+
+#[test]
+fn held_credential_answers_the_request_again() {
+    let v = load();
+    let policy = policy(&v);
+    let lists = [v.status.clone()];
+    let fresh = v.held.present(&v.request, CHECK_AT).unwrap();
+    let verified = verify_presentation(fresh.to_bytes(), &v.request, &policy, &lists, CHECK_AT).unwrap();
+    expected_result(&verified, CHECK_AT);
+    // And a new request for other claims, from the same stored state.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+    let spec = RequestSpec { claims: &["photo", "birth_date", "given_name_latin"], ..request_spec() };
+    let request = PresentationRequest::new(&spec, &mut rng).unwrap();
+    let p = v.held.present(&request, CHECK_AT).unwrap();
+    let verified = verify_presentation(p.to_bytes(), &request, &policy, &lists, CHECK_AT).unwrap();
+    assert_eq!(verified.claim("photo"), Some(&ClaimValue::Sha256(photo_digest())));
+    assert_eq!(verified.claim("birth_date"), Some(&ClaimValue::Date(Date::new(2008, 3, 14).unwrap())));
+    assert_eq!(verified.claim("given_name_latin"), Some(&ClaimValue::Text("ANNA".into())));
+    assert_eq!(verified.claims().len(), 3);
+}
