@@ -72,8 +72,10 @@ pub const SIG_GROUP_MESSAGE: SigContext = SigContext("vestnik/v1/sig/group-messa
 pub const HASH_CREDENTIAL_CLAIM: &str = "vestnik/v1/hash/credential-claim";
 /// Credentials: prefix of the digest of the disclosed set (SPEC.md §14.5).
 pub const HASH_DISCLOSED_SET: &str = "vestnik/v1/hash/disclosed-set";
-/// Credentials: prefix of the hash of a credential or request (SPEC.md §14.5).
-pub const HASH_CREDENTIAL_OBJECT: &str = "vestnik/v1/hash/credential-object";
+/// Credentials: prefix of the hash of a credential's bytes (SPEC.md §14.5).
+pub const HASH_CREDENTIAL_BYTES: &str = "vestnik/v1/hash/credential-bytes";
+/// Credentials: prefix of the hash of a presentation request (SPEC.md §14.4).
+pub const HASH_PRESENTATION_REQUEST: &str = "vestnik/v1/hash/presentation-request";
 /// Credentials over a 1:1 session: prefix of the session binding (SPEC.md §14.8).
 pub const HASH_CREDENTIAL_SESSION: &str = "vestnik/v1/hash/credential-session";
 
@@ -106,7 +108,8 @@ pub const ALL: &[&str] = &[
     SIG_PRESENTATION.0,
     HASH_CREDENTIAL_CLAIM,
     HASH_DISCLOSED_SET,
-    HASH_CREDENTIAL_OBJECT,
+    HASH_CREDENTIAL_BYTES,
+    HASH_PRESENTATION_REQUEST,
     HASH_CREDENTIAL_SESSION,
 ];
 

@@ -227,7 +227,8 @@ fn expired_not_yet_valid_and_stale_fail() {
     let held =
         HeldCredential::new(w.passports.issue(&t, &holder.verifying_key(), 1, &mut rng).unwrap(), holder).unwrap();
     let req = World::request(&["age_over_14"]);
-    let r = w.verify(held.present(&req, NOW).unwrap().to_bytes(), &req).unwrap_err();
+    // Made a moment before expiry (the holder's clock), verified after it.
+    let r = w.verify(held.present(&req, NOW - 2).unwrap().to_bytes(), &req).unwrap_err();
     assert_eq!(r, VerifyError::CredentialExpired { not_before: NOW - 1000, not_after: NOW - 1, at: NOW });
     // An old presentation, or one from the future, or after the request expired.
     let held = w.passport(5);
@@ -235,7 +236,8 @@ fn expired_not_yet_valid_and_stale_fail() {
         let r = w.verify(held.present(&req, time).unwrap().to_bytes(), &req).unwrap_err();
         assert_eq!(r, VerifyError::Stale { time, now: NOW });
     }
-    let p = held.present(&req, NOW + 601).unwrap();
+    let p = held.present(&req, NOW + 600).unwrap();
+    assert!(verify_presentation(p.to_bytes(), &req, &w.policy, &w.lists, NOW + 600).is_ok());
     assert!(matches!(
         verify_presentation(p.to_bytes(), &req, &w.policy, &w.lists, NOW + 601),
         Err(VerifyError::Stale { .. })
@@ -394,4 +396,56 @@ fn weak_or_malleable_holder_signatures_fail() {
     f.credential[pos..pos + 32].copy_from_slice(&identity);
     let r = w.verify(&f.consistent().sign(held.holder_key()), &req).unwrap_err();
     assert!(matches!(r, VerifyError::Format(CredentialError::Key(_))), "{r:?}");
+}
+
+#[test]
+fn an_answer_made_after_the_request_expired_fails_even_if_verified_in_time() {
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_14"]); // expires NOW + 600
+    // The holder refuses to sign after expiry...
+    assert_eq!(held.present(&req, NOW + 601).unwrap_err(), CredentialError::Expired("request"));
+    // ...and a presentation claiming a later time is refused though the
+    // verifier's clock is still before expiry and within the skew.
+    let mut f = Forgery::from(&held.present(&req, NOW).unwrap());
+    f.tbs.time = NOW + 601;
+    let r = verify_presentation(&f.sign(held.holder_key()), &req, &w.policy, &w.lists, NOW + 400).unwrap_err();
+    assert_eq!(r, VerifyError::Stale { time: NOW + 601, now: NOW + 400 });
+}
+
+#[test]
+fn the_holder_signs_nothing_outside_the_credential_validity() {
+    let w = World::new();
+    let mut rng = rand::rng();
+    let holder = SigningKey::generate(&mut rng);
+    let mut t = World::passport_template();
+    t.not_before = NOW + 10;
+    let held =
+        HeldCredential::new(w.passports.issue(&t, &holder.verifying_key(), 1, &mut rng).unwrap(), holder).unwrap();
+    let req = World::request(&["age_over_14"]);
+    assert_eq!(held.present(&req, NOW).unwrap_err(), CredentialError::Expired("credential"));
+    assert!(held.present(&req, NOW + 10).is_ok());
+}
+
+#[test]
+fn a_warm_cache_does_not_complete_a_chain_the_presentation_lacks() {
+    use crate::wire::credential as pb;
+    use prost::Message;
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_14"]);
+    let good = held.present(&req, NOW).unwrap();
+    // The same credential with the intermediate CA left out (the issuer
+    // signature covers only the signed part, so it still verifies).
+    let mut c = pb::Credential::decode(held.credential().to_bytes()).unwrap();
+    c.chain.truncate(1);
+    let mut f = Forgery::from(&good);
+    f.credential = c.encode_to_vec();
+    let short = f.consistent().sign(held.holder_key());
+    let plain = w.verify(&short, &req).unwrap_err();
+    assert!(matches!(plain, VerifyError::Chain(crate::document::ChainError::NoIssuer { depth: 0 })), "{plain:?}");
+    let mut cache = crate::document::ChainCache::new();
+    assert!(verify_presentation_with_cache(good.to_bytes(), &req, &w.policy, &w.lists, NOW, &mut cache).is_ok());
+    let cached = verify_presentation_with_cache(&short, &req, &w.policy, &w.lists, NOW, &mut cache);
+    assert_eq!(cached, Err(plain));
 }

@@ -119,7 +119,7 @@ impl Credential {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             bytes: bytes.to_vec(),
-            hash: labelled_sha256(labels::HASH_CREDENTIAL_OBJECT, &[bytes]),
+            hash: labelled_sha256(labels::HASH_CREDENTIAL_BYTES, &[bytes]),
             tbs: outer.tbs,
             signature,
             serial: t.serial,
@@ -137,7 +137,7 @@ impl Credential {
     /// re-decoding: every part is already known to be well formed).
     pub(crate) fn from_issued_parts(bytes: Vec<u8>, parts: IssuedParts) -> Self {
         Self {
-            hash: labelled_sha256(labels::HASH_CREDENTIAL_OBJECT, &[&bytes]),
+            hash: labelled_sha256(labels::HASH_CREDENTIAL_BYTES, &[&bytes]),
             bytes,
             tbs: parts.tbs,
             signature: parts.signature,
@@ -156,7 +156,7 @@ impl Credential {
     pub fn to_bytes(&self) -> &[u8] {
         &self.bytes
     }
-    /// `SHA-256(HASH_CREDENTIAL_OBJECT prefix || bytes)`: what a presentation signs.
+    /// `SHA-256(HASH_CREDENTIAL_BYTES prefix || bytes)`: what a presentation signs.
     pub fn hash(&self) -> &[u8; 32] {
         &self.hash
     }

@@ -58,6 +58,10 @@ pub enum CredentialError {
         /// Held.
         held: String,
     },
+    /// The holder's clock is past the request's expiry, or outside the
+    /// credential's validity window: nothing is signed.
+    #[error("the {0} has expired")]
+    Expired(&'static str),
     /// The request arrived over a session it is not bound to (SPEC.md §14.8).
     #[error("the request is not bound to this session")]
     SessionMismatch,

@@ -148,7 +148,7 @@ impl Forgery {
         let digests: Vec<[u8; 32]> = ds.iter().map(|d| *d.digest()).collect();
         self.tbs.disclosed_digest = super::presentation::disclosed_set_digest(&digests).to_vec();
         self.tbs.credential_hash =
-            super::claim::labelled_sha256(labels::HASH_CREDENTIAL_OBJECT, &[&self.credential]).to_vec();
+            super::claim::labelled_sha256(labels::HASH_CREDENTIAL_BYTES, &[&self.credential]).to_vec();
         self
     }
 

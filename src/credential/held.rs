@@ -95,6 +95,12 @@ impl HeldCredential {
         now: u64,
     ) -> Result<Presentation, CredentialError> {
         let credential = self.issued.credential();
+        if now > request.expires() {
+            return Err(CredentialError::Expired("request"));
+        }
+        if now < credential.not_before() || now >= credential.not_after() {
+            return Err(CredentialError::Expired("credential"));
+        }
         if request.doc_type() != credential.doc_type() {
             return Err(CredentialError::WrongDocType {
                 requested: request.doc_type().to_owned(),

@@ -3,13 +3,13 @@
 //! disclosure.
 
 use super::claim::{Claim, DIGEST_LEN, Disclosure};
-use super::credential::{Credential, IssuedParts, check_doc_type};
+use super::credential::{Credential, IssuedParts, check_doc_type, strictly_ascending};
 use super::error::CredentialError;
 use super::limits::{CredentialLimits, MAX_ISSUED_LEN};
 use crate::crypto::sig::{SigningKey, VerifyingKey};
 use crate::document::{Certificate, key_id};
 use crate::labels;
-use crate::wire::{self, credential as pb, format, scan};
+use crate::wire::{self, DecodeError, credential as pb, format, scan};
 use core::fmt;
 use prost::Message;
 use std::collections::HashSet;
@@ -275,6 +275,11 @@ impl IssuedCredential {
     fn from_wire(m: &pb::IssuedCredential) -> Result<Self, CredentialError> {
         let credential = Credential::from_bytes(&m.credential)?;
         let disclosures = m.disclosures.iter().map(|d| Disclosure::from_bytes(d)).collect::<Result<Vec<_>, _>>()?;
+        // One encoding per issued credential: disclosures by ascending name.
+        let names: Vec<&str> = disclosures.iter().map(Disclosure::name).collect();
+        if !strictly_ascending(&names) {
+            return Err(DecodeError::Invalid("issued.disclosures order").into());
+        }
         Self::assemble(credential, disclosures)
     }
 

@@ -125,7 +125,7 @@ impl PresentationRequest {
         };
         Ok(Self {
             bytes: bytes.to_vec(),
-            hash: labelled_sha256(labels::HASH_CREDENTIAL_OBJECT, &[bytes]),
+            hash: labelled_sha256(labels::HASH_PRESENTATION_REQUEST, &[bytes]),
             nonce: r.nonce,
             audience: r.audience,
             doc_type: r.doc_type,
@@ -140,7 +140,7 @@ impl PresentationRequest {
     pub fn to_bytes(&self) -> &[u8] {
         &self.bytes
     }
-    /// `SHA-256(HASH_CREDENTIAL_OBJECT prefix || bytes)`: what an answer signs.
+    /// `SHA-256(HASH_PRESENTATION_REQUEST prefix || bytes)`: what an answer signs.
     pub fn hash(&self) -> &[u8; 32] {
         &self.hash
     }

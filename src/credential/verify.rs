@@ -207,7 +207,8 @@ fn verify_inner(
     }
     // 3. Time: near the verifier's clock, and the request has not expired.
     let skew = policy.max_clock_skew;
-    if p.time() > now.saturating_add(skew) || now > p.time().saturating_add(skew) || now > request.expires() {
+    let late = now > request.expires() || p.time() > request.expires();
+    if late || p.time() > now.saturating_add(skew) || now > p.time().saturating_add(skew) {
         return Err(VerifyError::Stale { time: p.time(), now });
     }
     // 4. The signed digests match the credential and disclosures carried.
@@ -252,6 +253,9 @@ fn verify_inner(
         None => CertPath::build(issuer, pool, &anchors, policy.max_chain_len)?,
     };
     path.check(KeyUsage::CREDENTIAL_ISSUING, now, now, lists, policy.require_fresh_chain_status, cache.as_deref_mut())?;
+    if let Some(c) = cache.as_deref_mut() {
+        c.remember_certificates(&path);
+    }
     if !policy.rules.iter().any(|r| r.allows(&path, issuer, cred.doc_type())) {
         return Err(VerifyError::DocTypeNotAllowed {
             issuer: issuer.subject_id().to_owned(),

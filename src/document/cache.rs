@@ -84,29 +84,41 @@ impl ChainCache {
         max_len: usize,
     ) -> Result<CertPath, ChainError> {
         self.bind(anchors);
-        if let Some(p) = self.paths.get(leaf.hash()) {
+        // Keyed by the leaf and every certificate offered, so a hit returns
+        // exactly what building from these inputs would.
+        let mut inputs = leaf.hash().to_vec();
+        for c in pool {
+            inputs.extend_from_slice(c.hash());
+        }
+        let key = sha512(&inputs);
+        if let Some(p) = self.paths.get(&key) {
             self.hits += 1;
             return Ok(p.clone());
         }
         let p = CertPath::build(leaf, pool, anchors, max_len)?;
-        self.paths.insert(*leaf.hash(), p.clone());
+        self.paths.insert(key, p.clone());
         Ok(p)
     }
 
     /// Decodes a certificate, or returns the one decoded earlier from the
     /// same bytes (decoding is a pure function of the bytes, so this is exact).
     pub(crate) fn certificate(&mut self, bytes: &[u8]) -> Result<Certificate, super::CertError> {
-        let h = sha512(bytes);
-        if let Some(c) = self.certs.get(&h) {
+        if let Some(c) = self.certs.get(&sha512(bytes)) {
             self.hits += 1;
             return Ok(c.clone());
         }
-        let c = Certificate::from_bytes(bytes)?;
-        if self.len() >= self.max_entries {
-            self.clear();
+        Certificate::from_bytes(bytes)
+    }
+
+    /// Remembers the decoded certificates of a path that verified, so
+    /// untrusted input never fills the cache.
+    pub(crate) fn remember_certificates(&mut self, path: &CertPath) {
+        for c in path.certificates() {
+            if self.len() >= self.max_entries {
+                return;
+            }
+            self.certs.entry(*c.hash()).or_insert_with(|| c.clone());
         }
-        self.certs.insert(h, c.clone());
-        Ok(c)
     }
 
     /// True when `list` verifies under `issuer`, remembering successes.
