@@ -5,7 +5,7 @@
 //! - `fuzz/corpus/<target>/`: the committed seeds (`seed-*`) and whatever a
 //!   local campaign added;
 //! - `fuzz/regressions/<target>/`: crash reproducers, committed when a
-//!   campaign finds one (none so far), so a fixed crash stays fixed;
+//!   campaign (or a review) finds one, so a fixed crash stays fixed;
 //! - truncations and single-byte edits of every committed seed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, unreachable_pub, dead_code)] // tests may panic
 
