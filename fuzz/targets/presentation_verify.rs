@@ -194,6 +194,7 @@ impl Fixture {
         assert_eq!(v.anchor_name(), self.anchor.name());
         assert_eq!(v.valid_until(), self.held.credential().not_after());
         assert!(v.presented_at().abs_diff(NOW) <= SKEW, "presentation time outside the skew");
+        assert!(v.presented_at() <= request.expires(), "an answer made after the request expired");
         let names: Vec<&str> = v.claims().iter().map(|c| c.name.as_str()).collect();
         let asked: Vec<&str> = request.claims().iter().map(String::as_str).collect();
         assert_eq!(names, asked, "exactly the requested claims, by name");
