@@ -214,7 +214,15 @@ impl Disclosure {
         };
         let bytes = Zeroizing::new(w.encode_to_vec());
         w.salt.zeroize();
-        Self::from_bytes(&bytes)
+        if bytes.len() > MAX_DISCLOSURE_LEN {
+            return Err(CredentialError::TooLong("disclosure"));
+        }
+        Ok(Self {
+            digest: labelled_sha256(labels::HASH_CREDENTIAL_CLAIM, &[&bytes]),
+            bytes,
+            salt,
+            claim: claim.clone(),
+        })
     }
 
     /// Decodes a disclosure: canonical, known format, salt of 16..=32 bytes,

@@ -33,10 +33,10 @@ pub(crate) struct IssuedParts {
 }
 
 /// A decoded credential. Holding one says nothing about trust.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Credential {
     bytes: Vec<u8>,
-    hash: [u8; 32],
+    hash: std::sync::OnceLock<[u8; 32]>,
     tbs: Vec<u8>,
     signature: Signature,
     serial: u64,
@@ -119,7 +119,7 @@ impl Credential {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             bytes: bytes.to_vec(),
-            hash: labelled_sha256(labels::HASH_CREDENTIAL_BYTES, &[bytes]),
+            hash: std::sync::OnceLock::from(labelled_sha256(labels::HASH_CREDENTIAL_BYTES, &[bytes])),
             tbs: outer.tbs,
             signature,
             serial: t.serial,
@@ -137,7 +137,7 @@ impl Credential {
     /// re-decoding: every part is already known to be well formed).
     pub(crate) fn from_issued_parts(bytes: Vec<u8>, parts: IssuedParts) -> Self {
         Self {
-            hash: labelled_sha256(labels::HASH_CREDENTIAL_BYTES, &[&bytes]),
+            hash: std::sync::OnceLock::new(),
             bytes,
             tbs: parts.tbs,
             signature: parts.signature,
@@ -158,7 +158,7 @@ impl Credential {
     }
     /// `SHA-256(HASH_CREDENTIAL_BYTES prefix || bytes)`: what a presentation signs.
     pub fn hash(&self) -> &[u8; 32] {
-        &self.hash
+        self.hash.get_or_init(|| labelled_sha256(labels::HASH_CREDENTIAL_BYTES, &[&self.bytes]))
     }
     /// The serial: this credential's index in its issuer's status list.
     pub fn serial(&self) -> u64 {
@@ -201,6 +201,15 @@ impl Credential {
         issuer.verify(labels::SIG_CREDENTIAL, &self.tbs, &self.signature)
     }
 }
+
+impl PartialEq for Credential {
+    fn eq(&self, other: &Self) -> bool {
+        // Every other field is a function of the bytes.
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for Credential {}
 
 impl fmt::Debug for Credential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -44,7 +44,10 @@ impl fmt::Debug for CredentialTemplate {
 /// own certificate first, with the credential-issuing usage).
 pub struct CredentialIssuer {
     key: SigningKey,
+    key_id: [u8; crate::document::KEY_ID_LEN],
     chain: Vec<Certificate>,
+    /// The chain as encoded in field 4 of every credential.
+    chain_field: Vec<u8>,
     limits: CredentialLimits,
 }
 
@@ -65,7 +68,13 @@ impl CredentialIssuer {
         if chain.len() > limits.max_chain_certs {
             return Err(CredentialError::TooMany { field: "chain", count: chain.len(), max: limits.max_chain_certs });
         }
-        Ok(Self { key, chain, limits })
+        let mut chain_field = Vec::new();
+        for c in &chain {
+            prost::encoding::encode_key(4, prost::encoding::WireType::LengthDelimited, &mut chain_field);
+            prost::encoding::encode_varint(c.to_bytes().len() as u64, &mut chain_field);
+            chain_field.extend_from_slice(c.to_bytes());
+        }
+        Ok(Self { key_id: key_id(&key.verifying_key()), key, chain, chain_field, limits })
     }
 
     /// Replaces the limits (digest bucket, claim and batch caps).
@@ -129,8 +138,8 @@ impl CredentialIssuer {
         }
         digests.sort_unstable();
         digests.dedup();
-        let issuer_key_id = key_id(&self.key.verifying_key());
-        let tbs = pb::CredentialTbs {
+        let issuer_key_id = self.key_id;
+        let tbs_head = pb::CredentialTbs {
             format: format::CREDENTIAL_TBS,
             serial,
             issuer_key_id: issuer_key_id.to_vec(),
@@ -138,17 +147,22 @@ impl CredentialIssuer {
             holder_key: holder_key.as_bytes().to_vec(),
             not_before: template.not_before,
             not_after: template.not_after,
-            digests: digests.iter().map(|d| d.to_vec()).collect(),
+            digests: Vec::new(),
+        };
+        // Field 8, the last: appended as prost would encode it.
+        let mut tbs = Vec::with_capacity(tbs_head.encoded_len() + digests.len() * (DIGEST_LEN + 2));
+        let _ = tbs_head.encode(&mut tbs); // into a Vec: cannot fail
+        for d in &digests {
+            prost::encoding::encode_key(8, prost::encoding::WireType::LengthDelimited, &mut tbs);
+            prost::encoding::encode_varint(DIGEST_LEN as u64, &mut tbs);
+            tbs.extend_from_slice(d);
         }
-        .encode_to_vec();
         let signature = self.key.sign(labels::SIG_CREDENTIAL, &tbs);
-        let bytes = pb::Credential {
-            format: format::CREDENTIAL,
-            tbs: tbs.clone(),
-            signature: signature.to_bytes().to_vec(),
-            chain: self.chain.iter().map(|c| c.to_bytes().to_vec()).collect(),
-        }
-        .encode_to_vec();
+        let mut bytes = Vec::with_capacity(tbs.len() + 80 + self.chain_field.len());
+        prost::encoding::uint32::encode(1, &format::CREDENTIAL, &mut bytes);
+        prost::encoding::bytes::encode(2, &tbs, &mut bytes);
+        prost::encoding::bytes::encode(3, &signature.to_bytes().to_vec(), &mut bytes);
+        bytes.extend_from_slice(&self.chain_field);
         if bytes.len() > self.limits.max_credential_len {
             return Err(CredentialError::TooLong("credential"));
         }
@@ -167,7 +181,11 @@ impl CredentialIssuer {
                 chain: self.chain.clone(),
             },
         );
-        IssuedCredential::assemble(credential, disclosures)
+        // Every disclosure is committed (its digest was just put in) and
+        // names are distinct (check_template): only the order remains.
+        let mut disclosures = disclosures;
+        disclosures.sort_by(|a, b| a.name().cmp(b.name()));
+        Ok(IssuedCredential { credential, disclosures })
     }
 
     /// Batch issuance (SPEC.md §14.7): one credential per `(holder key,
@@ -200,11 +218,10 @@ impl CredentialIssuer {
         if t.claims.len() > max {
             return Err(CredentialError::TooMany { field: "claims", count: t.claims.len(), max });
         }
-        let mut names = HashSet::new();
-        for c in &t.claims {
-            if !names.insert(c.name.as_str()) {
-                return Err(CredentialError::DuplicateClaim(c.name.clone()));
-            }
+        let mut names: Vec<&str> = t.claims.iter().map(|c| c.name.as_str()).collect();
+        names.sort_unstable();
+        if let Some(w) = names.windows(2).find(|w| matches!(w, [a, b] if a == b)) {
+            return Err(CredentialError::DuplicateClaim(w.first().copied().unwrap_or_default().to_owned()));
         }
         Ok(())
     }

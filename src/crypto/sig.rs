@@ -115,7 +115,7 @@ impl VerifyingKey {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         let arr: [u8; 32] = bytes.try_into().map_err(|_| KeyError::WrongLength(bytes.len()))?;
         let point = CompressedEdwardsY(arr).decompress().ok_or(KeyError::NotOnCurve)?;
-        if point.compress().to_bytes() != arr {
+        if !is_canonical_encoding(&arr) {
             return Err(KeyError::NonCanonical);
         }
         if point.is_small_order() {
@@ -158,6 +158,34 @@ impl fmt::Debug for VerifyingKey {
     }
 }
 
+/// True when `enc`, which decompressed, is the canonical encoding of its
+/// point (what `decompress` then `compress` would give back): y < p, and
+/// the sign bit is clear when x = 0 (y = 1 or y = p - 1). Bytes only, no
+/// field inversion.
+fn is_canonical_encoding(enc: &[u8; 32]) -> bool {
+    const P: [u8; 32] = {
+        let mut p = [0xff; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        p
+    };
+    const P_MINUS_1: [u8; 32] = {
+        let mut p = P;
+        p[0] = 0xec;
+        p
+    };
+    const ONE: [u8; 32] = {
+        let mut one = [0; 32];
+        one[0] = 1;
+        one
+    };
+    let mut y = *enc;
+    let sign = y[31] >> 7 == 1;
+    y[31] &= 0x7f;
+    let below_p = y.iter().rev().zip(P.iter().rev()).find(|(a, b)| a != b).is_some_and(|(a, b)| a < b);
+    below_p && !(sign && (y == ONE || y == P_MINUS_1))
+}
+
 /// Steps 1-4 of the rule: the parsed scalar, point and challenge.
 struct Prepared {
     s: Scalar,
@@ -172,7 +200,7 @@ impl Prepared {
         let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_arr))?;
         let r_arr: [u8; 32] = r_enc.try_into().ok()?;
         let r = CompressedEdwardsY(r_arr).decompress()?;
-        if r.compress().to_bytes() != r_arr || r.is_small_order() {
+        if !is_canonical_encoding(&r_arr) || r.is_small_order() {
             return None;
         }
         let mut h = Sha512::new();

@@ -5,6 +5,7 @@ use super::*;
 use crate::labels;
 use curve25519_dalek::constants::EIGHT_TORSION;
 use proptest::prelude::*;
+use rand::RngExt;
 
 /// The 12 cases of "Taming the many EdDSAs" (ed25519-speccheck `cases.json`,
 /// commit 6551933), transcribed so the test runs without `../shared`.
@@ -557,4 +558,38 @@ fn batch_equation_holds_for_honest_signatures_only() {
     }
     items[5].signature = &sigs[4];
     assert!(!batch_equation_holds(&items, &mut rng));
+}
+
+/// The byte-level canonical-encoding check equals the decompress-compress
+/// round trip on every edge case (y near p, y = 1 and y = p - 1 with the sign
+/// bit) and on 200,000 random encodings.
+#[test]
+fn byte_check_equals_round_trip() {
+    let mut encs: Vec<[u8; 32]> = Vec::new();
+    for low in 0u16..=255 {
+        for top in [0x00u8, 0x7f] {
+            for fill in [0x00u8, 0xff] {
+                let mut e = [fill; 32];
+                e[0] = low as u8;
+                e[31] = top | (fill & 0x7f);
+                encs.push(e);
+            }
+        }
+    }
+    let mut rng = rand::rng();
+    for _ in 0..200_000 {
+        encs.push(rng.random());
+    }
+    let mut checked = 0;
+    for e in encs {
+        for sign in [0u8, 0x80] {
+            let mut e = e;
+            e[31] = (e[31] & 0x7f) | sign;
+            if let Some(p) = CompressedEdwardsY(e).decompress() {
+                checked += 1;
+                assert_eq!(is_canonical_encoding(&e), p.compress().to_bytes() == e, "{e:?}");
+            }
+        }
+    }
+    assert!(checked > 100_000, "{checked}");
 }
