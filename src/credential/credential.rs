@@ -17,6 +17,7 @@ use crate::document::{Certificate, ChainCache, KEY_ID_LEN};
 use crate::labels;
 use crate::wire::{self, DecodeError, credential as pb, format, scan};
 use core::fmt;
+use std::sync::Arc;
 
 /// What [`Credential::from_issued_parts`] takes.
 pub(crate) struct IssuedParts {
@@ -29,7 +30,7 @@ pub(crate) struct IssuedParts {
     pub(crate) not_before: u64,
     pub(crate) not_after: u64,
     pub(crate) digests: Vec<[u8; DIGEST_LEN]>,
-    pub(crate) chain: Vec<Certificate>,
+    pub(crate) chain: Arc<[Certificate]>,
 }
 
 /// A decoded credential. Holding one says nothing about trust.
@@ -46,7 +47,7 @@ pub struct Credential {
     not_before: u64,
     not_after: u64,
     digests: Vec<[u8; DIGEST_LEN]>,
-    chain: Vec<Certificate>,
+    chain: Arc<[Certificate]>,
 }
 
 /// Document types: 1..=64 bytes of `[a-z0-9_.-]`.
@@ -129,7 +130,7 @@ impl Credential {
             not_before: t.not_before,
             not_after: t.not_after,
             digests,
-            chain,
+            chain: chain.into(),
         })
     }
 

@@ -45,7 +45,7 @@ impl fmt::Debug for CredentialTemplate {
 pub struct CredentialIssuer {
     key: SigningKey,
     key_id: [u8; crate::document::KEY_ID_LEN],
-    chain: Vec<Certificate>,
+    chain: std::sync::Arc<[Certificate]>,
     /// The chain as encoded in field 4 of every credential.
     chain_field: Vec<u8>,
     limits: CredentialLimits,
@@ -74,7 +74,7 @@ impl CredentialIssuer {
             prost::encoding::encode_varint(c.to_bytes().len() as u64, &mut chain_field);
             chain_field.extend_from_slice(c.to_bytes());
         }
-        Ok(Self { key_id: key_id(&key.verifying_key()), key, chain, chain_field, limits })
+        Ok(Self { key_id: key_id(&key.verifying_key()), key, chain: chain.into(), chain_field, limits })
     }
 
     /// Replaces the limits (digest bucket, claim and batch caps).
