@@ -57,17 +57,7 @@ struct Fixture {
 }
 
 fn cert_request(key: &SigningKey, id: &str, name: &str, usage: KeyUsage, serial: u64) -> CertificateRequest {
-    CertificateRequest {
-        subject_key: key.verifying_key(),
-        subject_id: id.into(),
-        display_name: name.into(),
-        role: Role::Issuer,
-        usage,
-        not_before: 0,
-        not_after: 2_000_000_000,
-        path_len: 0,
-        serial,
-    }
+    CertificateRequest::new(key.verifying_key(), id, name, Role::Issuer, usage, 0, 2_000_000_000).serial(serial)
 }
 
 fn passport_claims() -> Vec<Claim> {

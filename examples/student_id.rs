@@ -30,17 +30,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cert = |by: &SigningKey, key: &SigningKey, id: &str, name: &str, usage| {
         Certificate::issue(
             by,
-            &CertificateRequest {
-                subject_key: key.verifying_key(),
-                subject_id: id.into(),
-                display_name: name.into(),
-                role: Role::Issuer,
+            &CertificateRequest::new(
+                key.verifying_key(),
+                id,
+                name,
+                Role::Issuer,
                 usage,
-                not_before: now - 365 * DAY,
-                not_after: now + 5 * 365 * DAY,
-                path_len: 0,
-                serial: 1,
-            },
+                now - 365 * DAY,
+                now + 5 * 365 * DAY,
+            )
+            .serial(1),
         )
     };
     let ca_cert = cert(&root, &ca, "ru.gosuslugi.ca", "УЦ Госуслуг", KeyUsage::CERTIFICATE_ISSUING)?;

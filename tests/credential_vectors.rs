@@ -80,17 +80,16 @@ fn request_spec() -> RequestSpec<'static> {
 }
 
 fn cert_request(key: &SigningKey, id: &str, name: &str, usage: KeyUsage, serial: u64) -> CertificateRequest {
-    CertificateRequest {
-        subject_key: key.verifying_key(),
-        subject_id: id.into(),
-        display_name: name.into(),
-        role: Role::Issuer,
+    CertificateRequest::new(
+        key.verifying_key(),
+        id,
+        name,
+        Role::Issuer,
         usage,
-        not_before: CHECK_AT - 1000 * DAY,
-        not_after: CHECK_AT + 3650 * DAY,
-        path_len: 0,
-        serial,
-    }
+        CHECK_AT - 1000 * DAY,
+        CHECK_AT + 3650 * DAY,
+    )
+    .serial(serial)
 }
 
 #[test]

@@ -74,17 +74,7 @@ pub struct Fixture {
 }
 
 fn cert_request(key: &SigningKey, id: &str, name: &str, usage: KeyUsage, serial: u64) -> CertificateRequest {
-    CertificateRequest {
-        subject_key: key.verifying_key(),
-        subject_id: id.into(),
-        display_name: name.into(),
-        role: Role::Issuer,
-        usage,
-        not_before: NOW - 1000 * DAY,
-        not_after: NOW + 3650 * DAY,
-        path_len: 0,
-        serial,
-    }
+    CertificateRequest::new(key.verifying_key(), id, name, Role::Issuer, usage, NOW - 1000 * DAY, NOW + 3650 * DAY).serial(serial)
 }
 
 fn build() -> Result<Fixture, Box<dyn std::error::Error>> {

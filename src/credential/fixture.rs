@@ -21,17 +21,7 @@ pub(crate) struct World {
 fn cert(by: &SigningKey, key: &SigningKey, id: &str, usage: KeyUsage, serial: u64) -> Certificate {
     Certificate::issue(
         by,
-        &CertificateRequest {
-            subject_key: key.verifying_key(),
-            subject_id: id.into(),
-            display_name: id.into(),
-            role: Role::Issuer,
-            usage,
-            not_before: 0,
-            not_after: 2_000_000_000,
-            path_len: 0,
-            serial,
-        },
+        &CertificateRequest::new(key.verifying_key(), id, id, Role::Issuer, usage, 0, 2_000_000_000).serial(serial),
     )
     .unwrap()
 }

@@ -12,17 +12,16 @@ fn issuer(rng: &mut rand::rngs::ThreadRng) -> CredentialIssuer {
     let key = SigningKey::generate(rng);
     let cert = Certificate::issue(
         &root,
-        &CertificateRequest {
-            subject_key: key.verifying_key(),
-            subject_id: "ru.gov.mvd".into(),
-            display_name: "МВД".into(),
-            role: Role::Issuer,
-            usage: KeyUsage::CREDENTIAL_ISSUING,
-            not_before: 0,
-            not_after: 2_000_000_000,
-            path_len: 0,
-            serial: 1,
-        },
+        &CertificateRequest::new(
+            key.verifying_key(),
+            "ru.gov.mvd",
+            "МВД",
+            Role::Issuer,
+            KeyUsage::CREDENTIAL_ISSUING,
+            0,
+            2_000_000_000,
+        )
+        .serial(1),
     )
     .unwrap();
     CredentialIssuer::new(key, vec![cert]).unwrap()

@@ -77,6 +77,57 @@ pub struct CertificateRequest {
     pub serial: u64,
 }
 
+impl CertificateRequest {
+    /// A request for `subject_key` as `role` with `usage`, valid from
+    /// `not_before` (inclusive) to `not_after` (exclusive); serial 0 and no
+    /// CA certificates below it until set with [`Self::serial`] and
+    /// [`Self::path_len`].
+    ///
+    /// ```
+    /// use vestnik::crypto::sig::SigningKey;
+    /// use vestnik::document::{Certificate, CertificateRequest, KeyUsage, Role};
+    /// let mut rng = rand::rng();
+    /// let (root, school) = (SigningKey::generate(&mut rng), SigningKey::generate(&mut rng));
+    /// let request = CertificateRequest::new(school.verifying_key(), "school-57", "Школа № 57", Role::Issuer,
+    ///     KeyUsage::CREDENTIAL_ISSUING, 1_700_000_000, 1_900_000_000).serial(7);
+    /// assert_eq!(Certificate::issue(&root, &request)?.serial(), 7);
+    /// # Ok::<(), vestnik::document::CertError>(())
+    /// ```
+    pub fn new(
+        subject_key: VerifyingKey,
+        subject_id: impl Into<String>,
+        display_name: impl Into<String>,
+        role: Role,
+        usage: KeyUsage,
+        not_before: u64,
+        not_after: u64,
+    ) -> Self {
+        Self {
+            subject_key,
+            subject_id: subject_id.into(),
+            display_name: display_name.into(),
+            role,
+            usage,
+            not_before,
+            not_after,
+            path_len: 0,
+            serial: 0,
+        }
+    }
+
+    /// Sets the serial (the index into the issuer's status list).
+    pub fn serial(mut self, serial: u64) -> Self {
+        self.serial = serial;
+        self
+    }
+
+    /// Sets how many CA certificates may stand below this one.
+    pub fn path_len(mut self, path_len: u32) -> Self {
+        self.path_len = path_len;
+        self
+    }
+}
+
 /// A decoded certificate. Holding one says nothing about trust.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Certificate {
