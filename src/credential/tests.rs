@@ -222,3 +222,18 @@ fn claim_digest_known_answer() {
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
+
+#[test]
+fn claim_values_display_for_people() {
+    let shown: Vec<String> = [
+        ClaimValue::Text("Петрова".into()),
+        ClaimValue::Integer(-5),
+        ClaimValue::Date(Date::new(2008, 3, 4).unwrap()),
+        ClaimValue::Bool(true),
+        ClaimValue::Sha256([0xab; 32]),
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert_eq!(shown, ["Петрова", "-5", "2008-03-04", "true", "sha256:abababababababab"]);
+}
