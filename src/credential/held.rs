@@ -4,7 +4,7 @@
 use super::claim::Disclosure;
 use super::error::CredentialError;
 use super::issue::IssuedCredential;
-use super::limits::MAX_ISSUED_LEN;
+use super::limits::MAX_HELD_LEN;
 use super::presentation::{MadeParts, Presentation, disclosed_set_digest};
 use super::request::PresentationRequest;
 use crate::crypto::Secret32;
@@ -14,9 +14,6 @@ use crate::wire::{self, DecodeError, credential as pb, format};
 use core::fmt;
 use prost::Message;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
-
-/// Largest serialized held credential: the issued credential and a seed.
-const MAX_HELD_LEN: usize = MAX_ISSUED_LEN + 64;
 
 /// A credential in the holder's wallet: the issued credential and its
 /// device-bound holder key. Secret: wiped on drop, never printed or cloned;

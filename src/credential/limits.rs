@@ -27,6 +27,8 @@ pub const MAX_CREDENTIAL_LEN: usize = 16 * 1024;
 pub const MAX_PRESENTATION_LEN: usize = 160 * 1024;
 /// Largest encoded issued credential (credential plus every disclosure).
 pub const MAX_ISSUED_LEN: usize = 160 * 1024;
+/// Largest serialized held credential: an issued credential and a seed.
+pub const MAX_HELD_LEN: usize = MAX_ISSUED_LEN + 64;
 /// Largest encoded presentation request.
 pub const MAX_REQUEST_LEN: usize = 4 * 1024;
 /// Most claim names one request may ask for.

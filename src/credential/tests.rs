@@ -158,6 +158,7 @@ fn held_credential_round_trips_and_its_debug_shows_no_secret() {
     assert_eq!(again.to_bytes().as_slice(), bytes.as_slice());
     assert_eq!(again.credential(), held.credential());
     let dbg = format!("{held:?} {:?} {:?}", held.disclosures(), held.credential());
+    assert!(dbg.starts_with("HeldCredential") && dbg.contains("ru.gov.passport"), "{dbg}");
     assert!(!dbg.contains("Петрова") && !dbg.contains("Anna"), "{dbg}");
     for d in held.disclosures() {
         assert!(!dbg.contains(&crate::hex_prefix(d.salt())));
@@ -236,4 +237,63 @@ fn claim_values_display_for_people() {
     .map(ToString::to_string)
     .collect();
     assert_eq!(shown, ["Петрова", "-5", "2008-03-04", "true", "sha256:abababababababab"]);
+}
+
+#[test]
+fn document_types_are_checked_at_issuance_and_decode() {
+    let mut rng = rand::rng();
+    let iss = issuer(&mut rng);
+    let holder = SigningKey::generate(&mut rng).verifying_key();
+    let mut t = passport();
+    t.doc_type = "a".repeat(64);
+    let ok = iss.issue(&t, &holder, 1, &mut rng).unwrap();
+    assert_eq!(Credential::from_bytes(ok.credential().to_bytes()).unwrap().doc_type(), t.doc_type);
+    t.doc_type = "a".repeat(65);
+    assert_eq!(iss.issue(&t, &holder, 1, &mut rng).unwrap_err(), CredentialError::TooLong("doc_type"));
+    for bad in ["", "Паспорт", "ru gov"] {
+        t.doc_type = bad.into();
+        assert!(matches!(
+            iss.issue(&t, &holder, 1, &mut rng),
+            Err(CredentialError::Decode(crate::wire::DecodeError::Invalid("doc_type")))
+        ));
+    }
+}
+
+#[test]
+fn credential_accessors_and_equality() {
+    let mut rng = rand::rng();
+    let iss = issuer(&mut rng);
+    let holder = SigningKey::generate(&mut rng).verifying_key();
+    let a = iss.issue(&passport(), &holder, 1, &mut rng).unwrap();
+    let b = iss.issue(&passport(), &holder, 1, &mut rng).unwrap();
+    let ca = a.credential();
+    assert_eq!(ca.issuer_key_id(), &crate::document::key_id(&iss.verifying_key()));
+    assert_ne!(ca, b.credential(), "fresh salts make another credential");
+    assert_eq!(ca, &Credential::from_bytes(ca.to_bytes()).unwrap());
+    // The size limit: the exact length passes, one byte less does not.
+    let mut l = CredentialLimits::default();
+    l.max_credential_len = ca.to_bytes().len();
+    assert!(Credential::from_bytes_with(ca.to_bytes(), &l).is_ok());
+    l.max_credential_len -= 1;
+    assert!(matches!(
+        Credential::from_bytes_with(ca.to_bytes(), &l),
+        Err(CredentialError::Decode(crate::wire::DecodeError::TooLarge { .. }))
+    ));
+    let dbg = format!("{ca:?} {:?} {:?}", a.disclosures()[0], a);
+    for part in ["ru.gov.passport", "serial", "digests", a.disclosures()[0].name()] {
+        assert!(dbg.contains(part), "{part} missing from {dbg}");
+    }
+}
+
+#[test]
+fn held_state_size_cap() {
+    use super::limits::MAX_HELD_LEN;
+    let at_cap = vec![0x08u8; MAX_HELD_LEN];
+    let r = HeldCredential::from_bytes(&at_cap).unwrap_err();
+    assert!(!matches!(r, CredentialError::Decode(crate::wire::DecodeError::TooLarge { .. })), "{r:?}");
+    let over = vec![0x08u8; MAX_HELD_LEN + 1];
+    assert!(matches!(
+        HeldCredential::from_bytes(&over),
+        Err(CredentialError::Decode(crate::wire::DecodeError::TooLarge { .. }))
+    ));
 }
