@@ -271,8 +271,7 @@ fn credential_accessors_and_equality() {
     assert_ne!(ca, b.credential(), "fresh salts make another credential");
     assert_eq!(ca, &Credential::from_bytes(ca.to_bytes()).unwrap());
     // The size limit: the exact length passes, one byte less does not.
-    let mut l = CredentialLimits::default();
-    l.max_credential_len = ca.to_bytes().len();
+    let mut l = CredentialLimits { max_credential_len: ca.to_bytes().len(), ..Default::default() };
     assert!(Credential::from_bytes_with(ca.to_bytes(), &l).is_ok());
     l.max_credential_len -= 1;
     assert!(matches!(
