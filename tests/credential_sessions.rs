@@ -150,3 +150,19 @@ fn a_man_in_the_middle_can_relay_neither_request_nor_answer() {
         VerifyError::WrongRequest("session binding")
     );
 }
+
+#[test]
+fn other_formats_typed_as_credential_are_not_credential_messages() {
+    let w = CredWorld::new();
+    let (mut a, mut b) = (Person::new(), Person::new());
+    let (mut ab, mut ba) = connect(&mut a, &mut b);
+    let held = w.held(1);
+    for body in [held.credential().to_bytes().to_vec(), held.disclosures()[0].to_bytes().to_vec()] {
+        let wire = send(&mut ab, &body);
+        let got = recv(&mut ba, &mut b, &wire);
+        assert_eq!(
+            CredentialMessage::from_received(&got, &b.id.public()).unwrap_err(),
+            CredentialError::NotCredentialContent
+        );
+    }
+}

@@ -449,3 +449,63 @@ fn a_warm_cache_does_not_complete_a_chain_the_presentation_lacks() {
     let cached = verify_presentation_with_cache(&short, &req, &w.policy, &w.lists, NOW, &mut cache);
     assert_eq!(cached, Err(plain));
 }
+
+#[test]
+fn presentation_field_caps_at_max_and_max_plus_one() {
+    let w = World::new();
+    let held = w.passport(5);
+    let req = World::request(&["age_over_14"]);
+    let honest = held.present(&req, NOW).unwrap();
+    let decode = |nonce: usize, audience: usize| {
+        let mut f = Forgery::from(&honest);
+        f.tbs.nonce = vec![7; nonce];
+        f.tbs.audience = "a".repeat(audience);
+        Presentation::from_bytes(&f.sign(held.holder_key()))
+    };
+    assert!(decode(limits::MAX_NONCE_LEN, limits::MAX_AUDIENCE_LEN).is_ok());
+    assert_eq!(decode(limits::MAX_NONCE_LEN + 1, 8).unwrap_err(), CredentialError::TooLong("presentation.nonce"));
+    assert_eq!(
+        decode(16, limits::MAX_AUDIENCE_LEN + 1).unwrap_err(),
+        CredentialError::TooLong("presentation.audience")
+    );
+    // The whole-size cap: the exact length passes, one byte less does not.
+    let bytes = honest.to_bytes();
+    let mut l = CredentialLimits { max_presentation_len: bytes.len(), ..Default::default() };
+    assert!(Presentation::from_bytes_with(bytes, &l).is_ok());
+    l.max_presentation_len -= 1;
+    assert!(matches!(
+        Presentation::from_bytes_with(bytes, &l),
+        Err(CredentialError::Decode(crate::wire::DecodeError::TooLarge { .. }))
+    ));
+}
+
+#[test]
+fn issuer_caps_and_debug() {
+    let w = World::new();
+    let mut rng = rand::rng();
+    let holder = SigningKey::generate(&mut rng).verifying_key();
+    let issued = w.passports.issue(&World::passport_template(), &holder, 1, &mut rng).unwrap();
+    let len = issued.credential().to_bytes().len();
+    let key = SigningKey::from_seed(&w.passports.signing_key().to_seed());
+    let chain = issued.credential().chain().to_vec();
+    let limited = |max_credential_len, max_batch| {
+        let l = CredentialLimits { max_credential_len, max_batch, ..Default::default() };
+        CredentialIssuer::new(SigningKey::from_seed(&key.to_seed()), chain.clone()).unwrap().with_limits(l)
+    };
+    assert!(limited(len, 2).issue(&World::passport_template(), &holder, 1, &mut rng).is_ok());
+    assert_eq!(
+        limited(len - 1, 2).issue(&World::passport_template(), &holder, 1, &mut rng).unwrap_err(),
+        CredentialError::TooLong("credential")
+    );
+    let keys: Vec<_> = (0..3).map(|i| (SigningKey::generate(&mut rng).verifying_key(), i)).collect();
+    assert_eq!(limited(len, 3).issue_batch(&World::passport_template(), &keys, &mut rng).unwrap().len(), 3);
+    assert!(matches!(
+        limited(len, 2).issue_batch(&World::passport_template(), &keys, &mut rng),
+        Err(CredentialError::TooMany { field: "batch", count: 3, max: 2 })
+    ));
+    let dbg = format!("{:?} {:?} {:?}", World::passport_template(), w.passports, issued);
+    for part in ["CredentialTemplate", "birth_date", "CredentialIssuer", "IssuedCredential", "Disclosure"] {
+        assert!(dbg.contains(part), "{part} missing from {dbg}");
+    }
+    assert!(!dbg.contains("Петрова") && !dbg.contains("2008"), "{dbg}");
+}
