@@ -509,3 +509,56 @@ fn issuer_caps_and_debug() {
     }
     assert!(!dbg.contains("Петрова") && !dbg.contains("2008"), "{dbg}");
 }
+
+#[test]
+fn time_boundaries_are_exact() {
+    let w = World::new();
+    let mut rng = rand::rng();
+    let req = World::request(&["age_over_14"]);
+    let held = w.passport(5);
+    // The skew is inclusive on both sides.
+    for time in [NOW - 300, NOW + 300] {
+        assert!(w.verify(held.present(&req, time).unwrap().to_bytes(), &req).is_ok(), "{time}");
+    }
+    // A credential is valid from not_before on, inclusive.
+    for (not_before, ok) in [(NOW, true), (NOW + 1, false)] {
+        let holder = SigningKey::generate(&mut rng);
+        let mut t = World::passport_template();
+        t.not_before = not_before;
+        let issued = w.passports.issue(&t, &holder.verifying_key(), 1, &mut rng).unwrap();
+        let held = HeldCredential::new(issued, holder).unwrap();
+        let r = w.verify(held.present(&req, not_before).unwrap().to_bytes(), &req);
+        assert_eq!(r.is_ok(), ok, "{r:?}");
+        if !ok {
+            assert!(matches!(r, Err(VerifyError::CredentialExpired { .. })));
+        }
+    }
+    let p = held.present(&req, NOW).unwrap();
+    let dbg = format!("{p:?}");
+    assert!(dbg.starts_with("Presentation") && dbg.contains("age_over_14") && dbg.contains("bot.school57"), "{dbg}");
+}
+
+#[test]
+fn request_field_caps_at_max_and_max_plus_one() {
+    let mut rng = rand::rng();
+    let make = |audience: &str, purpose: &str, rng: &mut rand::rngs::ThreadRng| {
+        PresentationRequest::new(
+            &RequestSpec { audience, doc_type: "ru.gov.passport", claims: &["a"], expires: NOW, purpose },
+            rng,
+        )
+    };
+    let long_aud = "a".repeat(limits::MAX_AUDIENCE_LEN);
+    let long_purpose = "я".repeat(limits::MAX_PURPOSE_LEN / 2);
+    let r = make(&long_aud, &long_purpose, &mut rng).unwrap();
+    assert_eq!(make("", "", &mut rng).unwrap_err(), CredentialError::TooLong("audience"));
+    assert_eq!(make(&format!("{long_aud}a"), "", &mut rng).unwrap_err(), CredentialError::TooLong("audience"));
+    assert_eq!(make("a", &format!("{long_purpose}a"), &mut rng).unwrap_err(), CredentialError::TooLong("purpose"));
+    // The whole-size cap: the exact length passes, one byte less does not.
+    let mut l = CredentialLimits { max_request_len: r.to_bytes().len(), ..Default::default() };
+    assert!(PresentationRequest::from_bytes_with(r.to_bytes(), &l).is_ok());
+    l.max_request_len -= 1;
+    assert!(matches!(
+        PresentationRequest::from_bytes_with(r.to_bytes(), &l),
+        Err(CredentialError::Decode(crate::wire::DecodeError::TooLarge { .. }))
+    ));
+}
