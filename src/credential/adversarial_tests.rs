@@ -562,3 +562,36 @@ fn request_field_caps_at_max_and_max_plus_one() {
         Err(CredentialError::Decode(crate::wire::DecodeError::TooLarge { .. }))
     ));
 }
+
+#[test]
+fn one_fresh_list_among_stale_ones_suffices() {
+    let w = World::new();
+    let req = World::request(&["age_over_14"]);
+    let p = w.passport(5).present(&req, NOW).unwrap();
+    let stale = crate::document::StatusList::issue(
+        w.passports.signing_key(),
+        NOW - 100_000,
+        NOW - 1,
+        4096,
+        &[],
+        &crate::document::DocumentLimits::default(),
+    )
+    .unwrap();
+    let fresh = w.lists[0].clone();
+    for lists in [[fresh.clone(), stale.clone()], [stale, fresh]] {
+        assert!(verify_presentation(p.to_bytes(), &req, &w.policy, &lists, NOW).is_ok());
+    }
+}
+
+#[test]
+fn a_warm_cache_answers_paths_certificates_and_lists() {
+    let w = World::new();
+    let req = World::request(&["age_over_14"]);
+    let p = w.passport(5).present(&req, NOW).unwrap();
+    let mut cache = crate::document::ChainCache::new();
+    verify_presentation_with_cache(p.to_bytes(), &req, &w.policy, &w.lists, NOW, &mut cache).unwrap();
+    let before = cache.hits();
+    verify_presentation_with_cache(p.to_bytes(), &req, &w.policy, &w.lists, NOW, &mut cache).unwrap();
+    // 2 decoded certificates, 1 path, 1 status-list signature.
+    assert_eq!(cache.hits() - before, 4);
+}

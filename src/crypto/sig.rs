@@ -182,7 +182,8 @@ fn is_canonical_encoding(enc: &[u8; 32]) -> bool {
     let mut y = *enc;
     let sign = y[31] >> 7 == 1;
     y[31] &= 0x7f;
-    let below_p = y.iter().rev().zip(P.iter().rev()).find(|(a, b)| a != b).is_some_and(|(a, b)| a < b);
+    // Little-endian: compare from the most significant byte.
+    let below_p = y.iter().rev().lt(P.iter().rev());
     below_p && !(sign && (y == ONE || y == P_MINUS_1))
 }
 
