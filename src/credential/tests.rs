@@ -296,3 +296,58 @@ fn held_state_size_cap() {
         Err(CredentialError::Decode(crate::wire::DecodeError::TooLarge { .. }))
     ));
 }
+
+/// The largest credential the limits allow (64 claims, 64-byte names,
+/// 1,024-byte texts) is issued, stored, restored and presented.
+#[test]
+fn the_largest_credential_fits_every_limit() {
+    let mut rng = rand::rng();
+    let iss = issuer(&mut rng);
+    let holder = SigningKey::generate(&mut rng);
+    let mut t = passport();
+    t.claims = (0..limits::MAX_CLAIMS)
+        .map(|i| Claim::text(format!("{i:02}{}", "n".repeat(limits::MAX_CLAIM_NAME_LEN - 2)), "ж".repeat(512)))
+        .collect();
+    let issued = iss.issue(&t, &holder.verifying_key(), 1, &mut rng).unwrap();
+    let bytes = issued.to_bytes();
+    assert!(bytes.len() > 64 * 1024, "{}", bytes.len());
+    let held = HeldCredential::new(IssuedCredential::from_bytes(&bytes).unwrap(), holder).unwrap();
+    let again = HeldCredential::from_bytes(&held.to_bytes()).unwrap();
+    let names: Vec<&str> =
+        again.disclosures().iter().map(Disclosure::name).take(limits::MAX_REQUESTED_CLAIMS).collect();
+    let req = PresentationRequest::new(
+        &RequestSpec { audience: "a", doc_type: "ru.gov.passport", claims: &names, expires: 10, purpose: "" },
+        &mut rng,
+    )
+    .unwrap();
+    let p = again.present(&req, 5).unwrap();
+    assert_eq!(Presentation::from_bytes(p.to_bytes()).unwrap(), p);
+}
+
+/// The limits are the values SPEC.md §14.9 states.
+#[test]
+fn limits_are_as_specified() {
+    use limits::*;
+    assert_eq!(
+        [
+            MAX_CLAIMS,
+            MAX_DIGESTS,
+            MAX_CLAIM_NAME_LEN,
+            MAX_CLAIM_TEXT_LEN,
+            MAX_DISCLOSURE_LEN,
+            MIN_SALT_LEN,
+            MAX_SALT_LEN
+        ],
+        [64, 128, 64, 1024, 1280, 16, 32]
+    );
+    assert_eq!(
+        [SALT_LEN, MAX_CHAIN_CERTS, MAX_CREDENTIAL_LEN, MAX_PRESENTATION_LEN, MAX_ISSUED_LEN, MAX_HELD_LEN],
+        [16, 4, 16 * 1024, 160 * 1024, 160 * 1024, 160 * 1024 + 64]
+    );
+    assert_eq!(
+        [MAX_REQUEST_LEN, MAX_REQUESTED_CLAIMS, MIN_NONCE_LEN, MAX_NONCE_LEN, MAX_AUDIENCE_LEN, MAX_PURPOSE_LEN],
+        [4096, 32, 16, 64, 256, 512]
+    );
+    assert_eq!([DEFAULT_DIGEST_BUCKET, MAX_BATCH], [8, 64]);
+    assert_eq!(DEFAULT_PRESENTATION_SKEW, 300);
+}
