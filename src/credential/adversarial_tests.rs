@@ -263,15 +263,7 @@ fn revoked_and_missing_status_fail() {
         VerifyError::StatusMissing(5)
     );
     // A stale list does not count as fresh.
-    let stale = crate::document::StatusList::issue(
-        w.passports.signing_key(),
-        NOW - 100_000,
-        NOW - 1,
-        4096,
-        &[],
-        &crate::document::DocumentLimits::default(),
-    )
-    .unwrap();
+    let stale = World::stale_list(w.passports.signing_key());
     assert_eq!(
         verify_presentation(p.to_bytes(), &req, &w.policy, std::slice::from_ref(&stale), NOW).unwrap_err(),
         VerifyError::StatusMissing(5)
@@ -568,15 +560,7 @@ fn one_fresh_list_among_stale_ones_suffices() {
     let w = World::new();
     let req = World::request(&["age_over_14"]);
     let p = w.passport(5).present(&req, NOW).unwrap();
-    let stale = crate::document::StatusList::issue(
-        w.passports.signing_key(),
-        NOW - 100_000,
-        NOW - 1,
-        4096,
-        &[],
-        &crate::document::DocumentLimits::default(),
-    )
-    .unwrap();
+    let stale = World::stale_list(w.passports.signing_key());
     let fresh = w.lists[0].clone();
     for lists in [[fresh.clone(), stale.clone()], [stale, fresh]] {
         assert!(verify_presentation(p.to_bytes(), &req, &w.policy, &lists, NOW).is_ok());

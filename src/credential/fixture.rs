@@ -62,6 +62,11 @@ impl World {
         StatusList::issue(key, NOW - 3600, NOW + 86_400, 4096, revoked, &DocumentLimits::default()).unwrap()
     }
 
+    /// A list of `key` that stopped speaking one second before `NOW`.
+    pub(crate) fn stale_list(key: &SigningKey) -> StatusList {
+        StatusList::issue(key, NOW - 100_000, NOW - 1, 4096, &[], &DocumentLimits::default()).unwrap()
+    }
+
     pub(crate) fn passport_template() -> CredentialTemplate {
         CredentialTemplate {
             doc_type: "ru.gov.passport".into(),
