@@ -228,14 +228,13 @@ impl Disclosure {
     /// Decodes a disclosure: canonical, known format, salt of 16..=32 bytes,
     /// valid name and value.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CredentialError> {
-        let mut w: pb::Disclosure = wire::decode_typed(bytes, MAX_DISCLOSURE_LEN, format::DISCLOSURE)?;
+        let mut w: pb::Disclosure = wire::decode_typed(bytes, MAX_DISCLOSURE_LEN, format::DISCLOSURE, &[])?;
         let r = Self::from_wire(bytes, &w);
         w.salt.zeroize();
         r
     }
 
     fn from_wire(bytes: &[u8], w: &pb::Disclosure) -> Result<Self, CredentialError> {
-        wire::check_format(w.format, format::DISCLOSURE)?;
         if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&w.salt.len()) {
             return Err(
                 DecodeError::WrongLength { field: "disclosure.salt", len: w.salt.len(), expected: SALT_LEN }.into()

@@ -15,7 +15,7 @@ use super::limits::{CredentialLimits, MAX_DOC_TYPE_LEN};
 use crate::crypto::sig::{BadSignature, Signature, VerifyingKey};
 use crate::document::{Certificate, ChainCache, KEY_ID_LEN};
 use crate::labels;
-use crate::wire::{self, DecodeError, credential as pb, format, scan};
+use crate::wire::{self, DecodeError, credential as pb, format};
 use core::fmt;
 use std::sync::Arc;
 
@@ -82,16 +82,12 @@ impl Credential {
         limits: &CredentialLimits,
         mut cache: Option<&mut ChainCache>,
     ) -> Result<Self, CredentialError> {
-        if bytes.len() > limits.max_credential_len {
-            return Err(DecodeError::TooLarge { len: bytes.len(), max: limits.max_credential_len }.into());
-        }
-        scan::cap_field(bytes, 4, "credential.chain", limits.max_chain_certs)?;
-        let outer: pb::Credential = wire::decode_typed(bytes, limits.max_credential_len, format::CREDENTIAL)?;
-        wire::check_format(outer.format, format::CREDENTIAL)?;
+        let max = limits.max_credential_len;
+        let chain_cap = (4, "credential.chain", limits.max_chain_certs);
+        let outer: pb::Credential = wire::decode_typed(bytes, max, format::CREDENTIAL, &[chain_cap])?;
         let signature = Signature::from_field("credential.signature", &outer.signature)?;
-        scan::cap_field(&outer.tbs, 8, "credential.digests", limits.max_digests)?;
-        let t: pb::CredentialTbs = wire::decode_strict(&outer.tbs, limits.max_credential_len)?;
-        wire::check_format(t.format, format::CREDENTIAL_TBS)?;
+        let digests_cap = (8, "credential.digests", limits.max_digests);
+        let t: pb::CredentialTbs = wire::decode_typed(&outer.tbs, max, format::CREDENTIAL_TBS, &[digests_cap])?;
         let issuer_key_id = wire::fixed::<KEY_ID_LEN>("credential.issuer_key_id", &t.issuer_key_id)?;
         check_doc_type(&t.doc_type)?;
         wire::fixed::<32>("credential.holder_key", &t.holder_key)?;

@@ -180,7 +180,7 @@ impl HeldCredential {
 
     /// Restores a held credential.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CredentialError> {
-        wire::check_format(wire::peek_format(bytes, MAX_HELD_LEN)?, format::STATE_HELD_CREDENTIAL)?;
+        wire::precheck(bytes, MAX_HELD_LEN, format::STATE_HELD_CREDENTIAL, &[])?;
         wire::decode_secret(
             bytes,
             MAX_HELD_LEN,
@@ -189,7 +189,6 @@ impl HeldCredential {
                 m.holder_seed.zeroize();
             },
             |m| {
-                wire::check_format(m.format, format::STATE_HELD_CREDENTIAL)?;
                 let seed = Secret32::from_slice(&m.holder_seed).ok_or(DecodeError::WrongLength {
                     field: "held.holder_seed",
                     len: m.holder_seed.len(),

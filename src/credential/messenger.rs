@@ -31,15 +31,19 @@ pub fn session_binding(verifier: &IdentityPublic, holder: &IdentityPublic) -> [u
     labelled_sha256(labels::HASH_CREDENTIAL_SESSION, &[&verifier.to_fixed_bytes(), &holder.to_fixed_bytes()])
 }
 
+/// True when `request` is bound to the session between `verifier` and `holder`.
+fn bound_to(request: &PresentationRequest, verifier: &IdentityPublic, holder: &IdentityPublic) -> bool {
+    request
+        .session_binding()
+        .is_some_and(|b| bool::from(subtle::ConstantTimeEq::ct_eq(&b[..], &session_binding(verifier, holder)[..])))
+}
+
 pub(crate) fn check_request_binding(
     request: &PresentationRequest,
     holder: &IdentityPublic,
     verifier: &IdentityPublic,
 ) -> Result<(), CredentialError> {
-    match request.session_binding() {
-        Some(b) if bool::from(subtle::ConstantTimeEq::ct_eq(&b[..], &session_binding(verifier, holder)[..])) => Ok(()),
-        _ => Err(CredentialError::SessionMismatch),
-    }
+    if bound_to(request, verifier, holder) { Ok(()) } else { Err(CredentialError::SessionMismatch) }
 }
 
 impl PresentationRequest {
@@ -104,9 +108,8 @@ pub fn verify_session_presentation(
     if received.content_type() != ContentType::Credential {
         return Err(CredentialError::NotCredentialContent.into());
     }
-    match request.session_binding() {
-        Some(b) if b == &session_binding(me, received.sender()) => {}
-        _ => return Err(VerifyError::WrongRequest("session binding")),
+    if !bound_to(request, me, received.sender()) {
+        return Err(VerifyError::WrongRequest("session binding"));
     }
     verify_presentation(received.plaintext(), request, policy, status_lists, now)
 }

@@ -19,7 +19,7 @@ use super::limits::{CredentialLimits, MAX_AUDIENCE_LEN, MAX_NONCE_LEN};
 use crate::crypto::sig::{BadSignature, Signature};
 use crate::document::ChainCache;
 use crate::labels;
-use crate::wire::{self, DecodeError, credential as pb, format, scan};
+use crate::wire::{self, DecodeError, credential as pb, format};
 use core::fmt;
 
 /// The digest of a set of disclosed claim digests (ascending).
@@ -78,15 +78,11 @@ impl Presentation {
         limits: &CredentialLimits,
         cache: Option<&mut ChainCache>,
     ) -> Result<Self, CredentialError> {
-        if bytes.len() > limits.max_presentation_len {
-            return Err(DecodeError::TooLarge { len: bytes.len(), max: limits.max_presentation_len }.into());
-        }
-        scan::cap_field(bytes, 3, "presentation.disclosures", limits.max_claims)?;
-        let p: pb::Presentation = wire::decode_typed(bytes, limits.max_presentation_len, format::PRESENTATION)?;
-        wire::check_format(p.format, format::PRESENTATION)?;
+        let max = limits.max_presentation_len;
+        let disclosures_cap = (3, "presentation.disclosures", limits.max_claims);
+        let p: pb::Presentation = wire::decode_typed(bytes, max, format::PRESENTATION, &[disclosures_cap])?;
         let signature = Signature::from_field("presentation.signature", &p.signature)?;
-        let t: pb::PresentationTbs = wire::decode_strict(&p.tbs, limits.max_presentation_len)?;
-        wire::check_format(t.format, format::PRESENTATION_TBS)?;
+        let t: pb::PresentationTbs = wire::decode_typed(&p.tbs, max, format::PRESENTATION_TBS, &[])?;
         if t.nonce.len() > MAX_NONCE_LEN {
             return Err(CredentialError::TooLong("presentation.nonce"));
         }

@@ -1,7 +1,8 @@
 //! The explicit cache of verified certification paths, status-list
-//! signatures and decoded certificates (SPEC.md §11.8). Nothing is cached unless the caller passes a
-//! [`ChainCache`]; the cache remembers only *signature* results, so time,
-//! usage and revocation are still checked on every use.
+//! signatures and decoded certificates (SPEC.md §11.8). Nothing is cached
+//! unless the caller passes a [`ChainCache`]; the cache remembers only
+//! signature results and pure decodings, so time, usage and revocation are
+//! still checked on every use.
 
 use super::anchor::TrustAnchor;
 use super::cert::Certificate;

@@ -135,10 +135,29 @@ pub(crate) fn decode_strict<M: Message + Default>(bytes: &[u8], max_len: usize) 
     Ok(msg)
 }
 
-/// [`decode_strict`] after checking the `format` field, so bytes of another
-/// type are refused as [`DecodeError::WrongType`] whatever else they hold.
-pub(crate) fn decode_typed<M: Message + Default>(bytes: &[u8], max_len: usize, format: u32) -> Result<M, DecodeError> {
+/// A cap on a repeated top-level field: `(tag, field name, most entries)`.
+pub(crate) type CountCap = (u32, &'static str, usize);
+
+/// What every typed decoder checks before prost allocates: the size, then
+/// the `format` field (so bytes of another type are refused as
+/// [`DecodeError::WrongType`] whatever else they hold), then the count of
+/// each capped repeated field, walked without allocating.
+pub(crate) fn precheck(bytes: &[u8], max_len: usize, format: u32, caps: &[CountCap]) -> Result<(), DecodeError> {
     check_format(peek_format(bytes, max_len)?, format)?;
+    for &(tag, field, max) in caps {
+        scan::cap_field(bytes, tag, field, max)?;
+    }
+    Ok(())
+}
+
+/// [`precheck`], then [`decode_strict`].
+pub(crate) fn decode_typed<M: Message + Default>(
+    bytes: &[u8],
+    max_len: usize,
+    format: u32,
+    caps: &[CountCap],
+) -> Result<M, DecodeError> {
+    precheck(bytes, max_len, format, caps)?;
     decode_strict(bytes, max_len)
 }
 
