@@ -153,8 +153,7 @@ impl DeviceIdentity {
 
     /// Loads an identity written by [`DeviceIdentity::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        wire::decode_secret(bytes, 256, wipe_identity_state, |s| {
-            wire::check_format(s.format, format::STATE_IDENTITY)?;
+        wire::decode_secret(bytes, 256, format::STATE_IDENTITY, &[], wipe_identity_state, |s| {
             let seed = Secret32::from_slice(&s.signing_seed).ok_or(DecodeError::WrongLength {
                 field: "signing_seed",
                 len: s.signing_seed.len(),

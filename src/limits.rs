@@ -31,6 +31,12 @@ pub const MAX_MESSAGE_LEN: usize = MAX_PLAINTEXT_LEN + MAX_PLAINTEXT_LEN / 16 + 
 pub const MAX_STATE_LEN: usize = 64 * 1024 * 1024;
 /// Largest one-time prekey store.
 pub const MAX_ONE_TIME_PREKEYS: usize = 10_000;
+/// Handshakes remembered per signed prekey (their 32-byte base keys, kept
+/// until the signed prekey is deleted), so a replayed first message is
+/// `Duplicate` even after its session is gone. 50,000 is 1.6 MiB; a device
+/// that rotates its signed prekey weekly, as it should, stays far below.
+/// At the limit new handshakes are refused until the signed prekey rotates.
+pub const MAX_ACCEPTED_BASE_KEYS: usize = 50_000;
 /// How long the previous signed prekey still answers after a rotation:
 /// bundles fetched before the rotation stay usable for 30 days.
 pub const SIGNED_PREKEY_GRACE_SECS: u64 = 30 * 24 * 3600;
@@ -51,6 +57,8 @@ pub struct SessionLimits {
     pub max_previous_sessions: usize,
     /// See [`MAX_PLAINTEXT_LEN`].
     pub max_plaintext_len: usize,
+    /// See [`MAX_ACCEPTED_BASE_KEYS`] (also the hard cap).
+    pub max_accepted_base_keys: usize,
 }
 
 impl Default for SessionLimits {
@@ -62,6 +70,7 @@ impl Default for SessionLimits {
             max_retired_chains: MAX_RETIRED_CHAINS,
             max_previous_sessions: MAX_PREVIOUS_SESSIONS,
             max_plaintext_len: MAX_PLAINTEXT_LEN,
+            max_accepted_base_keys: MAX_ACCEPTED_BASE_KEYS,
         }
     }
 }

@@ -12,11 +12,11 @@ use crate::crypto::sig::{Signature, VerifyingKey};
 use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
 use crate::identity::{DeviceIdentity, IdentityPublic};
 use crate::labels;
-use crate::limits::{MAX_ONE_TIME_PREKEYS, SIGNED_PREKEY_GRACE_SECS};
-use crate::wire::{self, DecodeError, format, session as pb, state as st};
+use crate::limits::{MAX_ACCEPTED_BASE_KEYS, MAX_ONE_TIME_PREKEYS, SIGNED_PREKEY_GRACE_SECS};
+use crate::wire::{self, Cap, DecodeError, format, session as pb, state as st};
 use core::fmt;
 use prost::Message;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// Largest encoded bundle: three keys, two signatures, framing.
@@ -140,8 +140,7 @@ impl PreKeyBundle {
     /// or non-canonical keys, a bad identity certificate and a bad prekey
     /// signature. Needs no secret.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BundleError> {
-        let b: pb::PreKeyBundle = wire::decode_strict(bytes, MAX_BUNDLE_LEN)?;
-        wire::check_format(b.format, format::PREKEY_BUNDLE)?;
+        let b: pb::PreKeyBundle = wire::decode_typed(bytes, MAX_BUNDLE_LEN, format::PREKEY_BUNDLE, &[])?;
         let id = b.identity.as_ref().ok_or(DecodeError::Missing("identity"))?;
         for (name, field, len) in [
             ("identity.signing_key", &id.signing_key, 32),
@@ -218,6 +217,27 @@ struct SignedPreKey {
     #[zeroize(skip)]
     public: SignedPreKeyPublic,
     retired_at: u64,
+    /// Base keys of the handshakes accepted under this prekey (public
+    /// values), kept until the prekey is deleted so a replayed first
+    /// message is `Duplicate` even after its session is gone (SPEC.md §5.8).
+    #[zeroize(skip)]
+    accepted: BTreeSet<[u8; 32]>,
+}
+
+/// Largest encoded prekey store: the one-time prekeys and both signed
+/// prekeys' replay memories at their caps, plus framing.
+pub const MAX_PREKEY_STATE_LEN: usize = 1024 + 48 * MAX_ONE_TIME_PREKEYS + 2 * 34 * MAX_ACCEPTED_BASE_KEYS;
+
+/// Whether a handshake's base key may still be accepted under a signed
+/// prekey (see [`PreKeyStore::check_base_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BaseKeyStatus {
+    /// Never seen: the handshake is new.
+    New,
+    /// Accepted before: a replayed first message.
+    Seen,
+    /// The memory under this prekey is full: rotate the signed prekey.
+    Full,
 }
 
 /// A device's prekey secrets: the current and previous signed prekeys and the
@@ -257,7 +277,12 @@ impl PreKeyStore {
         let key = *secret.public();
         let m = SignedPreKeyPublic::signed_bytes(id, now, &key);
         let signature = identity.signing_key().sign(labels::SIG_SIGNED_PREKEY, &m);
-        SignedPreKey { secret, public: SignedPreKeyPublic { id, key, created_at: now, signature }, retired_at: 0 }
+        SignedPreKey {
+            secret,
+            public: SignedPreKeyPublic { id, key, created_at: now, signature },
+            retired_at: 0,
+            accepted: BTreeSet::new(),
+        }
     }
 
     /// Replaces the signed prekey. The old one keeps answering handshakes for
@@ -348,6 +373,40 @@ impl PreKeyStore {
         self.one_time.remove(&id);
     }
 
+    fn signed(&self, id: u32) -> Option<&SignedPreKey> {
+        core::iter::once(&self.current).chain(self.previous.as_ref()).find(|k| k.public.id == id)
+    }
+
+    /// Whether a handshake with `base_key` under signed prekey `id` is new,
+    /// a replay, or cannot be remembered (memory at `max`). `None` when the
+    /// store holds no signed prekey `id`.
+    pub(crate) fn check_base_key(&self, id: u32, base_key: &X25519PublicKey, max: usize) -> Option<BaseKeyStatus> {
+        let k = self.signed(id)?;
+        Some(if k.accepted.contains(base_key.as_bytes()) {
+            BaseKeyStatus::Seen
+        } else if k.accepted.len() >= max.min(MAX_ACCEPTED_BASE_KEYS) {
+            BaseKeyStatus::Full
+        } else {
+            BaseKeyStatus::New
+        })
+    }
+
+    /// Remembers a handshake accepted under signed prekey `id`.
+    pub(crate) fn remember_base_key(&mut self, id: u32, base_key: &X25519PublicKey) {
+        let k = if self.current.public.id == id { Some(&mut self.current) } else { self.previous.as_mut() };
+        if let Some(k) = k.filter(|k| k.public.id == id) {
+            k.accepted.insert(*base_key.as_bytes());
+        }
+    }
+
+    /// Handshakes remembered under the current signed prekey. When it nears
+    /// [`crate::SessionLimits::max_accepted_base_keys`], rotate the signed
+    /// prekey: new handshakes under a full memory are refused
+    /// ([`crate::SessionError::ReplayMemoryFull`]).
+    pub fn accepted_handshakes(&self) -> usize {
+        self.current.accepted.len()
+    }
+
     /// Serializes the store (format 0x1101). It holds secrets: seal it.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let spk = |k: &SignedPreKey| st::SignedPreKeyState {
@@ -356,6 +415,7 @@ impl PreKeyStore {
             created_at: k.public.created_at,
             signature: k.public.signature.to_bytes().to_vec(),
             retired_at: k.retired_at,
+            accepted_base_keys: k.accepted.iter().map(|b| b.to_vec()).collect(),
         };
         let s = st::PreKeyStoreState {
             format: format::STATE_PREKEYS,
@@ -373,15 +433,25 @@ impl PreKeyStore {
     }
 
     /// Loads a store written by [`PreKeyStore::to_bytes`], checking every
-    /// signature against `identity`.
+    /// signature against `identity`. Refuses non-canonical state: one-time
+    /// prekeys and remembered base keys must be in strictly ascending order.
     pub fn from_bytes(bytes: &[u8], identity: &IdentityPublic) -> Result<Self, DecodeError> {
-        let max = 64 + 80 * MAX_ONE_TIME_PREKEYS + 512;
-        wire::decode_secret(bytes, max, wipe_prekey_state, |s| Self::from_state(s, identity))
+        // (A repeated singular field is refused as non-canonical after the
+        // scan; the totals bound what prost would merge from the copies.)
+        let accepted =
+            [Cap::new(6, "accepted_base_keys", MAX_ACCEPTED_BASE_KEYS).total(2 * MAX_ACCEPTED_BASE_KEYS).min_len(32)];
+        let caps = [
+            Cap::new(2, "current", usize::MAX).within(&accepted),
+            Cap::new(3, "previous", usize::MAX).within(&accepted),
+            // {id, 32-byte secret}: at least 36 bytes.
+            Cap::new(4, "one_time", MAX_ONE_TIME_PREKEYS).min_len(36),
+        ];
+        wire::decode_secret(bytes, MAX_PREKEY_STATE_LEN, format::STATE_PREKEYS, &caps, wipe_prekey_state, |s| {
+            Self::from_state(s, identity)
+        })
     }
 
     fn from_state(s: &st::PreKeyStoreState, identity: &IdentityPublic) -> Result<Self, DecodeError> {
-        wire::check_format(s.format, format::STATE_PREKEYS)?;
-        wire::cap_count("one_time", &s.one_time, MAX_ONE_TIME_PREKEYS)?;
         let spk = |k: &st::SignedPreKeyState| -> Result<SignedPreKey, DecodeError> {
             let secret = Secret32::from_slice(&k.secret).ok_or(DecodeError::Invalid("signed prekey secret"))?;
             let secret = X25519Secret::from_bytes(&secret);
@@ -392,16 +462,30 @@ impl PreKeyStore {
                 signature: Signature::from_slice(&k.signature).map_err(|_| DecodeError::Invalid("signature"))?,
             };
             public.verify(identity.signing_key()).map_err(|_| DecodeError::Invalid("signed prekey signature"))?;
-            Ok(SignedPreKey { secret, public, retired_at: k.retired_at })
+            let mut accepted = BTreeSet::new();
+            let mut last: Option<[u8; 32]> = None;
+            for b in &k.accepted_base_keys {
+                let b = wire::fixed::<32>("accepted_base_keys", b)?;
+                if last.is_some_and(|l| l >= b) {
+                    return Err(DecodeError::Invalid("accepted_base_keys order"));
+                }
+                last = Some(b);
+                accepted.insert(b);
+            }
+            Ok(SignedPreKey { secret, public, retired_at: k.retired_at, accepted })
         };
         let current = spk(s.current.as_ref().ok_or(DecodeError::Missing("current"))?)?;
         let previous = s.previous.as_ref().map(spk).transpose()?;
         let mut one_time = BTreeMap::new();
+        let mut last = 0u32;
         for o in &s.one_time {
             let secret = Secret32::from_slice(&o.secret).ok_or(DecodeError::Invalid("one-time prekey secret"))?;
-            if o.id == 0 || one_time.insert(o.id, X25519Secret::from_bytes(&secret)).is_some() {
+            // Ids are non-zero and strictly ascending: the one encoding.
+            if o.id <= last {
                 return Err(DecodeError::Invalid("one-time prekey id"));
             }
+            last = o.id;
+            one_time.insert(o.id, X25519Secret::from_bytes(&secret));
         }
         Ok(Self { current, previous, one_time, next_signed_id: s.next_signed_id, next_one_time_id: s.next_one_time_id })
     }
@@ -422,6 +506,7 @@ impl fmt::Debug for PreKeyStore {
             .field("signed_prekey_id", &self.current.public.id)
             .field("previous_id", &self.previous.as_ref().map(|p| p.public.id))
             .field("one_time_count", &self.one_time.len())
+            .field("accepted_handshakes", &self.current.accepted.len())
             .finish()
     }
 }

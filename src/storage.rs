@@ -90,8 +90,7 @@ pub fn seal<R: rand_core::CryptoRng + ?Sized>(
 
 /// Opens a blob from [`seal`], checking it holds `content_format`.
 pub fn unseal(key: &StorageKey, content_format: u32, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, StorageError> {
-    let s: st::SealedState = wire::decode_strict(sealed, MAX_STATE_LEN.saturating_add(64))?;
-    wire::check_format(s.format, format::STATE_SEALED)?;
+    let s: st::SealedState = wire::decode_typed(sealed, MAX_STATE_LEN.saturating_add(64), format::STATE_SEALED, &[])?;
     if s.content_format != content_format {
         return Err(StorageError::WrongContent { found: s.content_format, expected: content_format });
     }

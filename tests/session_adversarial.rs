@@ -382,7 +382,10 @@ fn debug_output_holds_no_secret() {
     let r = b.peer.decrypt(&b.identity, &mut b.prekeys, &m, 0).unwrap();
     let id_hex = &hex::encode(b.identity.public().signing_key().as_bytes())[..16];
     assert_eq!(format!("{:?}", b.identity), format!("DeviceIdentity {{ public: IdentityPublic({id_hex}), .. }}"));
-    assert_eq!(format!("{:?}", b.prekeys), "PreKeyStore { signed_prekey_id: 1, previous_id: None, one_time_count: 4 }");
+    assert_eq!(
+        format!("{:?}", b.prekeys),
+        "PreKeyStore { signed_prekey_id: 1, previous_id: None, one_time_count: 4, accepted_handshakes: 1 }"
+    );
     let a_hex = &hex::encode(a.identity.public().signing_key().as_bytes())[..16];
     assert_eq!(
         format!("{:?}", b.peer),
@@ -390,7 +393,9 @@ fn debug_output_holds_no_secret() {
     );
     assert_eq!(
         format!("{r:?}"),
-        format!("Received {{ sender: IdentityPublic({a_hex}), content_type: Application, len: 11 }}")
+        format!(
+            "Received {{ sender: IdentityPublic({a_hex}), content_type: Application, len: 11, prekeys_changed: true }}"
+        )
     );
     let key = vestnik::storage::StorageKey::from_bytes([7; 32]);
     assert_eq!(format!("{key:?}"), "StorageKey(..)");

@@ -40,10 +40,14 @@ fn one_time_prekey_is_consumed_once() {
     // The same initial message again: a duplicate, not a new session.
     assert_eq!(b.recv(&first), Err(SessionError::Duplicate));
     assert_eq!(b.peer.session_count(), 1);
-    // On a device that lost the session, the prekey is gone: clean failure.
+    // On a device that lost the session, the handshake is remembered: a
+    // replay, and the store is untouched.
     let mut fresh = vestnik::PeerSessions::new(a.identity.public());
+    let store = b.prekeys.to_bytes();
     let e = fresh.decrypt(&b.identity, &mut b.prekeys, &first, 0);
-    assert!(matches!(e, Err(SessionError::UnknownOneTimePreKey(_))), "{e:?}");
+    assert_eq!(e.map(|r| r.plaintext().to_vec()), Err(SessionError::Duplicate));
+    assert_eq!(b.prekeys.to_bytes(), store);
+    assert_eq!(fresh.session_count(), 0);
 }
 
 #[test]

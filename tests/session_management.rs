@@ -130,7 +130,10 @@ fn signed_prekey_rotation_keeps_a_grace_period() {
     pre.rotate_signed_prekey(&w.bob, 2, &mut rand::rng());
     let restored = PreKeyStore::from_bytes(&pre.to_bytes(), &w.bob.public()).unwrap();
     assert_ne!(restored.signed_prekey().id(), first);
-    assert_eq!(format!("{restored:?}"), "PreKeyStore { signed_prekey_id: 3, previous_id: Some(2), one_time_count: 0 }");
+    assert_eq!(
+        format!("{restored:?}"),
+        "PreKeyStore { signed_prekey_id: 3, previous_id: Some(2), one_time_count: 0, accepted_handshakes: 0 }"
+    );
 }
 
 #[test]

@@ -75,9 +75,10 @@ impl CallKeyMessage {
         wire::decode_secret(
             bytes,
             CALL_MAX_KEY_MESSAGE_LEN,
+            format::CALL_KEY,
+            &[],
             |m: &mut pb::CallKeyMessage| m.base_key.zeroize(),
             |m| {
-                wire::check_format(m.format, format::CALL_KEY)?;
                 let call_id = CallId(wire::fixed::<CALL_ID_LEN>("call_id", &m.call_id)?);
                 let suite = u16::try_from(m.cipher_suite)
                     .ok()

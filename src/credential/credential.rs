@@ -15,7 +15,7 @@ use super::limits::{CredentialLimits, MAX_DOC_TYPE_LEN};
 use crate::crypto::sig::{BadSignature, Signature, VerifyingKey};
 use crate::document::{Certificate, ChainCache, KEY_ID_LEN};
 use crate::labels;
-use crate::wire::{self, DecodeError, credential as pb, format};
+use crate::wire::{self, Cap, DecodeError, credential as pb, format};
 use core::fmt;
 use std::sync::Arc;
 
@@ -83,10 +83,10 @@ impl Credential {
         mut cache: Option<&mut ChainCache>,
     ) -> Result<Self, CredentialError> {
         let max = limits.max_credential_len;
-        let chain_cap = (4, "credential.chain", limits.max_chain_certs);
+        let chain_cap = Cap::new(4, "credential.chain", limits.max_chain_certs);
         let outer: pb::Credential = wire::decode_typed(bytes, max, format::CREDENTIAL, &[chain_cap])?;
         let signature = Signature::from_field("credential.signature", &outer.signature)?;
-        let digests_cap = (8, "credential.digests", limits.max_digests);
+        let digests_cap = Cap::new(8, "credential.digests", limits.max_digests);
         let t: pb::CredentialTbs = wire::decode_typed(&outer.tbs, max, format::CREDENTIAL_TBS, &[digests_cap])?;
         let issuer_key_id = wire::fixed::<KEY_ID_LEN>("credential.issuer_key_id", &t.issuer_key_id)?;
         check_doc_type(&t.doc_type)?;

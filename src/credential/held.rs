@@ -180,10 +180,11 @@ impl HeldCredential {
 
     /// Restores a held credential.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CredentialError> {
-        wire::precheck(bytes, MAX_HELD_LEN, format::STATE_HELD_CREDENTIAL, &[])?;
         wire::decode_secret(
             bytes,
             MAX_HELD_LEN,
+            format::STATE_HELD_CREDENTIAL,
+            &[],
             |m: &mut pb::HeldCredentialState| {
                 m.issued.zeroize();
                 m.holder_seed.zeroize();

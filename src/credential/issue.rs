@@ -9,7 +9,7 @@ use super::limits::{CredentialLimits, MAX_ISSUED_LEN};
 use crate::crypto::sig::{SigningKey, VerifyingKey};
 use crate::document::{Certificate, key_id};
 use crate::labels;
-use crate::wire::{self, DecodeError, credential as pb, format};
+use crate::wire::{self, Cap, DecodeError, credential as pb, format};
 use core::fmt;
 use prost::Message;
 use std::collections::HashSet;
@@ -276,15 +276,11 @@ impl IssuedCredential {
     /// Decodes what an issuer sent, checking it is consistent.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CredentialError> {
         let limits = CredentialLimits::default();
-        wire::precheck(
-            bytes,
-            MAX_ISSUED_LEN,
-            format::ISSUED_CREDENTIAL,
-            &[(3, "issued.disclosures", limits.max_claims)],
-        )?;
         wire::decode_secret(
             bytes,
             MAX_ISSUED_LEN,
+            format::ISSUED_CREDENTIAL,
+            &[Cap::new(3, "issued.disclosures", limits.max_claims)],
             |m: &mut pb::IssuedCredential| m.disclosures.iter_mut().for_each(zeroize::Zeroize::zeroize),
             |m| Ok(Self::from_wire(m)),
         )?

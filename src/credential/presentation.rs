@@ -19,7 +19,7 @@ use super::limits::{CredentialLimits, MAX_AUDIENCE_LEN, MAX_NONCE_LEN};
 use crate::crypto::sig::{BadSignature, Signature};
 use crate::document::ChainCache;
 use crate::labels;
-use crate::wire::{self, DecodeError, credential as pb, format};
+use crate::wire::{self, Cap, DecodeError, credential as pb, format};
 use core::fmt;
 
 /// The digest of a set of disclosed claim digests (ascending).
@@ -79,7 +79,7 @@ impl Presentation {
         cache: Option<&mut ChainCache>,
     ) -> Result<Self, CredentialError> {
         let max = limits.max_presentation_len;
-        let disclosures_cap = (3, "presentation.disclosures", limits.max_claims);
+        let disclosures_cap = Cap::new(3, "presentation.disclosures", limits.max_claims);
         let p: pb::Presentation = wire::decode_typed(bytes, max, format::PRESENTATION, &[disclosures_cap])?;
         let signature = Signature::from_field("presentation.signature", &p.signature)?;
         let t: pb::PresentationTbs = wire::decode_typed(&p.tbs, max, format::PRESENTATION_TBS, &[])?;

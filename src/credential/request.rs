@@ -7,7 +7,7 @@ use super::credential::{check_doc_type, strictly_ascending};
 use super::error::CredentialError;
 use super::limits::{CredentialLimits, MAX_AUDIENCE_LEN, MAX_NONCE_LEN, MAX_PURPOSE_LEN, MIN_NONCE_LEN};
 use crate::labels;
-use crate::wire::{self, DecodeError, credential as pb, format};
+use crate::wire::{self, Cap, DecodeError, credential as pb, format};
 use prost::Message;
 
 /// Length of the nonces this crate makes.
@@ -91,7 +91,7 @@ impl PresentationRequest {
     /// Decodes a request: size and count caps first, canonical encoding,
     /// nonce of 16..=64 bytes, claim names valid and strictly ascending.
     pub fn from_bytes_with(bytes: &[u8], limits: &CredentialLimits) -> Result<Self, CredentialError> {
-        let claims_cap = (5, "request.claims", limits.max_requested_claims);
+        let claims_cap = Cap::new(5, "request.claims", limits.max_requested_claims);
         let r: pb::PresentationRequest =
             wire::decode_typed(bytes, limits.max_request_len, format::PRESENTATION_REQUEST, &[claims_cap])?;
         if !(MIN_NONCE_LEN..=MAX_NONCE_LEN).contains(&r.nonce.len()) {

@@ -67,8 +67,7 @@ impl TrustAnchor {
 
     /// Decodes an anchor file.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let a: pb::TrustAnchor = wire::decode_strict(bytes, MAX_ANCHOR_LEN)?;
-        wire::check_format(a.format, format::TRUST_ANCHOR)?;
+        let a: pb::TrustAnchor = wire::decode_typed(bytes, MAX_ANCHOR_LEN, format::TRUST_ANCHOR, &[])?;
         wire::fixed::<32>("anchor.key", &a.key)?;
         let key = VerifyingKey::from_bytes(&a.key).map_err(|_| DecodeError::Invalid("anchor.key"))?;
         let usage = KeyUsage::from_bits(a.key_usage).ok_or(DecodeError::Invalid("anchor.key_usage"))?;

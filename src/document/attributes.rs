@@ -36,8 +36,7 @@ impl SignedAttributes {
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let a: pb::SignedAttributes = wire::decode_strict(bytes, MAX_ATTRIBUTES_LEN)?;
-        wire::check_format(a.format, format::SIGNED_ATTRIBUTES)?;
+        let a: pb::SignedAttributes = wire::decode_typed(bytes, MAX_ATTRIBUTES_LEN, format::SIGNED_ATTRIBUTES, &[])?;
         Ok(Self {
             claimed_signing_time: a.claimed_signing_time,
             commitment: Commitment::from_u32(a.commitment).ok_or(DecodeError::Invalid("attributes.commitment"))?,

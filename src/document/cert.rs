@@ -203,11 +203,9 @@ impl Certificate {
 
     /// Decodes a certificate (form only; trust is decided when a path is built during verification).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CertError> {
-        let outer: pb::Certificate = wire::decode_strict(bytes, MAX_CERTIFICATE_LEN)?;
-        wire::check_format(outer.format, format::CERTIFICATE)?;
+        let outer: pb::Certificate = wire::decode_typed(bytes, MAX_CERTIFICATE_LEN, format::CERTIFICATE, &[])?;
         let signature = Signature::from_field("certificate.signature", &outer.signature)?;
-        let t: pb::CertificateTbs = wire::decode_strict(&outer.tbs, MAX_CERTIFICATE_LEN)?;
-        wire::check_format(t.format, format::CERTIFICATE_TBS)?;
+        let t: pb::CertificateTbs = wire::decode_typed(&outer.tbs, MAX_CERTIFICATE_LEN, format::CERTIFICATE_TBS, &[])?;
         let issuer_key_id = wire::fixed::<KEY_ID_LEN>("certificate.issuer_key_id", &t.issuer_key_id)?;
         wire::fixed::<32>("certificate.subject_key", &t.subject_key)?;
         let subject_key = VerifyingKey::from_bytes(&t.subject_key)?;

@@ -22,7 +22,7 @@ use super::status::{StatusError, StatusList};
 use super::timestamp::{TimestampError, TimestampRequest, TimestampToken};
 use super::usage::Commitment;
 use crate::crypto::sig::{Signature, SigningKey};
-use crate::wire::{self, DecodeError, document as pb, format, scan};
+use crate::wire::{self, Cap, DecodeError, document as pb, format};
 use prost::Message;
 
 /// Why an envelope could not be built or decoded.
@@ -279,17 +279,13 @@ impl Envelope {
     /// Decodes an envelope: size cap, counts capped before prost allocates,
     /// canonical encoding of the envelope and of every nested signed part.
     pub fn from_bytes(bytes: &[u8], limits: &DocumentLimits) -> Result<Self, EnvelopeError> {
-        if bytes.len() > limits.max_envelope_len {
-            return Err(DecodeError::TooLarge { len: bytes.len(), max: limits.max_envelope_len }.into());
-        }
-        scan::cap_field(bytes, 6, "signers", limits.max_signers)?;
-        scan::cap_field(bytes, 7, "certificates", limits.max_certificates)?;
-        scan::cap_field(bytes, 8, "status_lists", limits.max_status_lists)?;
-        scan::for_each_field(bytes, |tag, value| {
-            if tag == 6 { scan::cap_field(value, 3, "timestamps", limits.max_timestamps) } else { Ok(()) }
-        })?;
-        let e: pb::Envelope = wire::decode_strict(bytes, limits.max_envelope_len)?;
-        wire::check_format(e.format, format::ENVELOPE)?;
+        let timestamps = [Cap::new(3, "timestamps", limits.max_timestamps)];
+        let caps = [
+            Cap::new(6, "signers", limits.max_signers).within(&timestamps),
+            Cap::new(7, "certificates", limits.max_certificates),
+            Cap::new(8, "status_lists", limits.max_status_lists),
+        ];
+        let e: pb::Envelope = wire::decode_typed(bytes, limits.max_envelope_len, format::ENVELOPE, &caps)?;
         check_payload_type(&e.payload_type)?;
         let digest = wire::fixed::<64>("envelope.document_digest", &e.document_digest)?;
         let inline = if e.inline_payload.is_empty() {

@@ -102,11 +102,9 @@ impl StatusList {
     /// issuer during validation).
     pub fn from_bytes(bytes: &[u8], limits: &DocumentLimits) -> Result<Self, StatusError> {
         let max = limits.max_status_list_len();
-        let outer: pb::StatusList = wire::decode_strict(bytes, max)?;
-        wire::check_format(outer.format, format::STATUS_LIST)?;
+        let outer: pb::StatusList = wire::decode_typed(bytes, max, format::STATUS_LIST, &[])?;
         let signature = Signature::from_field("status_list.signature", &outer.signature)?;
-        let t: pb::StatusListTbs = wire::decode_strict(&outer.tbs, max)?;
-        wire::check_format(t.format, format::STATUS_LIST_TBS)?;
+        let t: pb::StatusListTbs = wire::decode_typed(&outer.tbs, max, format::STATUS_LIST_TBS, &[])?;
         let issuer_key_id = wire::fixed::<KEY_ID_LEN>("status_list.issuer_key_id", &t.issuer_key_id)?;
         if t.size > limits.max_status_list_serials {
             return Err(StatusError::TooManySerials { size: t.size, max: limits.max_status_list_serials });

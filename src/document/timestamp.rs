@@ -108,11 +108,9 @@ impl TimestampToken {
 
     /// Decodes a token.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, TimestampError> {
-        let outer: pb::TimestampToken = wire::decode_strict(bytes, MAX_TIMESTAMP_LEN)?;
-        wire::check_format(outer.format, format::TIMESTAMP_TOKEN)?;
+        let outer: pb::TimestampToken = wire::decode_typed(bytes, MAX_TIMESTAMP_LEN, format::TIMESTAMP_TOKEN, &[])?;
         let signature = Signature::from_field("timestamp.signature", &outer.signature)?;
-        let t: pb::TimestampTbs = wire::decode_strict(&outer.tbs, MAX_TIMESTAMP_LEN)?;
-        wire::check_format(t.format, format::TIMESTAMP_TBS)?;
+        let t: pb::TimestampTbs = wire::decode_typed(&outer.tbs, MAX_TIMESTAMP_LEN, format::TIMESTAMP_TBS, &[])?;
         let imprint = wire::fixed::<64>("timestamp.imprint", &t.imprint)?;
         let tsa_key_id = wire::fixed::<KEY_ID_LEN>("timestamp.tsa_key_id", &t.tsa_key_id)?;
         if t.nonce.len() > MAX_NONCE_LEN {

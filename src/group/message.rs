@@ -17,8 +17,7 @@ pub(crate) struct ParsedGroupMessage {
 }
 
 pub(crate) fn decode(bytes: &[u8], max_len: usize) -> Result<ParsedGroupMessage, GroupError> {
-    let m: pb::GroupMessage = wire::decode_strict(bytes, max_len)?;
-    wire::check_format(m.format, format::GROUP_MESSAGE)?;
+    let m: pb::GroupMessage = wire::decode_typed(bytes, max_len, format::GROUP_MESSAGE, &[])?;
     let body: pb::GroupMessageBody = wire::decode_strict(&m.body, max_len)?;
     let sender = wire::fixed::<32>("body.sender", &body.sender)?;
     let sig = wire::fixed::<64>("signature", &m.signature)?;

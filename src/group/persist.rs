@@ -8,7 +8,7 @@ use crate::group::chain::{OwnSenderChain, ReceiverSenderChain};
 use crate::group::state::{GroupSession, Member};
 use crate::identity::IdentityPublic;
 use crate::limits::{GROUP_ID_MAX_LEN, GROUP_MAX_STATE_LEN, GroupLimits};
-use crate::wire::{self, DecodeError, format, group as pb};
+use crate::wire::{self, Cap, DecodeError, format, group as pb};
 use std::collections::{BTreeMap, VecDeque};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -105,12 +105,21 @@ impl GroupSession {
     }
 
     /// Loads state, enforcing `limits` as caps on every count.
+    /// Members, their chains and the chains' skipped keys are counted, and
+    /// entries too short to be valid refused, before anything is decoded.
     pub fn from_bytes_with_limits(bytes: &[u8], limits: GroupLimits) -> Result<Self, DecodeError> {
-        wire::decode_secret(bytes, GROUP_MAX_STATE_LEN, wipe, |s| Self::from_state(s, limits))
+        // A skipped key is {iteration, 32-byte key}: at least 34 bytes; a
+        // chain at least its 32-byte signing key; a member its identity
+        // (two 32-byte keys and a 64-byte signature).
+        let skipped = [Cap::new(5, "skipped", limits.max_skipped_keys).min_len(34)];
+        let chains = [Cap::new(2, "chains", limits.max_chains_per_sender).min_len(34).within(&skipped)];
+        let caps = [Cap::new(5, "members", limits.max_members).min_len(136).within(&chains)];
+        wire::decode_secret(bytes, GROUP_MAX_STATE_LEN, format::STATE_GROUP, &caps, wipe, |s| {
+            Self::from_state(s, limits)
+        })
     }
 
     fn from_state(s: &pb::GroupState, limits: GroupLimits) -> Result<Self, DecodeError> {
-        wire::check_format(s.format, format::STATE_GROUP)?;
         if s.group_id.is_empty() || s.group_id.len() > GROUP_ID_MAX_LEN {
             return Err(DecodeError::Invalid("group_id"));
         }

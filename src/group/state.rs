@@ -212,8 +212,8 @@ impl GroupSession {
         if received.content_type() != ContentType::SenderKeyDistribution {
             return Err(GroupError::NotADistribution);
         }
-        let d: pb::SenderKeyDistribution = wire::decode_strict(received.plaintext(), MAX_DISTRIBUTION_LEN)?;
-        wire::check_format(d.format, format::SENDER_KEY_DISTRIBUTION)?;
+        let d: pb::SenderKeyDistribution =
+            wire::decode_typed(received.plaintext(), MAX_DISTRIBUTION_LEN, format::SENDER_KEY_DISTRIBUTION, &[])?;
         if d.group_id != self.group_id {
             return Err(GroupError::WrongGroup);
         }

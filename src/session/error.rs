@@ -11,7 +11,10 @@ pub enum SessionError {
     /// The message does not decode (size, format, canonical encoding, fields).
     #[error("message does not decode: {0}")]
     Decode(#[from] DecodeError),
-    /// This message was already decrypted; it is never decrypted twice.
+    /// This message was already decrypted; it is never decrypted twice. For
+    /// a prekey message, also: its handshake was accepted before (the device
+    /// remembers every base key under a signed prekey until that prekey is
+    /// deleted), even if the session it started is gone.
     #[error("duplicate message")]
     Duplicate,
     /// The message is older than what the session still holds keys for: either
@@ -59,6 +62,15 @@ pub enum SessionError {
         len: usize,
         /// The limit.
         max: usize,
+    },
+    /// The signed prekey's memory of accepted handshakes is full
+    /// ([`crate::SessionLimits::max_accepted_base_keys`]): no new session
+    /// can start under it until the device rotates its signed prekey
+    /// ([`crate::PreKeyStore::rotate_signed_prekey`]) and uploads the new one.
+    #[error("replay memory of signed prekey {signed_prekey_id} is full: rotate the signed prekey")]
+    ReplayMemoryFull {
+        /// The signed prekey whose memory is full.
+        signed_prekey_id: u32,
     },
     /// The decrypted content is malformed (padding or content type); only a
     /// sender that is not vestnik can cause this.

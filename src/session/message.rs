@@ -73,8 +73,7 @@ pub(crate) fn decode(bytes: &[u8], max_len: usize) -> Result<Incoming, SessionEr
             Ok(Incoming::Ratchet(parse_ratchet(m)?))
         }
         format::PREKEY_MESSAGE => {
-            let m: pb::PreKeyMessage = wire::decode_strict(bytes, max_len)?;
-            wire::check_format(m.format, format::PREKEY_MESSAGE)?;
+            let m: pb::PreKeyMessage = wire::decode_typed(bytes, max_len, format::PREKEY_MESSAGE, &[])?;
             let initiator = m.initiator.ok_or(DecodeError::Missing("initiator"))?;
             wire::fixed::<32>("base_key", &m.base_key)?;
             let base_key = X25519PublicKey::from_bytes(&m.base_key).map_err(|_| SessionError::InvalidKey)?;

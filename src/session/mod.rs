@@ -9,6 +9,7 @@
 mod chain;
 mod error;
 mod handshake;
+mod info;
 pub(crate) mod keys;
 mod message;
 mod peer;
@@ -18,5 +19,6 @@ mod received;
 mod state;
 
 pub use error::SessionError;
+pub use info::{MessageInfo, MessageKind};
 pub use peer::PeerSessions;
 pub use received::{ContentType, Received};

@@ -4,11 +4,11 @@
 
 use crate::identity::{DeviceIdentity, IdentityPublic};
 use crate::limits::SessionLimits;
-use crate::prekey::{PreKeyBundle, PreKeyStore};
+use crate::prekey::{BaseKeyStatus, PreKeyBundle, PreKeyStore};
 use crate::session::message::{self, Incoming, ParsedPreKey, ParsedRatchet};
 use crate::session::ratchet::Plan;
 use crate::session::state::{PendingPreKey, Session, prekey_binding};
-use crate::session::{ContentType, Received, SessionError};
+use crate::session::{ContentType, MessageInfo, Received, SessionError};
 use core::fmt;
 
 /// All sessions with one peer device. A value type: the app stores it (see
@@ -84,6 +84,41 @@ impl PeerSessions {
             Incoming::Ratchet(_) => Ok(None),
             Incoming::PreKey(p) => Ok(Some(IdentityPublic::from_wire(&p.initiator)?)),
         }
+    }
+
+    /// Reads a message's public header without decrypting it: its type,
+    /// counters and ratchet key and, for a prekey message, the handshake and
+    /// claimed sender. Nothing secret, nothing authenticated.
+    ///
+    /// ```
+    /// # use vestnik::{DeviceIdentity, PeerSessions, PreKeyStore};
+    /// # use vestnik::session::MessageKind;
+    /// # let mut rng = rand::rng();
+    /// # let (alice, bob) = (DeviceIdentity::generate(&mut rng), DeviceIdentity::generate(&mut rng));
+    /// # let bob_prekeys = PreKeyStore::new(&bob, 0, &mut rng);
+    /// # let mut to_bob = PeerSessions::new(bob.public());
+    /// # to_bob.initiate(&alice, &bob_prekeys.bundle(&bob, None), 0, &mut rng)?;
+    /// let wire = to_bob.encrypt(b"hi", &mut rng)?;
+    /// let info = PeerSessions::inspect(&wire)?;
+    /// assert_eq!((info.kind(), info.counter()), (MessageKind::PreKey, 0));
+    /// assert_eq!(info.session_id(), to_bob.current_session_id());
+    /// # Ok::<(), vestnik::SessionError>(())
+    /// ```
+    pub fn inspect(bytes: &[u8]) -> Result<MessageInfo, SessionError> {
+        MessageInfo::read(bytes)
+    }
+
+    /// The session (named by its base key) a message belongs to, if this
+    /// state holds it: for a prekey message the session of its handshake;
+    /// for a ratchet message the session that holds a chain for its ratchet
+    /// key. `None` for a message that would start a new session or a new
+    /// ratchet step (it is tried against the sessions on decrypt).
+    pub fn session_for(&self, info: &MessageInfo) -> Option<[u8; 32]> {
+        let found = match info.session_id() {
+            Some(id) => self.sessions.iter().find(|s| !s.initiator && s.base_key.as_bytes() == &id),
+            None => self.sessions.iter().find(|s| s.ratchet.knows(info.ratchet_key())),
+        };
+        found.map(|s| *s.base_key.as_bytes())
     }
 
     /// Starts a new session from a bundle (validated by
@@ -196,19 +231,36 @@ impl PeerSessions {
             self.commit(i, plan);
             return Ok(received);
         }
+        // No session holds it: a handshake accepted before is a replay, even
+        // when its session is gone (SPEC.md §5.8).
+        match prekeys.check_base_key(p.signed_prekey_id, &p.base_key, self.limits.max_accepted_base_keys) {
+            None => return Err(SessionError::UnknownSignedPreKey(p.signed_prekey_id)),
+            Some(BaseKeyStatus::Seen) => return Err(SessionError::Duplicate),
+            Some(BaseKeyStatus::Full) => {
+                return Err(SessionError::ReplayMemoryFull { signed_prekey_id: p.signed_prekey_id });
+            }
+            Some(BaseKeyStatus::New) => {}
+        }
         let mut session = Session::respond(local, prekeys, self.remote, p, now)?;
         let (received, plan) = session.prepare(&p.message, Some(&binding), &self.limits)?;
         session.commit(plan, &self.limits);
         if let Some(id) = p.one_time_prekey_id {
             prekeys.consume_one_time(id);
         }
+        prekeys.remember_base_key(p.signed_prekey_id, &p.base_key);
         self.insert_inbound(session, local);
-        Ok(received)
+        Ok(received.with_prekeys_changed())
     }
 
     fn commit(&mut self, i: usize, plan: Plan) {
         let Some(s) = self.sessions.get_mut(i) else { return };
         s.commit(plan, &self.limits);
+        // A message from the peer on a session we initiated is the peer's
+        // answer: the peer chose it, so a tie-break loss (or a replayed
+        // first message that took its place) no longer holds it back.
+        if s.initiator {
+            s.superseded = false;
+        }
         if i > 0 && !s.superseded {
             let s = self.sessions.remove(i);
             self.sessions.insert(0, s);

@@ -11,7 +11,7 @@ use crate::session::keys::{ChainKey, MessageKey, RootKey, SESSION_CHAIN};
 use crate::session::peer::PeerSessions;
 use crate::session::ratchet::DoubleRatchet;
 use crate::session::state::{PendingPreKey, Session};
-use crate::wire::{self, DecodeError, format, session as pb, state as st};
+use crate::wire::{self, Cap, DecodeError, format, session as pb, state as st};
 use std::collections::VecDeque;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -187,6 +187,28 @@ fn wipe(s: &mut st::PeerSessionsState) {
     }
 }
 
+/// The loader's entry point: size, format, then sessions, their chains and
+/// the chains' skipped keys counted (and entries too short to be valid
+/// refused) before anything is decoded (SPEC.md §4.1, §8.1).
+fn decode_state(
+    bytes: &[u8],
+    limits: &SessionLimits,
+    convert: impl FnOnce(&st::PeerSessionsState) -> Result<PeerSessions, DecodeError>,
+) -> Result<PeerSessions, DecodeError> {
+    let sessions = limits.max_previous_sessions.saturating_add(1);
+    // A skipped key is {counter, 32-byte key}: at least 34 bytes, and a
+    // session holds at most `max_skipped_keys` over all its chains. A chain
+    // holds at least its 32-byte ratchet key; a session two identities (two
+    // 32-byte keys and a 64-byte signature each), a base key and a root key.
+    let skipped = [Cap::new(4, "skipped", limits.max_skipped_keys)
+        .total(sessions.saturating_mul(limits.max_skipped_keys))
+        .min_len(34)];
+    let chains = limits.max_receiver_chains.saturating_add(limits.max_retired_chains);
+    let receiving = [Cap::new(12, "receiving", chains).min_len(34).within(&skipped)];
+    let caps = [Cap::new(3, "sessions", sessions).min_len(300).within(&receiving)];
+    wire::decode_secret(bytes, MAX_STATE_LEN, format::STATE_SESSIONS, &caps, wipe, convert)
+}
+
 impl PeerSessions {
     /// Serializes every session with this peer (format 0x1201). The result
     /// holds secrets: seal it with [`crate::storage::seal`] or keep it in
@@ -207,7 +229,7 @@ impl PeerSessions {
 
     /// Loads state, enforcing `limits` as caps on every count.
     pub fn from_bytes_with_limits(bytes: &[u8], limits: SessionLimits) -> Result<Self, DecodeError> {
-        wire::decode_secret(bytes, MAX_STATE_LEN, wipe, |s| Self::from_state(s, limits))
+        decode_state(bytes, &limits, |s| Self::from_state(s, limits))
     }
 
     /// Loads state for identities the app already holds validated (its own
@@ -226,7 +248,7 @@ impl PeerSessions {
             local: Some((local.to_wire(), *local)),
             local_fixed: true,
         };
-        wire::decode_secret(bytes, MAX_STATE_LEN, wipe, |s| Self::from_state_with(s, limits, Some(trusted)))
+        decode_state(bytes, &limits, |s| Self::from_state_with(s, limits, Some(trusted)))
     }
 
     fn from_state(s: &st::PeerSessionsState, limits: SessionLimits) -> Result<Self, DecodeError> {
@@ -238,7 +260,6 @@ impl PeerSessions {
         limits: SessionLimits,
         trusted: Option<Validated>,
     ) -> Result<Self, DecodeError> {
-        wire::check_format(s.format, format::STATE_SESSIONS)?;
         wire::cap_count("sessions", &s.sessions, limits.max_previous_sessions.saturating_add(1))?;
         let remote_wire = s.remote_identity.as_ref().ok_or(DecodeError::Missing("remote_identity"))?;
         let mut known = match trusted {

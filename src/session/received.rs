@@ -46,15 +46,39 @@ impl ContentType {
 }
 
 /// A decrypted, authenticated message from a 1:1 session.
+///
+/// A decrypt always changes the [`crate::PeerSessions`] it ran on; it
+/// changes the [`crate::PreKeyStore`] too when the message started a new
+/// session ([`Received::prekeys_changed`]). The order of saving that is
+/// always safe (SPEC.md §5.8): the prekey store first, then the sessions,
+/// then show the plaintext. A crash between the two writes then loses at
+/// most that new session (the peer's next messages are `Duplicate` and the
+/// app starts afresh from a bundle); the other order could keep a consumed
+/// one-time prekey and forget the handshake, which lets a replay of the
+/// first message start the session again once it is dropped.
 pub struct Received {
     sender: IdentityPublic,
     content_type: ContentType,
     body: Zeroizing<Vec<u8>>,
+    prekeys_changed: bool,
 }
 
 impl Received {
     pub(crate) fn new(sender: IdentityPublic, content_type: ContentType, body: Zeroizing<Vec<u8>>) -> Self {
-        Self { sender, content_type, body }
+        Self { sender, content_type, body, prekeys_changed: false }
+    }
+
+    /// Marks that the decrypt also changed the prekey store.
+    pub(crate) fn with_prekeys_changed(mut self) -> Self {
+        self.prekeys_changed = true;
+        self
+    }
+
+    /// True when this decrypt changed the [`crate::PreKeyStore`] (a new
+    /// session: its handshake remembered, its one-time prekey consumed):
+    /// save the store, then the sessions.
+    pub fn prekeys_changed(&self) -> bool {
+        self.prekeys_changed
     }
 
     /// A `Received` for tests of the capabilities that consume one.
@@ -86,6 +110,7 @@ impl fmt::Debug for Received {
             .field("sender", &self.sender)
             .field("content_type", &self.content_type)
             .field("len", &self.body.len())
+            .field("prekeys_changed", &self.prekeys_changed)
             .finish()
     }
 }

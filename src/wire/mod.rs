@@ -135,27 +135,26 @@ pub(crate) fn decode_strict<M: Message + Default>(bytes: &[u8], max_len: usize) 
     Ok(msg)
 }
 
-/// A cap on a repeated top-level field: `(tag, field name, most entries)`.
-pub(crate) type CountCap = (u32, &'static str, usize);
+pub(crate) use scan::Cap;
 
-/// What every typed decoder checks before prost allocates: the size, then
-/// the `format` field (so bytes of another type are refused as
-/// [`DecodeError::WrongType`] whatever else they hold), then the count of
-/// each capped repeated field, walked without allocating.
-pub(crate) fn precheck(bytes: &[u8], max_len: usize, format: u32, caps: &[CountCap]) -> Result<(), DecodeError> {
+/// What every typed decoder checks before prost allocates (SPEC.md §4.1
+/// steps 1 to 3): the size, then the `format` field (so bytes of another
+/// type are refused as [`DecodeError::WrongType`] and a later version as
+/// [`DecodeError::UnsupportedVersion`], whatever else they hold), then the
+/// count of each capped repeated field, nested ones included, walked
+/// without allocating.
+pub(crate) fn precheck(bytes: &[u8], max_len: usize, format: u32, caps: &[Cap<'_>]) -> Result<(), DecodeError> {
     check_format(peek_format(bytes, max_len)?, format)?;
-    for &(tag, field, max) in caps {
-        scan::cap_field(bytes, tag, field, max)?;
-    }
-    Ok(())
+    scan::check_caps(bytes, caps)
 }
 
-/// [`precheck`], then [`decode_strict`].
+/// [`precheck`], then [`decode_strict`]: the one entry point of every
+/// decoder of a top-level message.
 pub(crate) fn decode_typed<M: Message + Default>(
     bytes: &[u8],
     max_len: usize,
     format: u32,
-    caps: &[CountCap],
+    caps: &[Cap<'_>],
 ) -> Result<M, DecodeError> {
     precheck(bytes, max_len, format, caps)?;
     decode_strict(bytes, max_len)
@@ -169,18 +168,19 @@ pub(crate) fn encode_secret<M: Message>(mut m: M, wipe: impl FnOnce(&mut M)) -> 
     out
 }
 
-/// Decodes a state message that holds secrets like [`decode_strict`],
+/// Decodes a state message that holds secrets like [`decode_typed`]
+/// (size, format and counts checked before anything is allocated),
 /// converts it with `convert`, and wipes its secret fields whatever the
 /// outcome (the canonicality check's re-encoding is zeroized too).
 pub(crate) fn decode_secret<M: Message + Default, T>(
     bytes: &[u8],
     max_len: usize,
+    format: u32,
+    caps: &[Cap<'_>],
     wipe: impl FnOnce(&mut M),
     convert: impl FnOnce(&M) -> Result<T, DecodeError>,
 ) -> Result<T, DecodeError> {
-    if bytes.len() > max_len {
-        return Err(DecodeError::TooLarge { len: bytes.len(), max: max_len });
-    }
+    precheck(bytes, max_len, format, caps)?;
     let mut m = M::decode(bytes).map_err(|_| DecodeError::Malformed)?;
     let again = zeroize::Zeroizing::new(m.encode_to_vec());
     let r = if again.as_slice() == bytes { convert(&m) } else { Err(DecodeError::NonCanonical) };
@@ -247,9 +247,9 @@ mod tests {
         assert_eq!(peek_format(&CANONICAL, 5), Ok(5));
         assert_eq!(peek_format(&CANONICAL, 4), Err(DecodeError::TooLarge { len: 5, max: 4 }));
         let wipe = |_: &mut Msg| {};
-        assert_eq!(decode_secret(&CANONICAL, 5, wipe, |m: &Msg| Ok(m.data.clone())), Ok(vec![0xAA]));
+        assert_eq!(decode_secret(&CANONICAL, 5, 5, &[], wipe, |m: &Msg| Ok(m.data.clone())), Ok(vec![0xAA]));
         assert_eq!(
-            decode_secret(&CANONICAL, 4, wipe, |m: &Msg| Ok(m.data.clone())),
+            decode_secret(&CANONICAL, 4, 5, &[], wipe, |m: &Msg| Ok(m.data.clone())),
             Err(DecodeError::TooLarge { len: 5, max: 4 })
         );
         // An empty input is the canonical encoding of the default message.
@@ -270,13 +270,13 @@ mod tests {
         for bad in [&reordered[..], &overlong, &duplicate, &unknown] {
             assert_eq!(decode_strict::<Msg>(bad, 64), Err(DecodeError::NonCanonical), "{bad:02x?}");
             let mut wiped = false;
-            let r = decode_secret(bad, 64, |_: &mut Msg| wiped = true, |m: &Msg| Ok(m.format));
+            let r = decode_secret(bad, 64, 5, &[], |_: &mut Msg| wiped = true, |m: &Msg| Ok(m.format));
             assert_eq!(r, Err(DecodeError::NonCanonical), "{bad:02x?}");
             assert!(wiped);
         }
         assert_eq!(decode_strict::<Msg>(&[0x12, 0x05, 0xAA], 64), Err(DecodeError::Malformed));
         assert_eq!(
-            decode_secret(&[0x12, 0x05], 64, |_: &mut Msg| {}, |m: &Msg| Ok(m.format)),
+            decode_secret(&[0x12, 0x05], 64, 5, &[], |_: &mut Msg| {}, |m: &Msg| Ok(m.format)),
             Err(DecodeError::Malformed)
         );
         assert_eq!(peek_format(&[0x08], 64), Err(DecodeError::Malformed));
@@ -288,6 +288,8 @@ mod tests {
         let r = decode_secret(
             &CANONICAL,
             64,
+            5,
+            &[],
             |m: &mut Msg| {
                 m.data.iter_mut().for_each(|b| *b = 0);
                 wiped += 1;
@@ -296,7 +298,7 @@ mod tests {
         );
         assert_eq!((r, wiped), (Ok(vec![0xAA]), 1));
         let r: Result<(), _> =
-            decode_secret(&CANONICAL, 64, |_: &mut Msg| wiped += 1, |_| Err(DecodeError::Invalid("x")));
+            decode_secret(&CANONICAL, 64, 5, &[], |_: &mut Msg| wiped += 1, |_| Err(DecodeError::Invalid("x")));
         assert_eq!((r, wiped), (Err(DecodeError::Invalid("x")), 2));
         let mut seen = Vec::new();
         let out = encode_secret(Msg { format: 5, data: vec![0xAA] }, |m| seen = m.data.clone());
