@@ -200,16 +200,29 @@ fn limits_at_max_and_max_plus_one() {
 
 #[test]
 fn decoders_cap_size_and_counts_before_allocating() {
-    // Oversize input: refused by length alone.
-    let big = vec![0u8; limits::MAX_PRESENTATION_LEN + 1];
-    assert!(matches!(Presentation::from_bytes(&big), Err(CredentialError::Decode(DecodeError::TooLarge { .. }))));
+    // Oversize input of the right type: refused by length alone (a foreign
+    // object is refused by its format first, whatever its size).
+    let big = |prefix: &[u8], len: usize| {
+        let mut b = prefix.to_vec();
+        b.resize(len, 0);
+        b
+    };
+    let presentation = [0x08, 0x81, 0xaa, 0x01];
     assert!(matches!(
-        Credential::from_bytes(&big[..limits::MAX_CREDENTIAL_LEN + 1]),
+        Presentation::from_bytes(&big(&presentation, limits::MAX_PRESENTATION_LEN + 1)),
         Err(CredentialError::Decode(DecodeError::TooLarge { .. }))
     ));
     assert!(matches!(
-        PresentationRequest::from_bytes(&big[..limits::MAX_REQUEST_LEN + 1]),
+        Credential::from_bytes(&big(&[0x08, 0x81, 0xa2, 0x01], limits::MAX_CREDENTIAL_LEN + 1)),
         Err(CredentialError::Decode(DecodeError::TooLarge { .. }))
+    ));
+    assert!(matches!(
+        PresentationRequest::from_bytes(&big(&[0x08, 0x81, 0xa6, 0x01], limits::MAX_REQUEST_LEN + 1)),
+        Err(CredentialError::Decode(DecodeError::TooLarge { .. }))
+    ));
+    assert!(matches!(
+        Presentation::from_bytes(&big(&[0x08, 0x81, 0xa2, 0x01], limits::MAX_PRESENTATION_LEN + 1)),
+        Err(CredentialError::Decode(DecodeError::WrongType { found: 0x5101, expected: 0x5501 }))
     ));
     // 50,000 empty disclosures (2 bytes each on the wire, ~24 bytes each once
     // decoded): counted by the scanner and refused before prost runs.

@@ -130,9 +130,13 @@ fn bundle_validation_rules() {
     assert_eq!(edit(&|m| m.signed_prekey.as_mut().unwrap().id = 0), Err(BundleError::ReservedId));
     assert_eq!(edit(&|m| m.one_time_prekey.as_mut().unwrap().id = 0), Err(BundleError::ReservedId));
     // Oversize and non-canonical input.
+    let mut big = vec![0x08, 0x81, 0x02];
+    big.resize(4096, 0);
+    assert!(matches!(PreKeyBundle::from_bytes(&big), Err(BundleError::Decode(DecodeError::TooLarge { .. }))));
+    // A foreign object is refused by its format, whatever its size.
     assert!(matches!(
-        PreKeyBundle::from_bytes(&vec![0u8; 4096]),
-        Err(BundleError::Decode(DecodeError::TooLarge { .. }))
+        PreKeyBundle::from_bytes(&[0x08, 0x81, 0x04]),
+        Err(BundleError::Decode(DecodeError::WrongType { found: 0x0201, expected: 0x0101 }))
     ));
     let mut dup = good.clone();
     dup.extend_from_slice(&[0x08, 0x81, 0x02]); // format repeated
@@ -338,7 +342,8 @@ fn domain_separation_between_types_and_parties() {
 fn decode_limits() {
     let (mut a, _b) = pair();
     let limits = SessionLimits::default();
-    let big = vec![0u8; limits.max_message_len() + 1];
+    let mut big = vec![0x08, 0x81, 0x06];
+    big.resize(limits.max_message_len() + 1, 0);
     assert!(matches!(a.recv(&big), Err(SessionError::Decode(DecodeError::TooLarge { .. }))));
     // 200 levels of nested length-delimited field 2 (identity in a prekey message, recursively).
     let mut nested: Vec<u8> = Vec::new();

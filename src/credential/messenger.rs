@@ -23,7 +23,7 @@ use crate::document::StatusList;
 use crate::identity::IdentityPublic;
 use crate::labels;
 use crate::session::{ContentType, Received};
-use crate::wire::{self, format};
+use crate::wire::{self, DecodeError, format};
 
 /// The binding of a request and its answer to the session between
 /// `verifier` and `holder`.
@@ -81,7 +81,10 @@ impl CredentialMessage {
         let limits = CredentialLimits::default();
         let body = received.plaintext();
         let max = limits.max_presentation_len.max(limits.max_request_len);
-        match wire::peek_format(body, max)? >> 8 {
+        if body.len() > max {
+            return Err(DecodeError::TooLarge { len: body.len(), max }.into());
+        }
+        match wire::peek_format(body)? >> 8 {
             t if t == format::PRESENTATION_REQUEST >> 8 => {
                 let request = PresentationRequest::from_bytes_with(body, &limits)?;
                 check_request_binding(&request, me, received.sender())?;

@@ -287,10 +287,16 @@ fn credential_accessors_and_equality() {
 #[test]
 fn held_state_size_cap() {
     use super::limits::MAX_HELD_LEN;
-    let at_cap = vec![0x08u8; MAX_HELD_LEN];
+    // The right format, then filler: the size is what decides.
+    let blob = |len: usize| {
+        let mut b = vec![0x08, 0x81, 0xae, 0x01];
+        b.resize(len, 0x08);
+        b
+    };
+    let at_cap = blob(MAX_HELD_LEN);
     let r = HeldCredential::from_bytes(&at_cap).unwrap_err();
     assert!(!matches!(r, CredentialError::Decode(crate::wire::DecodeError::TooLarge { .. })), "{r:?}");
-    let over = vec![0x08u8; MAX_HELD_LEN + 1];
+    let over = blob(MAX_HELD_LEN + 1);
     assert!(matches!(
         HeldCredential::from_bytes(&over),
         Err(CredentialError::Decode(crate::wire::DecodeError::TooLarge { .. }))

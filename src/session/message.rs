@@ -67,9 +67,9 @@ fn parse_ratchet(m: pb::RatchetMessage) -> Result<ParsedRatchet, SessionError> {
 /// Decodes either message type; `max_len` caps the input before anything
 /// is allocated.
 pub(crate) fn decode(bytes: &[u8], max_len: usize) -> Result<Incoming, SessionError> {
-    match wire::peek_format(bytes, max_len)? {
+    match wire::peek_format(bytes)? {
         format::RATCHET_MESSAGE => {
-            let m: pb::RatchetMessage = wire::decode_strict(bytes, max_len)?;
+            let m: pb::RatchetMessage = wire::decode_typed(bytes, max_len, format::RATCHET_MESSAGE, &[])?;
             Ok(Incoming::Ratchet(parse_ratchet(m)?))
         }
         format::PREKEY_MESSAGE => {

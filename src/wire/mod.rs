@@ -138,13 +138,16 @@ pub(crate) fn decode_strict<M: Message + Default>(bytes: &[u8], max_len: usize) 
 pub(crate) use scan::Cap;
 
 /// What every typed decoder checks before prost allocates (SPEC.md §4.1
-/// steps 1 to 3): the size, then the `format` field (so bytes of another
-/// type are refused as [`DecodeError::WrongType`] and a later version as
-/// [`DecodeError::UnsupportedVersion`], whatever else they hold), then the
-/// count of each capped repeated field, nested ones included, walked
-/// without allocating.
+/// steps 1 to 3): the `format` in the first field (so bytes of another type
+/// are refused as [`DecodeError::WrongType`] and a later version as
+/// [`DecodeError::UnsupportedVersion`], whatever their size or content),
+/// then the size, then the count of each capped repeated field, nested ones
+/// included, walked without allocating.
 pub(crate) fn precheck(bytes: &[u8], max_len: usize, format: u32, caps: &[Cap<'_>]) -> Result<(), DecodeError> {
-    check_format(peek_format(bytes, max_len)?, format)?;
+    check_format(peek_format(bytes)?, format)?;
+    if bytes.len() > max_len {
+        return Err(DecodeError::TooLarge { len: bytes.len(), max: max_len });
+    }
     scan::check_caps(bytes, caps)
 }
 
@@ -199,18 +202,20 @@ pub(crate) fn check_format(found: u32, expected: u32) -> Result<(), DecodeError>
     }
 }
 
-/// Reads only field 1 (`format`) of any vestnik top-level message, so a
-/// receiver can dispatch on the type before decoding the rest.
-pub(crate) fn peek_format(bytes: &[u8], max_len: usize) -> Result<u32, DecodeError> {
-    #[derive(Clone, PartialEq, prost::Message)]
-    struct Probe {
-        #[prost(uint32, tag = "1")]
-        format: u32,
+/// Reads the `format` of any vestnik top-level message from its first
+/// field, so a receiver can dispatch on the type, and a decoder refuse a
+/// foreign object, before looking at the rest: at most 6 bytes are read,
+/// whatever the input's size. The canonical encoding of a message whose
+/// format is not 0 starts with field 1 (key `0x08`); input that starts with
+/// anything else has format 0, which names no type.
+pub(crate) fn peek_format(bytes: &[u8]) -> Result<u32, DecodeError> {
+    match bytes.split_first() {
+        Some((0x08, rest)) => {
+            let (value, _) = scan::varint(rest)?;
+            u32::try_from(value).map_err(|_| DecodeError::Malformed)
+        }
+        _ => Ok(0),
     }
-    if bytes.len() > max_len {
-        return Err(DecodeError::TooLarge { len: bytes.len(), max: max_len });
-    }
-    Probe::decode(bytes).map(|p| p.format).map_err(|_| DecodeError::Malformed)
 }
 
 /// Copies a fixed-length field.
@@ -244,8 +249,11 @@ mod tests {
         let m: Msg = decode_strict(&CANONICAL, 5).unwrap();
         assert_eq!(m, Msg { format: 5, data: vec![0xAA] });
         assert_eq!(decode_strict::<Msg>(&CANONICAL, 4), Err(DecodeError::TooLarge { len: 5, max: 4 }));
-        assert_eq!(peek_format(&CANONICAL, 5), Ok(5));
-        assert_eq!(peek_format(&CANONICAL, 4), Err(DecodeError::TooLarge { len: 5, max: 4 }));
+        assert_eq!(peek_format(&CANONICAL), Ok(5));
+        // The format is read from the first field, before the size cap.
+        assert_eq!(precheck(&CANONICAL, 4, 6, &[]), Err(DecodeError::UnsupportedVersion { found: 5, expected: 6 }));
+        assert_eq!(precheck(&CANONICAL, 4, 5, &[]), Err(DecodeError::TooLarge { len: 5, max: 4 }));
+        assert_eq!(precheck(&CANONICAL, 5, 5, &[]), Ok(()));
         let wipe = |_: &mut Msg| {};
         assert_eq!(decode_secret(&CANONICAL, 5, 5, &[], wipe, |m: &Msg| Ok(m.data.clone())), Ok(vec![0xAA]));
         assert_eq!(
@@ -254,7 +262,10 @@ mod tests {
         );
         // An empty input is the canonical encoding of the default message.
         assert_eq!(decode_strict::<Msg>(&[], 0), Ok(Msg::default()));
-        assert_eq!(peek_format(&[], 0), Ok(0));
+        assert_eq!(peek_format(&[]), Ok(0));
+        // Input that does not start with field 1 has format 0.
+        assert_eq!(peek_format(&[0x12, 0x01, 0xAA, 0x08, 0x05]), Ok(0));
+        assert_eq!(peek_format(&[0x08, 0x80, 0x80, 0x80, 0x80, 0x10]), Err(DecodeError::Malformed));
     }
 
     #[test]
@@ -267,7 +278,12 @@ mod tests {
         let duplicate = [0x08, 0x05, 0x08, 0x05, 0x12, 0x01, 0xAA];
         // Unknown field 3.
         let unknown = [0x08, 0x05, 0x12, 0x01, 0xAA, 0x18, 0x01];
-        for bad in [&reordered[..], &overlong, &duplicate, &unknown] {
+        // Out of order, the format is no longer the first field: the
+        // format check refuses it before anything is decoded.
+        assert_eq!(decode_strict::<Msg>(&reordered, 64), Err(DecodeError::NonCanonical));
+        let r = decode_secret(&reordered, 64, 5, &[], |_: &mut Msg| panic!("decoded"), |m: &Msg| Ok(m.format));
+        assert_eq!(r, Err(DecodeError::UnsupportedVersion { found: 0, expected: 5 }));
+        for bad in [&overlong[..], &duplicate, &unknown] {
             assert_eq!(decode_strict::<Msg>(bad, 64), Err(DecodeError::NonCanonical), "{bad:02x?}");
             let mut wiped = false;
             let r = decode_secret(bad, 64, 5, &[], |_: &mut Msg| wiped = true, |m: &Msg| Ok(m.format));
@@ -276,10 +292,10 @@ mod tests {
         }
         assert_eq!(decode_strict::<Msg>(&[0x12, 0x05, 0xAA], 64), Err(DecodeError::Malformed));
         assert_eq!(
-            decode_secret(&[0x12, 0x05], 64, 5, &[], |_: &mut Msg| {}, |m: &Msg| Ok(m.format)),
+            decode_secret(&[0x08, 0x05, 0x12, 0x05], 64, 5, &[], |_: &mut Msg| {}, |m: &Msg| Ok(m.format)),
             Err(DecodeError::Malformed)
         );
-        assert_eq!(peek_format(&[0x08], 64), Err(DecodeError::Malformed));
+        assert_eq!(peek_format(&[0x08]), Err(DecodeError::Malformed));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::DecodeError;
 use core::cell::Cell;
 
 /// Reads a varint, returning it and the rest of the input.
-fn varint(bytes: &[u8]) -> Result<(u64, &[u8]), DecodeError> {
+pub(crate) fn varint(bytes: &[u8]) -> Result<(u64, &[u8]), DecodeError> {
     let mut value = 0u64;
     for (i, b) in bytes.iter().enumerate().take(10) {
         value |= u64::from(b & 0x7f) << (7 * i);
