@@ -1,0 +1,249 @@
+//! ASSURANCE row 23: every state loader and every decoder with repeated
+//! fields, fed a blob at its size cap made of empty repeated entries, or a
+//! foreign object, allocates at most a small constant times the input and
+//! answers with the cap error (SPEC.md §4.1: format, size, nested counts
+//! and minimum entry sizes are all checked before prost allocates).
+//!
+//! A counting global allocator measures every byte allocated during each
+//! call. Everything runs in one `#[test]` so no other test allocates
+//! concurrently in this binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // tests may panic
+
+use std::alloc::System;
+use vestnik::credential::{CredentialError, HeldCredential, IssuedCredential, Presentation, limits as cl};
+use vestnik::document::{DocumentLimits, Envelope, EnvelopeError};
+use vestnik::group::GroupSession;
+use vestnik::limits::{GROUP_MAX_STATE_LEN, MAX_STATE_LEN};
+use vestnik::prekey::MAX_PREKEY_STATE_LEN;
+use vestnik::wire::{DecodeError, format};
+use vestnik::{DeviceIdentity, PeerSessions, PreKeyStore};
+
+#[global_allocator]
+static ALLOC: cap::Cap<System> = cap::Cap::new(System, usize::MAX);
+
+fn varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// `format` then `entry` (a whole field: key, length, value) repeated until
+/// the blob is `len` bytes long (padded with one last filler field).
+fn flood(format: u32, entry: &[u8], len: usize) -> Vec<u8> {
+    let mut b = vec![0x08];
+    varint(u64::from(format), &mut b);
+    while b.len() + entry.len() <= len {
+        b.extend_from_slice(entry);
+    }
+    b
+}
+
+/// A length-delimited field `tag` holding `value`.
+fn field(tag: u32, value: &[u8]) -> Vec<u8> {
+    let mut f = Vec::new();
+    varint(u64::from(tag << 3 | 2), &mut f);
+    varint(value.len() as u64, &mut f);
+    f.extend_from_slice(value);
+    f
+}
+
+/// Bytes allocated while `f` runs, and its result.
+fn measured<T>(f: impl FnOnce() -> T) -> (usize, T) {
+    let before = ALLOC.total_allocated();
+    let r = f();
+    (ALLOC.total_allocated() - before, r)
+}
+
+struct Case {
+    what: &'static str,
+    input_len: usize,
+    allocated: usize,
+}
+
+#[test]
+fn loaders_allocate_a_small_constant_times_their_input() {
+    let identity = DeviceIdentity::generate(&mut rand::rng()).public();
+    let mut cases = Vec::new();
+    let mut check = |what: &'static str, blob: &[u8], run: &dyn Fn(&[u8]) -> Option<DecodeError>, want: DecodeError| {
+        let (allocated, got) = measured(|| run(blob));
+        assert_eq!(got, Some(want), "{what}");
+        cases.push(Case { what, input_len: blob.len(), allocated });
+    };
+    let sessions = |b: &[u8]| PeerSessions::from_bytes(b).err();
+    let group = |b: &[u8]| GroupSession::from_bytes(b).err();
+    let prekeys = |b: &[u8]| PreKeyStore::from_bytes(b, &identity).err();
+    let envelope = |b: &[u8]| match Envelope::from_bytes(b, &DocumentLimits::default()) {
+        Err(EnvelopeError::Decode(e)) => Some(e),
+        other => panic!("{other:?}"),
+    };
+    let credential_err = |r: Result<(), CredentialError>| match r {
+        Err(CredentialError::Decode(e)) => Some(e),
+        other => panic!("{other:?}"),
+    };
+    let presentation = |b: &[u8]| credential_err(Presentation::from_bytes(b).map(|_| ()));
+    let issued = |b: &[u8]| credential_err(IssuedCredential::from_bytes(b).map(|_| ()));
+    let held = |b: &[u8]| credential_err(HeldCredential::from_bytes(b).map(|_| ()));
+
+    // The issue's blob: `08 81 24` then `1a 00` to the size cap. Each empty
+    // session is shorter than any valid one, so the first is refused.
+    let blob = flood(format::STATE_SESSIONS, &[0x1a, 0x00], MAX_STATE_LEN);
+    check("sessions: empty sessions at 64 MiB", &blob, &sessions, DecodeError::Invalid("sessions"));
+    // Sessions long enough to pass the size check: the count cap (41) stops them.
+    let blob = flood(format::STATE_SESSIONS, &field(3, &[0u8; 300]), MAX_STATE_LEN);
+    check(
+        "sessions: 300-byte sessions at 64 MiB",
+        &blob,
+        &sessions,
+        DecodeError::TooMany { field: "sessions", count: 42, max: 41 },
+    );
+    // One session full of empty receiving chains, then of empty skipped keys.
+    let mut inner = vec![0u8; 300];
+    inner.extend(std::iter::repeat_n([0x62, 0x00], 200_000).flatten());
+    let blob = flood(format::STATE_SESSIONS, &field(3, &inner), 1 << 20);
+    check("sessions: empty chains", &blob, &sessions, DecodeError::Invalid("receiving"));
+    let mut chain = vec![0u8; 34];
+    chain.extend(std::iter::repeat_n([0x22, 0x00], 200_000).flatten());
+    let mut inner = vec![0u8; 300];
+    inner.extend(field(12, &chain));
+    let blob = flood(format::STATE_SESSIONS, &field(3, &inner), 1 << 20);
+    check("sessions: empty skipped keys", &blob, &sessions, DecodeError::Invalid("skipped"));
+    let mut chain = vec![0u8; 34];
+    chain.extend(std::iter::repeat_n(field(4, &[0u8; 34]), 2_001).flatten());
+    let mut inner = vec![0u8; 300];
+    inner.extend(field(12, &chain));
+    let blob = flood(format::STATE_SESSIONS, &field(3, &inner), 1 << 20);
+    check(
+        "sessions: skipped keys past the cap",
+        &blob,
+        &sessions,
+        DecodeError::TooMany { field: "skipped", count: 2_001, max: 2_000 },
+    );
+    // A foreign object (a credential-shaped blob of 160 KB).
+    let blob = flood(format::PRESENTATION, &[0x1a, 0x00], 160 * 1024);
+    check(
+        "sessions: a 160 KB presentation-shaped blob",
+        &blob,
+        &sessions,
+        DecodeError::WrongType { found: format::PRESENTATION, expected: format::STATE_SESSIONS },
+    );
+
+    // Group state: members, their chains, the chains' skipped keys.
+    let blob = flood(format::STATE_GROUP, &[0x2a, 0x00], GROUP_MAX_STATE_LEN);
+    check("group: empty members at 256 MiB", &blob, &group, DecodeError::Invalid("members"));
+    let blob = flood(format::STATE_GROUP, &field(5, &[0u8; 136]), GROUP_MAX_STATE_LEN);
+    check(
+        "group: 136-byte members at 256 MiB",
+        &blob,
+        &group,
+        DecodeError::TooMany { field: "members", count: 10_001, max: 10_000 },
+    );
+    let mut chain = vec![0u8; 34];
+    chain.extend(std::iter::repeat_n([0x2a, 0x00], 100_000).flatten());
+    let mut member = vec![0u8; 136];
+    member.extend(field(2, &chain));
+    let blob = flood(format::STATE_GROUP, &field(5, &member), 1 << 20);
+    check("group: empty skipped keys", &blob, &group, DecodeError::Invalid("skipped"));
+    let blob = flood(format::SENDER_KEY_DISTRIBUTION, &[0x2a, 0x00], 1 << 20);
+    check(
+        "group: a distribution-shaped blob",
+        &blob,
+        &group,
+        DecodeError::WrongType { found: format::SENDER_KEY_DISTRIBUTION, expected: format::STATE_GROUP },
+    );
+
+    // Prekey store: one-time prekeys and the replay memory.
+    let blob = flood(format::STATE_PREKEYS, &[0x22, 0x00], MAX_PREKEY_STATE_LEN);
+    check("prekeys: empty one-time prekeys", &blob, &prekeys, DecodeError::Invalid("one_time"));
+    let blob = flood(format::STATE_PREKEYS, &field(4, &[0u8; 36]), MAX_PREKEY_STATE_LEN);
+    check(
+        "prekeys: one-time prekeys past the cap",
+        &blob,
+        &prekeys,
+        DecodeError::TooMany { field: "one_time", count: 10_001, max: 10_000 },
+    );
+    let current: Vec<u8> = std::iter::repeat_n([0x32, 0x00], 500_000).flatten().collect();
+    let blob = flood(format::STATE_PREKEYS, &field(2, &current), MAX_PREKEY_STATE_LEN);
+    check("prekeys: empty remembered base keys", &blob, &prekeys, DecodeError::Invalid("accepted_base_keys"));
+    let blob = flood(format::STATE_SESSIONS, &[0x22, 0x00], MAX_PREKEY_STATE_LEN);
+    check(
+        "prekeys: a sessions-shaped blob",
+        &blob,
+        &prekeys,
+        DecodeError::WrongType { found: format::STATE_SESSIONS, expected: format::STATE_PREKEYS },
+    );
+
+    // Envelopes, presentations, issued and held credentials.
+    let limits = DocumentLimits::default();
+    let blob = flood(format::ENVELOPE, &[0x32, 0x00], limits.max_envelope_len);
+    check(
+        "envelope: empty signers",
+        &blob,
+        &envelope,
+        DecodeError::TooMany { field: "signers", count: limits.max_signers + 1, max: limits.max_signers },
+    );
+    let blob = flood(format::PRESENTATION, &[0x1a, 0x00], cl::MAX_PRESENTATION_LEN);
+    check(
+        "presentation: empty disclosures",
+        &blob,
+        &presentation,
+        DecodeError::TooMany { field: "presentation.disclosures", count: cl::MAX_CLAIMS + 1, max: cl::MAX_CLAIMS },
+    );
+    let blob = flood(format::ISSUED_CREDENTIAL, &[0x1a, 0x00], cl::MAX_ISSUED_LEN);
+    check(
+        "issued: empty disclosures",
+        &blob,
+        &issued,
+        DecodeError::TooMany { field: "issued.disclosures", count: cl::MAX_CLAIMS + 1, max: cl::MAX_CLAIMS },
+    );
+    let blob = flood(format::STATE_SESSIONS, &[0x1a, 0x00], cl::MAX_HELD_LEN);
+    check(
+        "held: a sessions-shaped blob",
+        &blob,
+        &held,
+        DecodeError::WrongType { found: format::STATE_SESSIONS, expected: format::STATE_HELD_CREDENTIAL },
+    );
+
+    // Control: the counter sees what a real decode allocates, and input that
+    // passes the scan (entries at the count caps, of the minimum size)
+    // costs a small multiple of its size before it is refused.
+    let real = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/session/alice_sessions.bin")).unwrap();
+    let (allocated, r) = measured(|| PeerSessions::from_bytes(&real).map(|p| p.session_count()));
+    assert_eq!(r, Ok(1));
+    assert!(allocated > real.len(), "the counting allocator counts ({allocated} B)");
+    let mut at_caps = Vec::new();
+    let mut cap_case = |what: &str, blob: Vec<u8>, run: &dyn Fn(&[u8]) -> Option<DecodeError>| {
+        let (allocated, got) = measured(|| run(&blob));
+        assert!(got.is_some(), "{what}");
+        let ratio = allocated as f64 / blob.len() as f64;
+        println!("{what:<48} {:>10} B in {allocated:>8} B allocated ({ratio:.2}x)", blob.len());
+        at_caps.push((what.to_string(), ratio));
+    };
+    // 41 sessions whose base key is 298 bytes (decodes, then fails validation).
+    let session = field(4, &[7u8; 298]);
+    let blob: Vec<u8> =
+        [vec![0x08, 0x81, 0x24], std::iter::repeat_n(field(3, &session), 41).flatten().collect()].concat();
+    cap_case("sessions: 41 minimal sessions", blob, &sessions);
+    // One session whose chain holds 2,000 minimal skipped keys.
+    let mut chain = field(1, &[9u8; 32]);
+    chain.extend(std::iter::repeat_n(field(4, &field(2, &[0u8; 32])), 2_000).flatten());
+    let session = [field(4, &[7u8; 298]), field(12, &chain)].concat();
+    let blob = [vec![0x08, 0x81, 0x24], field(3, &session)].concat();
+    cap_case("sessions: 2,000 minimal skipped keys", blob, &sessions);
+    // 10,000 one-time prekeys of the minimum size.
+    let blob: Vec<u8> =
+        [vec![0x08, 0x81, 0x22], std::iter::repeat_n(field(4, &field(2, &[1u8; 34])), 10_000).flatten().collect()]
+            .concat();
+    cap_case("prekeys: 10,000 minimal one-time prekeys", blob, &prekeys);
+    for (what, ratio) in &at_caps {
+        assert!(*ratio < 8.0, "{what}: {ratio:.2} times its input");
+    }
+
+    for c in &cases {
+        println!("{:<48} {:>10} B in {:>8} B allocated", c.what, c.input_len, c.allocated);
+        // Refused before prost ran: at most a few hundred bytes of error
+        // and bookkeeping, whatever the input size.
+        assert!(c.allocated <= 4096, "{}: {} bytes allocated for {} of input", c.what, c.allocated, c.input_len);
+    }
+}
