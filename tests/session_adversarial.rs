@@ -584,3 +584,53 @@ fn skipped_key_cap_spans_chains_oldest_first() {
     }
     assert_eq!(b.peer.skipped_key_count(), 0);
 }
+
+/// A prekey store has one encoding: one-time prekeys by ascending id and
+/// remembered base keys ascending bytewise; any other order is refused, not
+/// re-sorted.
+#[test]
+fn prekey_store_state_must_be_canonical() {
+    let (mut a, mut b) = pair();
+    let m = a.send(b"hi");
+    b.peer.decrypt(&b.identity, &mut b.prekeys, &m, 0).unwrap();
+    let (_, m2) = {
+        let (mut c, _) = pair();
+        let mut to_b = PeerSessions::new(b.identity.public());
+        to_b.initiate(&c.identity, &b.prekeys.bundle(&b.identity, None), 0, &mut rand::rng()).unwrap();
+        let m2 = to_b.encrypt(b"hi", &mut rand::rng()).unwrap();
+        c.peer = PeerSessions::new(b.identity.public());
+        (c, m2)
+    };
+    let claimed = PeerSessions::claimed_sender(&m2).unwrap().unwrap();
+    PeerSessions::new(claimed).decrypt(&b.identity, &mut b.prekeys, &m2, 0).unwrap();
+    let good = b.prekeys.to_bytes();
+    let id = b.identity.public();
+    assert!(vestnik::PreKeyStore::from_bytes(&good, &id).is_ok());
+    let s = pb::state::PreKeyStoreState::decode(&good[..]).unwrap();
+    assert!(s.one_time.len() >= 2 && s.current.as_ref().unwrap().accepted_base_keys.len() == 2);
+    let refused = |edit: &dyn Fn(&mut pb::state::PreKeyStoreState)| {
+        let mut t = s.clone();
+        edit(&mut t);
+        vestnik::PreKeyStore::from_bytes(&t.encode_to_vec(), &id).err()
+    };
+    assert_eq!(refused(&|t| t.one_time.swap(0, 1)), Some(DecodeError::Invalid("one-time prekey id")));
+    assert_eq!(
+        refused(&|t| {
+            let first = t.one_time[0].clone();
+            t.one_time.insert(1, first);
+        }),
+        Some(DecodeError::Invalid("one-time prekey id"))
+    );
+    // Id 0 is not written, so the entry is shorter than any valid one.
+    assert_eq!(refused(&|t| t.one_time[0].id = 0), Some(DecodeError::Invalid("one_time")));
+    assert_eq!(
+        refused(&|t| t.current.as_mut().unwrap().accepted_base_keys.swap(0, 1)),
+        Some(DecodeError::Invalid("accepted_base_keys order"))
+    );
+    assert_eq!(
+        refused(&|t| t.current.as_mut().unwrap().accepted_base_keys[0].push(0)),
+        Some(DecodeError::WrongLength { field: "accepted_base_keys", len: 33, expected: 32 })
+    );
+    // The unedited state re-encodes to itself.
+    assert_eq!(s.encode_to_vec(), good.to_vec());
+}

@@ -198,11 +198,15 @@ fn trusted_load_matches_full_load_and_refuses_other_identities() {
     w.a_to_b(b"hello").unwrap();
     let bytes = w.b.to_bytes();
     let limits = SessionLimits::default();
-    let mut fast = PeerSessions::from_bytes_trusted(&bytes, &w.bob.public(), &w.alice.public(), limits).unwrap();
+    let mut fast =
+        PeerSessions::from_bytes_trusted_with_limits(&bytes, &w.bob.public(), &w.alice.public(), limits).unwrap();
+    let default = PeerSessions::from_bytes_trusted(&bytes, &w.bob.public(), &w.alice.public()).unwrap();
+    assert_eq!(default.to_bytes().to_vec(), bytes.to_vec());
+    assert_eq!(default.limits(), &limits);
     assert_eq!(fast.to_bytes().to_vec(), bytes.to_vec());
     let m = w.a.encrypt(b"after load", &mut rand::rng()).unwrap();
     assert_eq!(fast.decrypt(&w.bob, &mut w.b_pre, &m, 0).unwrap().plaintext(), b"after load");
     let carol = DeviceIdentity::generate(&mut rand::rng()).public();
-    assert!(PeerSessions::from_bytes_trusted(&bytes, &w.bob.public(), &carol, limits).is_err());
-    assert!(PeerSessions::from_bytes_trusted(&bytes, &carol, &w.alice.public(), limits).is_err());
+    assert!(PeerSessions::from_bytes_trusted(&bytes, &w.bob.public(), &carol).is_err());
+    assert!(PeerSessions::from_bytes_trusted_with_limits(&bytes, &carol, &w.alice.public(), limits).is_err());
 }

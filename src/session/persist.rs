@@ -236,7 +236,27 @@ impl PeerSessions {
     /// and the peer's): every identity stored in the state must equal one of
     /// them byte for byte, so no certificate is checked again. A load costs
     /// microseconds instead of two key imports and two signature checks.
+    /// Default limits; see [`PeerSessions::from_bytes_trusted_with_limits`].
+    ///
+    /// ```
+    /// # use vestnik::{DeviceIdentity, PeerSessions};
+    /// # let mut rng = rand::rng();
+    /// # let (me, peer) = (DeviceIdentity::generate(&mut rng), DeviceIdentity::generate(&mut rng));
+    /// let stored = PeerSessions::new(peer.public()).to_bytes();
+    /// let loaded = PeerSessions::from_bytes_trusted(&stored, &me.public(), &peer.public())?;
+    /// assert_eq!(loaded.remote_identity(), &peer.public());
+    /// # Ok::<(), vestnik::wire::DecodeError>(())
+    /// ```
     pub fn from_bytes_trusted(
+        bytes: &[u8],
+        local: &IdentityPublic,
+        remote: &IdentityPublic,
+    ) -> Result<Self, DecodeError> {
+        Self::from_bytes_trusted_with_limits(bytes, local, remote, SessionLimits::default())
+    }
+
+    /// [`PeerSessions::from_bytes_trusted`] enforcing `limits` as caps on every count.
+    pub fn from_bytes_trusted_with_limits(
         bytes: &[u8],
         local: &IdentityPublic,
         remote: &IdentityPublic,
