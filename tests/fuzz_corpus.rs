@@ -71,3 +71,26 @@ replay!(
     credential_decode,
     presentation_verify,
 );
+
+/// Writes the `state_load` seed of a prekey store signed by the target's
+/// fixed identity, with a replay memory, so the fuzzer starts past the
+/// signature checks. Run once with `--ignored` when the format changes.
+#[test]
+#[ignore]
+fn write_state_load_prekey_seed() {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let bob = vestnik::DeviceIdentity::generate(&mut rng);
+    let mut pre = vestnik::PreKeyStore::new(&bob, 0, &mut rng);
+    pre.generate_one_time_prekeys(3, &mut rng).unwrap();
+    for one_time in [None, Some(pre.one_time_prekeys()[0].id())] {
+        let alice = vestnik::DeviceIdentity::generate(&mut rng);
+        let mut to_bob = vestnik::PeerSessions::new(bob.public());
+        to_bob.initiate(&alice, &pre.bundle(&bob, one_time), 0, &mut rng).unwrap();
+        let m = to_bob.encrypt(b"seed", &mut rng).unwrap();
+        vestnik::PeerSessions::new(alice.public()).decrypt(&bob, &mut pre, &m, 0).unwrap();
+    }
+    pre.rotate_signed_prekey(&bob, 1, &mut rng);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/state_load/seed-prekeys-with-memory");
+    std::fs::write(path, &pre.to_bytes()[..]).unwrap();
+}

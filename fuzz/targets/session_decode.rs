@@ -1,10 +1,16 @@
 // Fuzz target: every 1:1 wire decoder on arbitrary bytes (PreKeyBundle,
-// PreKeyMessage/RatchetMessage through claimed_sender, the scannable safety
-// number). Must never panic.
+// PreKeyMessage/RatchetMessage through claimed_sender and inspect, the
+// scannable safety number). Must never panic.
 
 pub fn run(data: &[u8]) {
     let _ = vestnik::PreKeyBundle::from_bytes(data);
-    let _ = vestnik::PeerSessions::claimed_sender(data);
+    let claimed = vestnik::PeerSessions::claimed_sender(data);
+    let info = vestnik::PeerSessions::inspect(data);
+    // Both read the same header: they agree on whether it decodes and on the sender.
+    assert_eq!(claimed.is_ok(), info.is_ok());
+    if let (Ok(c), Ok(i)) = (&claimed, &info) {
+        assert_eq!(c.as_ref(), i.claimed_sender());
+    }
     let _ = fixture_safety_number().verify_scanned(data);
 }
 
