@@ -14,6 +14,7 @@ mod message;
 mod peer;
 mod persist;
 mod ratchet;
+mod ratchet_error;
 mod received;
 mod state;
 
