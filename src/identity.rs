@@ -89,7 +89,7 @@ impl IdentityPublic {
 
 impl fmt::Debug for IdentityPublic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "IdentityPublic({})", crate::hex_prefix(self.signing_key.as_bytes()))
+        write!(f, "IdentityPublic({})", crate::crypto::fmt_public::hex_prefix(self.signing_key.as_bytes()))
     }
 }
 

@@ -84,7 +84,7 @@ impl Signature {
 
 impl fmt::Debug for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Signature({}..)", crate::hex_prefix(&self.0))
+        write!(f, "Signature({}..)", super::fmt_public::hex_prefix(&self.0))
     }
 }
 
@@ -154,7 +154,7 @@ impl VerifyingKey {
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "VerifyingKey({})", crate::hex_prefix(self.as_bytes()))
+        write!(f, "VerifyingKey({})", super::fmt_public::hex_prefix(self.as_bytes()))
     }
 }
 

@@ -238,7 +238,7 @@ pub(crate) fn standing(
 impl fmt::Debug for StatusList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StatusList")
-            .field("issuer_key_id", &crate::hex_prefix(&self.issuer_key_id))
+            .field("issuer_key_id", &crate::crypto::fmt_public::hex_prefix(&self.issuer_key_id))
             .field("this_update", &self.this_update)
             .field("next_update", &self.next_update)
             .field("size", &self.size)
