@@ -60,6 +60,10 @@ pub mod session;
 pub mod storage;
 pub mod wire;
 
+/// The `zeroize` crate this one is built with: serialized secrets come back
+/// as [`zeroize::Zeroizing`] buffers, wiped when dropped.
+pub use zeroize;
+
 pub use identity::{DeviceIdentity, IdentityPublic};
 pub use limits::{CallLimits, GroupLimits, SessionLimits};
 pub use prekey::{PreKeyBundle, PreKeyStore};
