@@ -30,9 +30,26 @@ use zeroize::{ZeroizeOnDrop, Zeroizing};
 pub struct StorageKey(Secret32);
 
 impl StorageKey {
-    /// Wraps the app's key (from the platform keystore, say).
+    /// Wraps the app's key, as read back from a platform keystore (Android
+    /// Keystore, the iOS keychain, ...) or derived by the app. The argument is
+    /// a copy: the caller wipes its own buffer (a [`Zeroizing`] one, say).
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(Secret32::new(bytes))
+    }
+
+    /// The 32 key bytes, for a platform keystore: the one way to keep a
+    /// [`Self::generate`]d key across restarts. The copy is wiped on drop;
+    /// never log or transmit it.
+    ///
+    /// ```
+    /// use vestnik::storage::StorageKey;
+    /// let key = StorageKey::generate(&mut rand::rng());
+    /// let exported = key.to_bytes(); // hand to the keystore
+    /// let again = StorageKey::from_bytes(*exported);
+    /// # assert_eq!(*again.to_bytes(), *exported);
+    /// ```
+    pub fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(*self.0.as_bytes())
     }
 
     /// A fresh random key.
@@ -122,5 +139,21 @@ mod tests {
         }
         assert_eq!(unseal(&key, format::STATE_SESSIONS, &flipped), Err(StorageError::Authentication));
         assert_eq!(format!("{key:?}"), "StorageKey(..)");
+    }
+
+    #[test]
+    fn exported_key_reimports_and_unseals() {
+        let mut rng = rand::rng();
+        let key = StorageKey::generate(&mut rng);
+        let sealed = seal(&key, format::STATE_SESSIONS, b"kept across a restart", &mut rng);
+        let exported = key.to_bytes();
+        drop(key);
+        let again = StorageKey::from_bytes(*exported);
+        assert_eq!(
+            unseal(&again, format::STATE_SESSIONS, &sealed).map(|v| v.to_vec()),
+            Ok(b"kept across a restart".to_vec())
+        );
+        // The export is the key itself: a fixed key exports its bytes.
+        assert_eq!(*StorageKey::from_bytes([9; 32]).to_bytes(), [9; 32]);
     }
 }
