@@ -155,8 +155,9 @@ impl DeviceIdentity {
         &self.dh
     }
 
-    /// Serializes the identity secrets (format 0x1001). Seal the result with
-    /// [`crate::storage::seal`] or store it in protected storage.
+    /// Serializes the identity secrets (format 0x1001) for protected
+    /// storage; to store it encrypted, seal the identity itself with
+    /// [`crate::storage::Sealable::seal`].
     pub fn to_bytes(&self) -> zeroize::Zeroizing<Vec<u8>> {
         let seed = self.signing.to_seed();
         let dh = self.dh.to_secret();
