@@ -529,3 +529,79 @@ fn stored_skipped_iterations_are_validated() {
     assert_eq!(edit(&|k| k[3].iteration = 4), None);
     assert_eq!(edit(&|k| k.truncate(1)), None);
 }
+
+/// A received distribution says which group and chain it is for, with no
+/// group state: the app routes it to the right `GroupSession` by its group id.
+#[test]
+fn distribution_exposes_its_group_and_chain_without_group_state() {
+    use vestnik::group::DistributionInfo;
+    let mut net = Net::new(2);
+    let mut rng = rand::rng();
+    let (teacher, student) = (net.public(0), net.public(1));
+    // The teacher is in two groups with the student; each has its own chain.
+    let (mut class, class_plan) =
+        GroupSession::create(b"class-7b", &net.devs[0].id, &[student], false, &mut rng).unwrap();
+    let (mut club, club_plan) =
+        GroupSession::create(b"chess-club", &net.devs[0].id, &[student], false, &mut rng).unwrap();
+    class.encrypt(b"advance the class chain").unwrap();
+    let mut student_groups = BTreeMap::new();
+    for id in [&b"class-7b"[..], b"chess-club"] {
+        let (g, _) = GroupSession::create(id, &net.devs[1].id, &[teacher], false, &mut rng).unwrap();
+        student_groups.insert(id.to_vec(), g);
+    }
+    // Delivered in the opposite order of creation; routed by the peeked id.
+    for (plan, group_id, (chain_id, iteration)) in
+        [(&club_plan, &b"chess-club"[..], club.own_chain()), (&class_plan, b"class-7b", (class.own_chain().0, 0))]
+    {
+        let received = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, plan.distribution());
+        let info = DistributionInfo::peek(&received).unwrap();
+        assert_eq!(info.group_id(), group_id);
+        assert_eq!(*info.sender(), teacher);
+        assert_eq!((info.chain_id(), info.iteration()), (chain_id, iteration));
+        let g = student_groups.get_mut(info.group_id()).unwrap();
+        g.process_distribution(&received).unwrap();
+        // Peeking twice gives the same answer: nothing was consumed.
+        assert_eq!(DistributionInfo::peek(&received), Ok(info));
+    }
+    let wire = club.encrypt(b"e2-e4").unwrap();
+    assert_eq!(student_groups.get_mut(&b"chess-club"[..]).unwrap().decrypt(&wire).unwrap().plaintext(), b"e2-e4");
+    let wire = class.encrypt(b"homework").unwrap();
+    assert_eq!(student_groups.get_mut(&b"class-7b"[..]).unwrap().decrypt(&wire).unwrap().plaintext(), b"homework");
+
+    // Anything else is refused with a typed error.
+    let app = net.one_to_one(0, 1, ContentType::Application, class_plan.distribution());
+    assert_eq!(DistributionInfo::peek(&app), Err(GroupError::NotADistribution));
+    let good: pb::SenderKeyDistribution = prost::Message::decode(class_plan.distribution()).unwrap();
+    let cases: [(pb::SenderKeyDistribution, vestnik::wire::DecodeError); 5] = [
+        (
+            pb::SenderKeyDistribution { format: 0x2101, ..good.clone() },
+            vestnik::wire::DecodeError::WrongType { found: 0x2101, expected: 0x2201 },
+        ),
+        (
+            pb::SenderKeyDistribution { format: 0x2202, ..good.clone() },
+            vestnik::wire::DecodeError::UnsupportedVersion { found: 0x2202, expected: 0x2201 },
+        ),
+        (
+            pb::SenderKeyDistribution { group_id: vec![], ..good.clone() },
+            vestnik::wire::DecodeError::Invalid("group_id"),
+        ),
+        (
+            pb::SenderKeyDistribution { chain_key: vec![1; 31], ..good.clone() },
+            vestnik::wire::DecodeError::WrongLength { field: "chain_key", len: 31, expected: 32 },
+        ),
+        (
+            pb::SenderKeyDistribution { signing_key: vec![1; 33], ..good.clone() },
+            vestnik::wire::DecodeError::WrongLength { field: "signing_key", len: 33, expected: 32 },
+        ),
+    ];
+    for (bad, why) in cases {
+        let r = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, &prost::Message::encode_to_vec(&bad));
+        assert_eq!(DistributionInfo::peek(&r), Err(GroupError::Decode(why)));
+    }
+    // The size cap applies before decoding.
+    let huge = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, &[0u8; 257]);
+    assert_eq!(
+        DistributionInfo::peek(&huge),
+        Err(GroupError::Decode(vestnik::wire::DecodeError::TooLarge { len: 257, max: 256 }))
+    );
+}

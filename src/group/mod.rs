@@ -25,6 +25,54 @@ use crate::identity::IdentityPublic;
 use core::fmt;
 use zeroize::Zeroizing;
 
+/// The public routing data of a sender-key distribution, read without any
+/// group state: which group it is for, whose chain, and which chain. An app
+/// that keeps one [`GroupSession`] per group uses it to find the session a
+/// distribution belongs to (no group id needs to travel in clear beside it),
+/// and to retry group messages it buffered on [`GroupError::UnknownChain`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistributionInfo {
+    sender: IdentityPublic,
+    group_id: Vec<u8>,
+    chain_id: u32,
+    iteration: u32,
+}
+
+impl DistributionInfo {
+    /// Reads a distribution that arrived through a 1:1 session (a
+    /// [`crate::Received`] of content type
+    /// [`crate::ContentType::SenderKeyDistribution`]). Decoded as strictly as
+    /// [`GroupSession::process_distribution`] decodes it (size cap and format
+    /// first, canonical encoding, field lengths), with the chain key wiped;
+    /// the signing key is only length-checked here. Changes nothing.
+    ///
+    /// Errors: [`GroupError::NotADistribution`] for another content type,
+    /// [`GroupError::Decode`] for bytes that do not decode.
+    pub fn peek(received: &crate::Received) -> Result<Self, GroupError> {
+        message::peek_distribution(received)
+    }
+
+    /// The device that sent it: the 1:1 session's authenticated peer.
+    pub fn sender(&self) -> &IdentityPublic {
+        &self.sender
+    }
+
+    /// The group it is for.
+    pub fn group_id(&self) -> &[u8] {
+        &self.group_id
+    }
+
+    /// The sender chain it installs.
+    pub fn chain_id(&self) -> u32 {
+        self.chain_id
+    }
+
+    /// The first iteration of the chain it lets the receiver read.
+    pub fn iteration(&self) -> u32 {
+        self.iteration
+    }
+}
+
 /// A roster change the app applies to a group.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RosterChange {
