@@ -140,7 +140,8 @@ fn removed_member_reads_nothing_new_and_its_messages_are_refused() {
         }
         // Row 11: the removed member's state cannot decrypt it.
         let e = net.group(3).decrypt(&wire).map(|_| ());
-        assert_eq!(e, Err(GroupError::UnknownChain(net.group(i).own_chain().0)));
+        let (sender, chain_id) = (net.public(i), net.group(i).own_chain().0);
+        assert_eq!(e, Err(GroupError::UnknownChain { sender, chain_id }));
     }
     // Its messages are refused by the others once they applied the removal.
     for r in 0..3 {
@@ -604,4 +605,57 @@ fn distribution_exposes_its_group_and_chain_without_group_state() {
         DistributionInfo::peek(&huge),
         Err(GroupError::Decode(vestnik::wire::DecodeError::TooLarge { len: 257, max: 256 }))
     );
+}
+
+/// A group message that overtakes its sender's distribution: refused as
+/// `UnknownChain` with the sender and chain id, nothing changed; buffered,
+/// it decrypts once the distribution is processed. Also after a rotation.
+#[test]
+fn message_before_its_distribution_is_buffered_and_retried() {
+    use vestnik::group::DistributionInfo;
+    let mut net = Net::new(3);
+    let mut rng = rand::rng();
+    let publics = [net.public(0), net.public(1), net.public(2)];
+    // Everyone but device 0 has its state; device 0's distributions are held back.
+    let (g0, plan0) = GroupSession::create(b"class-7b", &net.devs[0].id, &publics, false, &mut rng).unwrap();
+    net.devs[0].group = Some(g0);
+    for i in 1..3 {
+        let (g, _) = GroupSession::create(b"class-7b", &net.devs[i].id, &publics, false, &mut rng).unwrap();
+        net.devs[i].group = Some(g);
+    }
+    let early = [net.group(0).encrypt(b"first").unwrap(), net.group(0).encrypt(b"second").unwrap()];
+    let chain_id = net.group(0).own_chain().0;
+    let mut pending: BTreeMap<([u8; 32], u32), Vec<Vec<u8>>> = BTreeMap::new();
+    for m in &early {
+        let before = net.group(1).to_bytes().to_vec();
+        let e = net.group(1).decrypt(m).map(|_| ());
+        assert_eq!(e, Err(GroupError::UnknownChain { sender: publics[0], chain_id }));
+        assert_eq!(net.group(1).to_bytes().as_slice(), before.as_slice(), "the failure changed state");
+        let Err(GroupError::UnknownChain { sender, chain_id }) = e else { unreachable!() };
+        pending.entry((key(&sender), chain_id)).or_default().push(m.clone());
+    }
+    // The distribution arrives; the app finds what waited for it.
+    let received = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, plan0.distribution());
+    let info = DistributionInfo::peek(&received).unwrap();
+    net.group(1).process_distribution(&received).unwrap();
+    let waiting = pending.remove(&(key(info.sender()), info.chain_id())).unwrap();
+    let got: Vec<Vec<u8>> = waiting.iter().map(|m| net.group(1).decrypt(m).unwrap().plaintext().to_vec()).collect();
+    assert_eq!(got, [b"first".to_vec(), b"second".to_vec()]);
+    assert!(pending.is_empty());
+
+    // After a rotation the new chain's first message again waits for its distribution.
+    let change = RosterChange { added: vec![], removed: vec![publics[2]] };
+    let rotated = net.group(0).apply_change(&change, &mut rng).unwrap();
+    net.group(1).apply_change(&change, &mut rng).unwrap();
+    let new_chain = net.group(0).own_chain().0;
+    assert_ne!(new_chain, chain_id);
+    let after = net.group(0).encrypt(b"after the rotation").unwrap();
+    assert_eq!(
+        net.group(1).decrypt(&after).map(|_| ()),
+        Err(GroupError::UnknownChain { sender: publics[0], chain_id: new_chain })
+    );
+    let received = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, rotated.distribution());
+    assert_eq!(DistributionInfo::peek(&received).unwrap().chain_id(), new_chain);
+    net.group(1).process_distribution(&received).unwrap();
+    assert_eq!(net.group(1).decrypt(&after).unwrap().plaintext(), b"after the rotation");
 }

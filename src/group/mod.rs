@@ -10,6 +10,57 @@
 //! authenticated sender. The crate does not own the roster: the app tells it
 //! what changed, and it says exactly what to send ([`MembershipPlan`]).
 //!
+//! ## A message before its distribution
+//!
+//! Group messages and distributions travel on different paths (the group's
+//! fan-out and the 1:1 sessions), so a member's first message can arrive
+//! before the distribution of its chain. [`GroupSession::decrypt`] then fails
+//! with [`GroupError::UnknownChain`] and changes nothing; the error carries
+//! the sender and chain id from the message's header. The app keeps the
+//! message under that key and retries it when a distribution for that sender
+//! and chain has been processed ([`DistributionInfo::peek`] reads both from
+//! the distribution):
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use vestnik::group::{DistributionInfo, GroupError, GroupSession};
+//! use vestnik::{ContentType, DeviceIdentity, PeerSessions, PreKeyStore};
+//! let mut rng = rand::rng();
+//! let (teacher, student) = (DeviceIdentity::generate(&mut rng), DeviceIdentity::generate(&mut rng));
+//! let mut student_prekeys = PreKeyStore::new(&student, 0, &mut rng);
+//! let mut to_student = PeerSessions::new(student.public());
+//! to_student.initiate(&teacher, &student_prekeys.bundle(&student, None), 0, &mut rng)?;
+//! let mut from_teacher = PeerSessions::new(teacher.public());
+//! let (mut t_group, plan) = GroupSession::create(b"class-7b", &teacher, &[student.public()], false, &mut rng)?;
+//! let (mut s_group, _) = GroupSession::create(b"class-7b", &student, &[teacher.public()], false, &mut rng)?;
+//!
+//! // The group message overtakes the distribution.
+//! let early = t_group.encrypt("Урок перенесён".as_bytes())?;
+//! let mut pending: BTreeMap<([u8; 32], u32), Vec<Vec<u8>>> = BTreeMap::new();
+//! match s_group.decrypt(&early) {
+//!     Err(GroupError::UnknownChain { sender, chain_id }) => {
+//!         // Bounded in a real app: per sender, in total, and by age.
+//!         pending.entry((*sender.signing_key().as_bytes(), chain_id)).or_default().push(early);
+//!     }
+//!     Err(e) => return Err(e.into()),
+//!     Ok(_) => return Err("decrypted before its distribution".into()),
+//! }
+//!
+//! // The distribution arrives over the 1:1 session: install it, then retry.
+//! let wire = to_student.encrypt_typed(ContentType::SenderKeyDistribution, plan.distribution(), &mut rng)?;
+//! let received = from_teacher.decrypt(&student, &mut student_prekeys, &wire, 0)?;
+//! let info = DistributionInfo::peek(&received)?;
+//! s_group.process_distribution(&received)?;
+//! for message in pending.remove(&(*info.sender().signing_key().as_bytes(), info.chain_id())).unwrap_or_default() {
+//!     assert_eq!(s_group.decrypt(&message)?.plaintext(), "Урок перенесён".as_bytes());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The sender and chain id are read before the message's signature can be
+//! checked (the chain's key is what is missing), so a forger can make up
+//! either: cap the buffer, and expect some entries never to decrypt.
+//!
 //! [`ContentType::SenderKeyDistribution`]: crate::ContentType::SenderKeyDistribution
 
 mod chain;
