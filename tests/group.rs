@@ -140,7 +140,7 @@ fn removed_member_reads_nothing_new_and_its_messages_are_refused() {
         }
         // Row 11: the removed member's state cannot decrypt it.
         let e = net.group(3).decrypt(&wire).map(|_| ());
-        let (sender, chain_id) = (net.public(i), net.group(i).own_chain().0);
+        let (sender, chain_id) = (key(&net.public(i)), net.group(i).own_chain().0);
         assert_eq!(e, Err(GroupError::UnknownChain { sender, chain_id }));
     }
     // Its messages are refused by the others once they applied the removal.
@@ -629,10 +629,10 @@ fn message_before_its_distribution_is_buffered_and_retried() {
     for m in &early {
         let before = net.group(1).to_bytes().to_vec();
         let e = net.group(1).decrypt(m).map(|_| ());
-        assert_eq!(e, Err(GroupError::UnknownChain { sender: publics[0], chain_id }));
+        assert_eq!(e, Err(GroupError::UnknownChain { sender: key(&publics[0]), chain_id }));
         assert_eq!(net.group(1).to_bytes().as_slice(), before.as_slice(), "the failure changed state");
         let Err(GroupError::UnknownChain { sender, chain_id }) = e else { unreachable!() };
-        pending.entry((key(&sender), chain_id)).or_default().push(m.clone());
+        pending.entry((sender, chain_id)).or_default().push(m.clone());
     }
     // The distribution arrives; the app finds what waited for it.
     let received = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, plan0.distribution());
@@ -652,7 +652,7 @@ fn message_before_its_distribution_is_buffered_and_retried() {
     let after = net.group(0).encrypt(b"after the rotation").unwrap();
     assert_eq!(
         net.group(1).decrypt(&after).map(|_| ()),
-        Err(GroupError::UnknownChain { sender: publics[0], chain_id: new_chain })
+        Err(GroupError::UnknownChain { sender: key(&publics[0]), chain_id: new_chain })
     );
     let received = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, rotated.distribution());
     assert_eq!(DistributionInfo::peek(&received).unwrap().chain_id(), new_chain);

@@ -1,6 +1,5 @@
 //! Errors of the group layer (SPEC.md §12.6).
 
-use crate::identity::IdentityPublic;
 use crate::session::SessionError;
 use crate::wire::DecodeError;
 
@@ -23,10 +22,11 @@ pub enum GroupError {
     /// docs), or the chain was rotated away long ago. The fields are the
     /// message's public header, read before its signature could be checked:
     /// use them to route the retry, never as proof of anything.
-    #[error("unknown sender chain {chain_id:#010x} of {sender:?}")]
+    #[error("unknown sender chain {chain_id:#010x} of sender {}..", crate::crypto::fmt_public::hex_prefix(sender))]
     UnknownChain {
-        /// The roster member the message names as its sender.
-        sender: IdentityPublic,
+        /// The Ed25519 identity key of the roster member the message names
+        /// as its sender (its `IdentityPublic::signing_key`).
+        sender: [u8; 32],
         /// The chain the message is on.
         chain_id: u32,
     },

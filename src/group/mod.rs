@@ -40,7 +40,7 @@
 //! match s_group.decrypt(&early) {
 //!     Err(GroupError::UnknownChain { sender, chain_id }) => {
 //!         // Bounded in a real app: per sender, in total, and by age.
-//!         pending.entry((*sender.signing_key().as_bytes(), chain_id)).or_default().push(early);
+//!         pending.entry((sender, chain_id)).or_default().push(early);
 //!     }
 //!     Err(e) => return Err(e.into()),
 //!     Ok(_) => return Err("decrypted before its distribution".into()),

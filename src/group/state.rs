@@ -179,7 +179,7 @@ impl GroupSession {
             .iter()
             .enumerate()
             .find(|(_, c)| c.chain_id == m.body.chain_id)
-            .ok_or(GroupError::UnknownChain { sender: member.identity, chain_id: m.body.chain_id })?;
+            .ok_or(GroupError::UnknownChain { sender: m.sender, chain_id: m.body.chain_id })?;
         chain
             .signing_key
             .verify(labels::SIG_GROUP_MESSAGE, &m.body_bytes, &m.signature)
