@@ -5,9 +5,8 @@
 //! Run with `cargo run --example demo`.
 
 use vestnik::safety_number::SafetyNumber;
-use vestnik::storage::{StorageKey, seal, unseal};
-use vestnik::wire::format;
-use vestnik::{DeviceIdentity, PeerSessions, PreKeyBundle, PreKeyStore};
+use vestnik::storage::{Sealable, StorageKey};
+use vestnik::{DeviceIdentity, PeerSessions, PreKeyBundle, PreKeyStore, SessionLimits};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = rand::rng();
@@ -61,17 +60,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("5. Both apps save their state, sealed under a storage key, and restart.");
     let alice_key = StorageKey::generate(&mut rng);
-    let sealed = seal(&alice_key, format::STATE_SESSIONS, &alice_to_bob.to_bytes(), &mut rng);
-    let sealed_prekeys = seal(&alice_key, format::STATE_PREKEYS, &alice_prekeys.to_bytes(), &mut rng);
-    let sealed_identity = seal(&alice_key, format::STATE_IDENTITY, &alice.to_bytes(), &mut rng);
+    let sealed = alice_to_bob.seal(&alice_key, &mut rng);
+    let sealed_prekeys = alice_prekeys.seal(&alice_key, &mut rng);
+    let sealed_identity = alice.seal(&alice_key, &mut rng);
     let bob_saved = bob_to_alice.to_bytes();
     println!("   Alice's sealed sessions: {} bytes; Bob's plain state: {} bytes", sealed.len(), bob_saved.len());
     drop((alice_to_bob, alice_prekeys, alice));
-    let alice = DeviceIdentity::from_bytes(&unseal(&alice_key, format::STATE_IDENTITY, &sealed_identity)?)?;
-    let alice_prekeys =
-        PreKeyStore::from_bytes(&unseal(&alice_key, format::STATE_PREKEYS, &sealed_prekeys)?, &alice.public())?;
+    let alice = DeviceIdentity::unseal(&alice_key, &sealed_identity, &())?;
+    let alice_prekeys = PreKeyStore::unseal(&alice_key, &sealed_prekeys, &alice.public())?;
     println!("   Alice restored her identity and {} unused one-time prekeys", alice_prekeys.one_time_count());
-    let mut alice_to_bob = PeerSessions::from_bytes(&unseal(&alice_key, format::STATE_SESSIONS, &sealed)?)?;
+    let mut alice_to_bob = PeerSessions::unseal(&alice_key, &sealed, &SessionLimits::default())?;
     let mut bob_to_alice = PeerSessions::from_bytes(&bob_saved)?;
     let m = alice_to_bob.encrypt("Рәхмәт! Спасибо!".as_bytes(), &mut rng)?;
     let got = bob_to_alice.decrypt(&bob, &mut bob_prekeys, &m, now)?;

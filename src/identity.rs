@@ -71,6 +71,23 @@ impl IdentityPublic {
         out
     }
 
+    /// The inverse of [`Self::to_fixed_bytes`], with the checks of
+    /// [`Self::from_parts`]: both keys pass the import rule and the
+    /// certificate verifies.
+    ///
+    /// ```
+    /// use vestnik::{DeviceIdentity, IdentityPublic};
+    /// let alice = DeviceIdentity::generate(&mut rand::rng()).public();
+    /// let back = IdentityPublic::from_fixed_bytes(&alice.to_fixed_bytes())?;
+    /// assert_eq!(back, alice);
+    /// # Ok::<(), vestnik::identity::IdentityError>(())
+    /// ```
+    pub fn from_fixed_bytes(bytes: &[u8; 128]) -> Result<Self, IdentityError> {
+        let (signing_key, rest) = bytes.split_at(32);
+        let (dh_key, dh_key_signature) = rest.split_at(32);
+        Self::from_parts(signing_key, dh_key, dh_key_signature)
+    }
+
     pub(crate) fn to_wire(self) -> pb::IdentityPublic {
         pb::IdentityPublic {
             signing_key: self.signing_key.as_bytes().to_vec(),
@@ -89,7 +106,7 @@ impl IdentityPublic {
 
 impl fmt::Debug for IdentityPublic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "IdentityPublic({})", crate::hex_prefix(self.signing_key.as_bytes()))
+        write!(f, "IdentityPublic({})", crate::crypto::fmt_public::hex_prefix(self.signing_key.as_bytes()))
     }
 }
 
@@ -138,8 +155,9 @@ impl DeviceIdentity {
         &self.dh
     }
 
-    /// Serializes the identity secrets (format 0x1001). Seal the result with
-    /// [`crate::storage::seal`] or store it in protected storage.
+    /// Serializes the identity secrets (format 0x1001) for protected
+    /// storage; to store it encrypted, seal the identity itself with
+    /// [`crate::storage::Sealable::seal`].
     pub fn to_bytes(&self) -> zeroize::Zeroizing<Vec<u8>> {
         let seed = self.signing.to_seed();
         let dh = self.dh.to_secret();
@@ -210,6 +228,41 @@ mod tests {
             ),
             Err(IdentityError::BadCertificate(BadSignature))
         );
+    }
+
+    #[test]
+    fn fixed_bytes_round_trip_and_tampering_is_refused() {
+        let mut rng = rand::rng();
+        let p = DeviceIdentity::generate(&mut rng).public();
+        let fixed = p.to_fixed_bytes();
+        assert_eq!(IdentityPublic::from_fixed_bytes(&fixed), Ok(p));
+        // Each part in its place.
+        assert_eq!(&fixed[..32], p.signing_key().as_bytes());
+        assert_eq!(&fixed[32..64], p.dh_key().as_bytes());
+        assert_eq!(&fixed[64..], p.dh_key_signature().as_bytes());
+        // A flipped bit in the X25519 key or the signature breaks the certificate.
+        for i in [32, 63, 64, 127] {
+            let mut bad = fixed;
+            bad[i] ^= 1;
+            assert_eq!(
+                IdentityPublic::from_fixed_bytes(&bad),
+                Err(IdentityError::BadCertificate(BadSignature)),
+                "byte {i}"
+            );
+        }
+        // Another device's X25519 key and certificate under this signing key.
+        let other = DeviceIdentity::generate(&mut rng).public().to_fixed_bytes();
+        let mut spliced = fixed;
+        spliced[32..].copy_from_slice(&other[32..]);
+        assert_eq!(IdentityPublic::from_fixed_bytes(&spliced), Err(IdentityError::BadCertificate(BadSignature)));
+        // A signing key of small order (the identity point) fails the import rule.
+        let mut small = fixed;
+        small[..32].copy_from_slice(&{
+            let mut one = [0u8; 32];
+            one[0] = 1;
+            one
+        });
+        assert_eq!(IdentityPublic::from_fixed_bytes(&small), Err(IdentityError::Key(KeyError::SmallOrder)));
     }
 
     #[test]

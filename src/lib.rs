@@ -60,20 +60,14 @@ pub mod session;
 pub mod storage;
 pub mod wire;
 
+/// The `zeroize` crate this one is built with: serialized secrets come back
+/// as [`zeroize::Zeroizing`] buffers, wiped when dropped.
+pub use zeroize;
+
 pub use identity::{DeviceIdentity, IdentityPublic};
 pub use limits::{CallLimits, GroupLimits, SessionLimits};
 pub use prekey::{PreKeyBundle, PreKeyStore};
 pub use session::{ContentType, PeerSessions, Received, SessionError};
-
-/// First bytes of a public value in hex, for `Debug` output of public keys.
-pub(crate) fn hex_prefix(bytes: &[u8]) -> String {
-    use core::fmt::Write;
-    let mut s = String::with_capacity(16);
-    for b in bytes.iter().take(8) {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
 
 /// Compile-time guard (ASSURANCE row 16): every secret-holding type must
 /// implement `ZeroizeOnDrop`. Dropping a dependency's `zeroize` feature, or a

@@ -407,7 +407,8 @@ impl PreKeyStore {
         self.current.accepted.len()
     }
 
-    /// Serializes the store (format 0x1101). It holds secrets: seal it.
+    /// Serializes the store (format 0x1101). It holds secrets: seal the
+    /// store with [`crate::storage::Sealable::seal`] instead where possible.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let spk = |k: &SignedPreKey| st::SignedPreKeyState {
             id: k.public.id,

@@ -5,22 +5,42 @@
 //! associated data binds the label, the sealed blob's format and the format
 //! of its content, so a sealed identity cannot be loaded as sessions.
 //!
+//! Seal and open state through [`Sealable`], implemented by every state type
+//! ([`DeviceIdentity`], [`PreKeyStore`], [`PeerSessions`],
+//! [`GroupSession`], [`HeldCredential`], [`SigningKey`]): the type fixes the
+//! content format, so a wrong pairing does not compile.
+//!
 //! ```
-//! use vestnik::storage::{StorageKey, seal, unseal};
+//! use vestnik::storage::{Sealable, StorageKey};
+//! use vestnik::{DeviceIdentity, PreKeyStore};
 //! let mut rng = rand::rng();
 //! let key = StorageKey::generate(&mut rng);
-//! let alice = vestnik::DeviceIdentity::generate(&mut rng);
-//! let sealed = seal(&key, vestnik::wire::format::STATE_IDENTITY, &alice.to_bytes(), &mut rng);
-//! let opened = unseal(&key, vestnik::wire::format::STATE_IDENTITY, &sealed)?;
-//! let back = vestnik::DeviceIdentity::from_bytes(&opened)?;
+//! let alice = DeviceIdentity::generate(&mut rng);
+//! let prekeys = PreKeyStore::new(&alice, 0, &mut rng);
+//! let sealed_identity = alice.seal(&key, &mut rng);
+//! let sealed_prekeys = prekeys.seal(&key, &mut rng);
+//!
+//! // After a restart: the identity first, then what needs it.
+//! let back = DeviceIdentity::unseal(&key, &sealed_identity, &())?;
+//! let prekeys = PreKeyStore::unseal(&key, &sealed_prekeys, &back.public())?;
 //! assert_eq!(back.public(), alice.public());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! // A blob of one type does not open as another.
+//! assert!(DeviceIdentity::unseal(&key, &sealed_prekeys, &()).is_err());
+//! # Ok::<(), vestnik::storage::StorageError>(())
 //! ```
+//!
+//! [`seal`] and [`unseal`] are the untyped layer underneath, for bytes the
+//! app already holds serialized; the caller then names the format.
 
+use crate::credential::{CredentialError, HeldCredential};
+use crate::crypto::sig::SigningKey;
 use crate::crypto::{Secret32, aead};
+use crate::group::GroupSession;
 use crate::labels;
 use crate::limits::MAX_STATE_LEN;
+use crate::limits::{GroupLimits, SessionLimits};
 use crate::wire::{self, DecodeError, format, state as st};
+use crate::{DeviceIdentity, IdentityPublic, PeerSessions, PreKeyStore};
 use core::fmt;
 use prost::Message;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
@@ -30,9 +50,26 @@ use zeroize::{ZeroizeOnDrop, Zeroizing};
 pub struct StorageKey(Secret32);
 
 impl StorageKey {
-    /// Wraps the app's key (from the platform keystore, say).
+    /// Wraps the app's key, as read back from a platform keystore (Android
+    /// Keystore, the iOS keychain, ...) or derived by the app. The argument is
+    /// a copy: the caller wipes its own buffer (a [`Zeroizing`] one, say).
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(Secret32::new(bytes))
+    }
+
+    /// The 32 key bytes, for a platform keystore: the one way to keep a
+    /// [`Self::generate`]d key across restarts. The copy is wiped on drop;
+    /// never log or transmit it.
+    ///
+    /// ```
+    /// use vestnik::storage::StorageKey;
+    /// let key = StorageKey::generate(&mut rand::rng());
+    /// let exported = key.to_bytes(); // hand to the keystore
+    /// let again = StorageKey::from_bytes(*exported);
+    /// # assert_eq!(*again.to_bytes(), *exported);
+    /// ```
+    pub fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(*self.0.as_bytes())
     }
 
     /// A fresh random key.
@@ -51,11 +88,16 @@ impl fmt::Debug for StorageKey {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StorageError {
-    /// The blob does not decode.
+    /// The blob does not decode, or (through [`Sealable::unseal`]) the state
+    /// inside it, once authenticated, does not load.
     #[error("sealed state does not decode: {0}")]
     Decode(#[from] DecodeError),
     /// The blob holds another kind of state than the one asked for.
-    #[error("sealed state holds format {found:#06x}, expected {expected:#06x}")]
+    #[error(
+        "sealed state holds format {found:#06x} ({}), expected {expected:#06x} ({})",
+        format_name(*found),
+        format_name(*expected)
+    )]
     WrongContent {
         /// Content format found.
         found: u32,
@@ -65,7 +107,78 @@ pub enum StorageError {
     /// Wrong key, or the blob was modified.
     #[error("sealed state does not authenticate")]
     Authentication,
+    /// A sealed [`HeldCredential`] opened but its content does not load.
+    #[error("sealed credential does not load: {0}")]
+    Credential(CredentialError),
 }
+
+/// The name of a format number, for error messages.
+fn format_name(f: u32) -> &'static str {
+    format::ALL.iter().find(|(n, _)| *n == f).map_or("unknown", |(_, name)| name)
+}
+
+mod private {
+    /// Only the crate's state types are [`super::Sealable`].
+    #[allow(unreachable_pub)]
+    pub trait Sealed {}
+}
+
+/// State that can be sealed under a [`StorageKey`] and opened again as the
+/// same type: the content format is the type's, never the caller's choice.
+/// Implemented by the crate's state types only.
+pub trait Sealable: private::Sealed + Sized {
+    /// The format number of the serialized state (from
+    /// [`crate::wire::format`]), bound into the sealed blob's associated data.
+    const FORMAT: u32;
+
+    /// What loading needs besides the bytes: `()` for most types, the
+    /// owner's [`IdentityPublic`] for a [`PreKeyStore`] (its signatures are
+    /// re-verified), the limits to enforce for [`PeerSessions`] and
+    /// [`GroupSession`].
+    type Context: ?Sized;
+
+    /// Serializes and seals (a fresh random nonce from `rng`).
+    fn seal<R: rand_core::CryptoRng + ?Sized>(&self, key: &StorageKey, rng: &mut R) -> Vec<u8>;
+
+    /// Opens a blob sealed as this type and loads it with every check of the
+    /// type's `from_bytes`. A blob of another type fails with
+    /// [`StorageError::WrongContent`] naming both formats, before decryption.
+    fn unseal(key: &StorageKey, sealed: &[u8], context: &Self::Context) -> Result<Self, StorageError>;
+}
+
+/// One [`Sealable`] implementation: the type, its format, its context and how
+/// the opened bytes load.
+macro_rules! sealable {
+    ($ty:ty, $format:expr, $ctx:ty, |$bytes:ident, $c:pat_param| $load:expr) => {
+        impl private::Sealed for $ty {}
+
+        impl Sealable for $ty {
+            const FORMAT: u32 = $format;
+            type Context = $ctx;
+
+            fn seal<R: rand_core::CryptoRng + ?Sized>(&self, key: &StorageKey, rng: &mut R) -> Vec<u8> {
+                seal(key, Self::FORMAT, &self.to_bytes(), rng)
+            }
+
+            fn unseal(key: &StorageKey, sealed: &[u8], $c: &$ctx) -> Result<Self, StorageError> {
+                let $bytes = unseal(key, Self::FORMAT, sealed)?;
+                $load
+            }
+        }
+    };
+}
+
+sealable!(DeviceIdentity, format::STATE_IDENTITY, (), |b, _| Ok(DeviceIdentity::from_bytes(&b)?));
+sealable!(PreKeyStore, format::STATE_PREKEYS, IdentityPublic, |b, owner| Ok(PreKeyStore::from_bytes(&b, owner)?));
+sealable!(PeerSessions, format::STATE_SESSIONS, SessionLimits, |b, limits| Ok(PeerSessions::from_bytes_with_limits(
+    &b, *limits
+)?));
+sealable!(GroupSession, format::STATE_GROUP, GroupLimits, |b, limits| Ok(GroupSession::from_bytes_with_limits(
+    &b, *limits
+)?));
+sealable!(HeldCredential, format::STATE_HELD_CREDENTIAL, (), |b, _| HeldCredential::from_bytes(&b)
+    .map_err(StorageError::Credential));
+sealable!(SigningKey, format::STATE_SIGNING_KEY, (), |b, _| Ok(SigningKey::from_bytes(&b)?));
 
 fn associated_data(content_format: u32) -> Vec<u8> {
     let mut ad = labels::AD_SEALED_STATE.as_bytes().to_vec();
@@ -75,7 +188,8 @@ fn associated_data(content_format: u32) -> Vec<u8> {
 }
 
 /// Seals serialized state of format `content_format` (a constant from
-/// [`crate::wire::format`]).
+/// [`crate::wire::format`]). Prefer [`Sealable::seal`], which picks the
+/// format from the type; the two produce the same blobs.
 pub fn seal<R: rand_core::CryptoRng + ?Sized>(
     key: &StorageKey,
     content_format: u32,
@@ -88,7 +202,8 @@ pub fn seal<R: rand_core::CryptoRng + ?Sized>(
     st::SealedState { format: format::STATE_SEALED, content_format, nonce: nonce.to_vec(), ciphertext }.encode_to_vec()
 }
 
-/// Opens a blob from [`seal`], checking it holds `content_format`.
+/// Opens a blob from [`seal`], checking it holds `content_format`. Prefer
+/// [`Sealable::unseal`], which also loads the state.
 pub fn unseal(key: &StorageKey, content_format: u32, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, StorageError> {
     let s: st::SealedState = wire::decode_typed(sealed, MAX_STATE_LEN.saturating_add(64), format::STATE_SEALED, &[])?;
     if s.content_format != content_format {
@@ -121,5 +236,21 @@ mod tests {
         }
         assert_eq!(unseal(&key, format::STATE_SESSIONS, &flipped), Err(StorageError::Authentication));
         assert_eq!(format!("{key:?}"), "StorageKey(..)");
+    }
+
+    #[test]
+    fn exported_key_reimports_and_unseals() {
+        let mut rng = rand::rng();
+        let key = StorageKey::generate(&mut rng);
+        let sealed = seal(&key, format::STATE_SESSIONS, b"kept across a restart", &mut rng);
+        let exported = key.to_bytes();
+        drop(key);
+        let again = StorageKey::from_bytes(*exported);
+        assert_eq!(
+            unseal(&again, format::STATE_SESSIONS, &sealed).map(|v| v.to_vec()),
+            Ok(b"kept across a restart".to_vec())
+        );
+        // The export is the key itself: a fixed key exports its bytes.
+        assert_eq!(*StorageKey::from_bytes([9; 32]).to_bytes(), [9; 32]);
     }
 }

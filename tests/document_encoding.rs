@@ -228,9 +228,18 @@ fn envelope_building_rules_at_max_and_max_plus_one() {
     let at_max = format!("a/{}", "b".repeat(MAX_PAYLOAD_TYPE_LEN - 2));
     assert_eq!(Envelope::new(&at_max, b"doc", false, &l).unwrap().payload_type(), at_max);
     let over = format!("a/{}", "b".repeat(MAX_PAYLOAD_TYPE_LEN - 1));
-    for bad in [over.as_str(), "", "textplain", "text/ plain", "text/pla\u{ef}n", "text/\tplain"] {
-        assert_eq!(Envelope::new(bad, b"doc", false, &l).err(), Some(EnvelopeError::PayloadType), "{bad:?}");
+    let cases = [
+        (over.as_str(), PayloadTypeError::TooLong { len: MAX_PAYLOAD_TYPE_LEN + 1, max: MAX_PAYLOAD_TYPE_LEN }),
+        ("", PayloadTypeError::Empty),
+        ("textplain", PayloadTypeError::NoSlash),
+        ("text/pla\u{ef}n", PayloadTypeError::NotPrintable { offset: 8, byte: 0xc3 }),
+        ("text/\tplain", PayloadTypeError::NotPrintable { offset: 5, byte: 0x09 }),
+    ];
+    for (bad, why) in cases {
+        assert_eq!(Envelope::new(bad, b"doc", false, &l).err(), Some(EnvelopeError::PayloadType(why)), "{bad:?}");
     }
+    // A space is printable ASCII (SPEC.md §11.6), so parameters are allowed.
+    assert_eq!(Envelope::new("text/ plain", b"doc", false, &l).unwrap().payload_type(), "text/ plain");
     let doc = b"the document";
     let detached = Envelope::new("text/plain", doc, false, &l).unwrap();
     assert_eq!(detached.inline_payload(), None);
@@ -302,4 +311,67 @@ fn inline_payload_limits_and_binding_on_decode() {
     other_doc[pos] ^= 1;
     assert_ne!(pos, last);
     assert_eq!(Envelope::from_bytes(&other_doc, &l).err(), Some(EnvelopeError::InlineMismatch));
+}
+
+/// SPEC.md §11.6: a payload type is 1..=127 printable ASCII bytes
+/// (0x20..=0x7e) with a '/', so a media type with parameters is accepted,
+/// survives encoding, and verifies; anything else is refused with the byte.
+#[test]
+fn payload_type_is_exactly_printable_ascii() {
+    use vestnik::document::limits::MAX_PAYLOAD_TYPE_LEN;
+    let w = World::new();
+    let l = DocumentLimits::default();
+    let doc = b"\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82";
+    let media = "text/plain; charset=utf-8";
+    let mut e = Envelope::new(media, doc, false, &l).unwrap();
+    e.sign(&w.citizen.key, &w.citizen.cert, Commitment::Approved, T0).unwrap();
+    e.add_certificate(&w.ca.cert).unwrap();
+    let back = roundtrip(&e);
+    assert_eq!(back.payload_type(), media);
+    assert_eq!(back, e);
+    let r = verify(&back, Some(doc), &w.policy(), T0 + 60);
+    assert!(r.is_accepted(), "{r}");
+    assert_eq!(r.payload_type, media);
+    // The payload type is signed: another one under the same signature fails.
+    let encoded = e.to_bytes();
+    let at = encoded.windows(media.len()).position(|win| win == media.as_bytes()).unwrap();
+    let edit = |offset: usize, byte: u8| {
+        let mut v = encoded.clone();
+        v[at + offset] = byte;
+        v
+    };
+    let swapped = Envelope::from_bytes(&edit(20, b'U'), &l).unwrap();
+    assert_eq!(swapped.payload_type(), "text/plain; charset=Utf-8");
+    assert!(!verify(&swapped, Some(doc), &w.policy(), T0 + 60).is_accepted());
+
+    // Every printable byte is accepted, every other byte refused with its offset.
+    let all_printable: String = (0x20u8..=0x7e).map(char::from).collect();
+    assert_eq!(Envelope::new(&all_printable, doc, false, &l).unwrap().payload_type(), all_printable);
+    for byte in (0u8..0x20).chain([0x7f]) {
+        let t = format!("text/x{}", char::from(byte));
+        assert_eq!(
+            Envelope::new(&t, doc, false, &l).err(),
+            Some(EnvelopeError::PayloadType(PayloadTypeError::NotPrintable { offset: 6, byte })),
+            "{byte:#04x}"
+        );
+    }
+    let cases = [
+        ("text/plain; charset=\u{444}", PayloadTypeError::NotPrintable { offset: 20, byte: 0xd1 }),
+        ("", PayloadTypeError::Empty),
+        (&*"x".repeat(MAX_PAYLOAD_TYPE_LEN + 1), PayloadTypeError::TooLong { len: 128, max: MAX_PAYLOAD_TYPE_LEN }),
+    ];
+    for (t, why) in cases {
+        let err = Envelope::new(t, doc, false, &l).unwrap_err();
+        assert_eq!(err, EnvelopeError::PayloadType(why), "{t:?}");
+    }
+    assert_eq!(
+        EnvelopeError::PayloadType(PayloadTypeError::NotPrintable { offset: 5, byte: 0x09 }).to_string(),
+        "invalid payload type: byte 0x09 at offset 5 is not printable ASCII (0x20..=0x7e)"
+    );
+    // Decoding applies the same rule: a control byte smuggled into an
+    // encoded envelope is refused with its offset.
+    assert_eq!(
+        Envelope::from_bytes(&edit(11, b'\t'), &l).err(),
+        Some(EnvelopeError::PayloadType(PayloadTypeError::NotPrintable { offset: 11, byte: 0x09 }))
+    );
 }

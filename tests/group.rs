@@ -140,7 +140,8 @@ fn removed_member_reads_nothing_new_and_its_messages_are_refused() {
         }
         // Row 11: the removed member's state cannot decrypt it.
         let e = net.group(3).decrypt(&wire).map(|_| ());
-        assert_eq!(e, Err(GroupError::UnknownChain(net.group(i).own_chain().0)));
+        let (sender, chain_id) = (key(&net.public(i)), net.group(i).own_chain().0);
+        assert_eq!(e, Err(GroupError::UnknownChain { sender, chain_id }));
     }
     // Its messages are refused by the others once they applied the removal.
     for r in 0..3 {
@@ -528,4 +529,135 @@ fn stored_skipped_iterations_are_validated() {
     assert_eq!(edit(&|k| k[3].iteration = 5), invalid);
     assert_eq!(edit(&|k| k[3].iteration = 4), None);
     assert_eq!(edit(&|k| k.truncate(1)), None);
+}
+
+/// A received distribution says which group and chain it is for, with no
+/// group state: the app routes it to the right `GroupSession` by its group id.
+#[test]
+fn distribution_exposes_its_group_and_chain_without_group_state() {
+    use vestnik::group::DistributionInfo;
+    let mut net = Net::new(2);
+    let mut rng = rand::rng();
+    let (teacher, student) = (net.public(0), net.public(1));
+    // The teacher is in two groups with the student; each has its own chain.
+    let (mut class, class_plan) =
+        GroupSession::create(b"class-7b", &net.devs[0].id, &[student], false, &mut rng).unwrap();
+    let (mut club, club_plan) =
+        GroupSession::create(b"chess-club", &net.devs[0].id, &[student], false, &mut rng).unwrap();
+    class.encrypt(b"advance the class chain").unwrap();
+    let mut student_groups = BTreeMap::new();
+    for id in [&b"class-7b"[..], b"chess-club"] {
+        let (g, _) = GroupSession::create(id, &net.devs[1].id, &[teacher], false, &mut rng).unwrap();
+        student_groups.insert(id.to_vec(), g);
+    }
+    // Delivered in the opposite order of creation; routed by the peeked id.
+    for (plan, group_id, (chain_id, iteration)) in
+        [(&club_plan, &b"chess-club"[..], club.own_chain()), (&class_plan, b"class-7b", (class.own_chain().0, 0))]
+    {
+        let received = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, plan.distribution());
+        let info = DistributionInfo::peek(&received).unwrap();
+        assert_eq!(info.group_id(), group_id);
+        assert_eq!(*info.sender(), teacher);
+        assert_eq!((info.chain_id(), info.iteration()), (chain_id, iteration));
+        let g = student_groups.get_mut(info.group_id()).unwrap();
+        g.process_distribution(&received).unwrap();
+        // Peeking twice gives the same answer: nothing was consumed.
+        assert_eq!(DistributionInfo::peek(&received), Ok(info));
+    }
+    let wire = club.encrypt(b"e2-e4").unwrap();
+    assert_eq!(student_groups.get_mut(&b"chess-club"[..]).unwrap().decrypt(&wire).unwrap().plaintext(), b"e2-e4");
+    let wire = class.encrypt(b"homework").unwrap();
+    assert_eq!(student_groups.get_mut(&b"class-7b"[..]).unwrap().decrypt(&wire).unwrap().plaintext(), b"homework");
+
+    // Anything else is refused with a typed error.
+    let app = net.one_to_one(0, 1, ContentType::Application, class_plan.distribution());
+    assert_eq!(DistributionInfo::peek(&app), Err(GroupError::NotADistribution));
+    let good: pb::SenderKeyDistribution = prost::Message::decode(class_plan.distribution()).unwrap();
+    let cases: [(pb::SenderKeyDistribution, vestnik::wire::DecodeError); 5] = [
+        (
+            pb::SenderKeyDistribution { format: 0x2101, ..good.clone() },
+            vestnik::wire::DecodeError::WrongType { found: 0x2101, expected: 0x2201 },
+        ),
+        (
+            pb::SenderKeyDistribution { format: 0x2202, ..good.clone() },
+            vestnik::wire::DecodeError::UnsupportedVersion { found: 0x2202, expected: 0x2201 },
+        ),
+        (
+            pb::SenderKeyDistribution { group_id: vec![], ..good.clone() },
+            vestnik::wire::DecodeError::Invalid("group_id"),
+        ),
+        (
+            pb::SenderKeyDistribution { chain_key: vec![1; 31], ..good.clone() },
+            vestnik::wire::DecodeError::WrongLength { field: "chain_key", len: 31, expected: 32 },
+        ),
+        (
+            pb::SenderKeyDistribution { signing_key: vec![1; 33], ..good.clone() },
+            vestnik::wire::DecodeError::WrongLength { field: "signing_key", len: 33, expected: 32 },
+        ),
+    ];
+    for (bad, why) in cases {
+        let r = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, &prost::Message::encode_to_vec(&bad));
+        assert_eq!(DistributionInfo::peek(&r), Err(GroupError::Decode(why)));
+    }
+    // The size cap applies before decoding (after the format, SPEC §4.1).
+    let mut big = vec![0x08, 0x81, 0x44];
+    big.resize(257, 0);
+    let huge = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, &big);
+    assert_eq!(
+        DistributionInfo::peek(&huge),
+        Err(GroupError::Decode(vestnik::wire::DecodeError::TooLarge { len: 257, max: 256 }))
+    );
+}
+
+/// A group message that overtakes its sender's distribution: refused as
+/// `UnknownChain` with the sender and chain id, nothing changed; buffered,
+/// it decrypts once the distribution is processed. Also after a rotation.
+#[test]
+fn message_before_its_distribution_is_buffered_and_retried() {
+    use vestnik::group::DistributionInfo;
+    let mut net = Net::new(3);
+    let mut rng = rand::rng();
+    let publics = [net.public(0), net.public(1), net.public(2)];
+    // Everyone but device 0 has its state; device 0's distributions are held back.
+    let (g0, plan0) = GroupSession::create(b"class-7b", &net.devs[0].id, &publics, false, &mut rng).unwrap();
+    net.devs[0].group = Some(g0);
+    for i in 1..3 {
+        let (g, _) = GroupSession::create(b"class-7b", &net.devs[i].id, &publics, false, &mut rng).unwrap();
+        net.devs[i].group = Some(g);
+    }
+    let early = [net.group(0).encrypt(b"first").unwrap(), net.group(0).encrypt(b"second").unwrap()];
+    let chain_id = net.group(0).own_chain().0;
+    let mut pending: BTreeMap<([u8; 32], u32), Vec<Vec<u8>>> = BTreeMap::new();
+    for m in &early {
+        let before = net.group(1).to_bytes().to_vec();
+        let e = net.group(1).decrypt(m).map(|_| ());
+        assert_eq!(e, Err(GroupError::UnknownChain { sender: key(&publics[0]), chain_id }));
+        assert_eq!(net.group(1).to_bytes().as_slice(), before.as_slice(), "the failure changed state");
+        let Err(GroupError::UnknownChain { sender, chain_id }) = e else { unreachable!() };
+        pending.entry((sender, chain_id)).or_default().push(m.clone());
+    }
+    // The distribution arrives; the app finds what waited for it.
+    let received = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, plan0.distribution());
+    let info = DistributionInfo::peek(&received).unwrap();
+    net.group(1).process_distribution(&received).unwrap();
+    let waiting = pending.remove(&(key(info.sender()), info.chain_id())).unwrap();
+    let got: Vec<Vec<u8>> = waiting.iter().map(|m| net.group(1).decrypt(m).unwrap().plaintext().to_vec()).collect();
+    assert_eq!(got, [b"first".to_vec(), b"second".to_vec()]);
+    assert!(pending.is_empty());
+
+    // After a rotation the new chain's first message again waits for its distribution.
+    let change = RosterChange { added: vec![], removed: vec![publics[2]] };
+    let rotated = net.group(0).apply_change(&change, &mut rng).unwrap();
+    net.group(1).apply_change(&change, &mut rng).unwrap();
+    let new_chain = net.group(0).own_chain().0;
+    assert_ne!(new_chain, chain_id);
+    let after = net.group(0).encrypt(b"after the rotation").unwrap();
+    assert_eq!(
+        net.group(1).decrypt(&after).map(|_| ()),
+        Err(GroupError::UnknownChain { sender: key(&publics[0]), chain_id: new_chain })
+    );
+    let received = net.one_to_one(0, 1, ContentType::SenderKeyDistribution, rotated.distribution());
+    assert_eq!(DistributionInfo::peek(&received).unwrap().chain_id(), new_chain);
+    net.group(1).process_distribution(&received).unwrap();
+    assert_eq!(net.group(1).decrypt(&after).unwrap().plaintext(), b"after the rotation");
 }

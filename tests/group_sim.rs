@@ -178,7 +178,8 @@ impl Sim {
             }
             Err(GroupError::Duplicate) => assert!(self.delivered.contains(&(m.id, m.to))),
             Err(GroupError::UnknownSender) => assert!(sender_removed_here || sender_reset || !entitled),
-            Err(GroupError::UnknownChain(_)) => {
+            Err(GroupError::UnknownChain { sender, .. }) => {
+                assert_eq!(&sender, self.devs[m.from].id.public().signing_key().as_bytes());
                 let rotated = self.devs[m.from].rotations - m.from_rotations;
                 assert!(
                     !entitled || sender_reset || rotated >= 5,

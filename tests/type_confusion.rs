@@ -134,6 +134,7 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
         vector("credential", "presentation.bin"),
         vector("credential", "issued.bin"),
         vector("credential", "held.bin"),
+        vestnik::crypto::sig::SigningKey::generate(&mut rng).to_bytes().to_vec(),
     ];
     let carrier = std::cell::RefCell::new(Carrier::new());
     let limits = DocumentLimits::default();
@@ -176,7 +177,15 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
                 decode_err!(g.process_distribution(&r), vestnik::group::GroupError::Decode)
             }),
         ),
+        (
+            format::SENDER_KEY_DISTRIBUTION,
+            Box::new(|b| {
+                let r = carrier.borrow_mut().carry(ContentType::SenderKeyDistribution, b);
+                decode_err!(vestnik::group::DistributionInfo::peek(&r), vestnik::group::GroupError::Decode)
+            }),
+        ),
         (format::STATE_GROUP, Box::new(|b| GroupSession::from_bytes(b).err())),
+        (format::STATE_SIGNING_KEY, Box::new(|b| vestnik::crypto::sig::SigningKey::from_bytes(b).err())),
         (
             format::CALL_KEY,
             Box::new(|b| {

@@ -43,7 +43,7 @@ impl CallId {
 
 impl fmt::Debug for CallId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CallId({})", crate::hex_prefix(&self.0))
+        write!(f, "CallId({})", crate::crypto::fmt_public::hex_prefix(&self.0))
     }
 }
 

@@ -138,7 +138,7 @@ impl fmt::Display for ClaimValue {
             ClaimValue::Integer(i) => write!(f, "{i}"),
             ClaimValue::Date(d) => write!(f, "{d}"),
             ClaimValue::Bool(b) => write!(f, "{b}"),
-            ClaimValue::Sha256(h) => write!(f, "sha256:{}", crate::hex_prefix(h)),
+            ClaimValue::Sha256(h) => write!(f, "sha256:{}", crate::crypto::fmt_public::hex_prefix(h)),
         }
     }
 }
@@ -290,7 +290,7 @@ impl fmt::Debug for Disclosure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Disclosure")
             .field("name", &self.claim.name)
-            .field("digest", &crate::hex_prefix(&self.digest))
+            .field("digest", &crate::crypto::fmt_public::hex_prefix(&self.digest))
             .finish_non_exhaustive()
     }
 }

@@ -17,7 +17,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// A credential in the holder's wallet: the issued credential and its
 /// device-bound holder key. Secret: wiped on drop, never printed or cloned;
-/// stored with [`Self::to_bytes`] (sealed with [`crate::storage::seal`]).
+/// stored with [`Self::to_bytes`] (or sealed whole with [`crate::storage::Sealable::seal`]).
 pub struct HeldCredential {
     issued: IssuedCredential,
     holder: SigningKey,

@@ -161,11 +161,11 @@ fn held_credential_round_trips_and_its_debug_shows_no_secret() {
     assert!(dbg.starts_with("HeldCredential") && dbg.contains("ru.gov.passport"), "{dbg}");
     assert!(!dbg.contains("Петрова") && !dbg.contains("Anna"), "{dbg}");
     for d in held.disclosures() {
-        assert!(!dbg.contains(&crate::hex_prefix(d.salt())));
+        assert!(!dbg.contains(&crate::crypto::fmt_public::hex_prefix(d.salt())));
     }
-    assert!(!dbg.contains(&crate::hex_prefix(seed.as_bytes())));
+    assert!(!dbg.contains(&crate::crypto::fmt_public::hex_prefix(seed.as_bytes())));
     // The check can fail: the hex of a salt is what a leak would look like.
-    let salt_hex = crate::hex_prefix(held.disclosures()[0].salt());
+    let salt_hex = crate::crypto::fmt_public::hex_prefix(held.disclosures()[0].salt());
     assert!(format!("{salt_hex}{dbg}").contains(&salt_hex));
 }
 

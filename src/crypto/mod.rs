@@ -5,6 +5,7 @@
 //! KDFs) hold in one place and the Wycheproof tests exercise these wrappers.
 
 pub(crate) mod aead;
+pub(crate) mod fmt_public;
 pub(crate) mod kdf;
 pub(crate) mod secret;
 pub mod sig;

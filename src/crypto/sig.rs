@@ -33,6 +33,7 @@
 
 use crate::crypto::x25519::KeyError;
 use crate::labels::SigContext;
+use crate::wire::{self, DecodeError, format, state as st};
 use core::fmt;
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
@@ -40,7 +41,11 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use ed25519_dalek::Signer;
 use sha2::{Digest, Sha512};
-use zeroize::{ZeroizeOnDrop, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+/// Largest serialized [`SigningKey`] accepted by [`SigningKey::from_bytes`]
+/// (the encoding is 38 bytes).
+pub const MAX_SIGNING_KEY_STATE_LEN: usize = 64;
 
 /// Length of an Ed25519 signature.
 pub const SIGNATURE_LEN: usize = 64;
@@ -84,7 +89,7 @@ impl Signature {
 
 impl fmt::Debug for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Signature({}..)", crate::hex_prefix(&self.0))
+        write!(f, "Signature({}..)", super::fmt_public::hex_prefix(&self.0))
     }
 }
 
@@ -154,7 +159,7 @@ impl VerifyingKey {
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "VerifyingKey({})", crate::hex_prefix(self.as_bytes()))
+        write!(f, "VerifyingKey({})", super::fmt_public::hex_prefix(self.as_bytes()))
     }
 }
 
@@ -298,6 +303,43 @@ impl SigningKey {
         crate::crypto::Secret32::new(*seed)
     }
 
+    /// Serializes the key (format `0x1401`, `SigningKeyState`: the 32-byte
+    /// seed), so a certificate authority's, a timestamping authority's or an
+    /// issuer's key survives a restart. The buffer is wiped on drop: seal it
+    /// (see [`crate::storage`]) or keep it in protected storage.
+    ///
+    /// ```
+    /// use vestnik::crypto::sig::SigningKey;
+    /// let key = SigningKey::generate(&mut rand::rng());
+    /// let back = SigningKey::from_bytes(&key.to_bytes())?;
+    /// assert_eq!(back.verifying_key(), key.verifying_key());
+    /// # Ok::<(), vestnik::wire::DecodeError>(())
+    /// ```
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let seed = self.to_seed();
+        wire::encode_secret(
+            st::SigningKeyState { format: format::STATE_SIGNING_KEY, seed: seed.as_bytes().to_vec() },
+            wipe_signing_key_state,
+        )
+    }
+
+    /// Loads a key written by [`Self::to_bytes`]: format (another type is
+    /// [`DecodeError::WrongType`], another version
+    /// [`DecodeError::UnsupportedVersion`]), then size, then the strict
+    /// decoding and a 32-byte seed (SPEC.md §4.1). Every decoded copy of the
+    /// seed is wiped.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let (max, f) = (MAX_SIGNING_KEY_STATE_LEN, format::STATE_SIGNING_KEY);
+        wire::decode_secret(bytes, max, f, &[], wipe_signing_key_state, |m: &st::SigningKeyState| {
+            let seed = crate::crypto::Secret32::from_slice(&m.seed).ok_or(DecodeError::WrongLength {
+                field: "seed",
+                len: m.seed.len(),
+                expected: 32,
+            })?;
+            Ok(Self::from_seed(&seed))
+        })
+    }
+
     /// The public half. Keys made by this type always pass the import rule
     /// ([`ed25519_dalek`] computes `[a]B` with `a` a multiple of 8, so the
     /// point is in the prime-order subgroup and never of small order).
@@ -317,6 +359,10 @@ impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SigningKey {{ public: {:?}, .. }}", self.verifying_key())
     }
+}
+
+fn wipe_signing_key_state(m: &mut st::SigningKeyState) {
+    m.seed.zeroize();
 }
 
 /// `len(label) || label || message`: the exact bytes every signature covers.

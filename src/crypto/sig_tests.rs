@@ -593,3 +593,61 @@ fn byte_check_equals_round_trip() {
     }
     assert!(checked > 100_000, "{checked}");
 }
+
+#[test]
+fn signing_key_state_round_trips_and_refuses_bad_input() {
+    use crate::wire::{DecodeError, format, state as st};
+    use prost::Message;
+    let mut rng = rand::rng();
+    let key = SigningKey::generate(&mut rng);
+    let bytes = key.to_bytes();
+    assert!(bytes.len() <= MAX_SIGNING_KEY_STATE_LEN, "{}", bytes.len());
+    let back = SigningKey::from_bytes(&bytes).unwrap();
+    assert_eq!(back.verifying_key(), key.verifying_key());
+    // Same seed: Ed25519 is deterministic, so the signatures are identical.
+    let msg = b"certificate to sign";
+    assert_eq!(back.sign(labels::SIG_CERTIFICATE, msg), key.sign(labels::SIG_CERTIFICATE, msg));
+    assert_eq!(back.to_bytes().as_slice(), bytes.as_slice());
+
+    let encode = |format: u32, seed: Vec<u8>| st::SigningKeyState { format, seed }.encode_to_vec();
+    for len in [0usize, 31, 33] {
+        assert_eq!(
+            SigningKey::from_bytes(&encode(format::STATE_SIGNING_KEY, vec![7; len])).map(|k| k.verifying_key()),
+            Err(DecodeError::WrongLength { field: "seed", len, expected: 32 })
+        );
+    }
+    // Another state type's bytes are of the wrong type whatever their size
+    // (the format is read first, SPEC §4.1); the right type over the cap is too large.
+    let identity = crate::DeviceIdentity::generate(&mut rng).to_bytes();
+    assert_eq!(
+        SigningKey::from_bytes(&identity).map(|k| k.verifying_key()),
+        Err(DecodeError::WrongType { found: format::STATE_IDENTITY, expected: format::STATE_SIGNING_KEY })
+    );
+    assert!(matches!(
+        SigningKey::from_bytes(&encode(format::STATE_SIGNING_KEY, vec![7; 80])).map(|k| k.verifying_key()),
+        Err(DecodeError::TooLarge { .. })
+    ));
+    assert_eq!(
+        SigningKey::from_bytes(&encode(format::STATE_IDENTITY, vec![7; 32])).map(|k| k.verifying_key()),
+        Err(DecodeError::WrongType { found: format::STATE_IDENTITY, expected: format::STATE_SIGNING_KEY })
+    );
+    assert_eq!(
+        SigningKey::from_bytes(&encode(0x1402, vec![7; 32])).map(|k| k.verifying_key()),
+        Err(DecodeError::UnsupportedVersion { found: 0x1402, expected: format::STATE_SIGNING_KEY })
+    );
+    // Size cap before anything else; then the canonical encoding.
+    let mut long = bytes.to_vec();
+    long.resize(MAX_SIGNING_KEY_STATE_LEN + 1, 0);
+    assert_eq!(
+        SigningKey::from_bytes(&long).map(|k| k.verifying_key()),
+        Err(DecodeError::TooLarge { len: MAX_SIGNING_KEY_STATE_LEN + 1, max: MAX_SIGNING_KEY_STATE_LEN })
+    );
+    let mut dup = bytes.to_vec();
+    dup.extend_from_slice(&[0x08, 0x81, 0x28]); // format repeated
+    assert_eq!(SigningKey::from_bytes(&dup).map(|k| k.verifying_key()), Err(DecodeError::NonCanonical));
+    // Debug shows the public key only.
+    let seed = hex::encode(key.to_seed().as_bytes());
+    let dbg = format!("{key:?}");
+    assert!(dbg.starts_with("SigningKey { public: VerifyingKey("), "{dbg}");
+    assert!(!dbg.contains(&seed[..16]), "{dbg}");
+}

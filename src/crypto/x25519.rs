@@ -84,7 +84,7 @@ impl X25519PublicKey {
 
 impl fmt::Debug for X25519PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "X25519PublicKey({})", crate::hex_prefix(&self.0))
+        write!(f, "X25519PublicKey({})", super::fmt_public::hex_prefix(&self.0))
     }
 }
 

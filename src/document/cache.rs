@@ -8,7 +8,7 @@ use super::anchor::TrustAnchor;
 use super::cert::Certificate;
 use super::cert::sha512;
 use super::chain::{CertPath, ChainError};
-use super::status::StatusList;
+use super::status::{StatusList, StatusSignatures};
 use crate::crypto::sig::VerifyingKey;
 use std::collections::{HashMap, HashSet};
 
@@ -121,9 +121,11 @@ impl ChainCache {
             self.certs.entry(*c.hash()).or_insert_with(|| c.clone());
         }
     }
+}
 
+impl StatusSignatures for ChainCache {
     /// True when `list` verifies under `issuer`, remembering successes.
-    pub(crate) fn status_list_verified(&mut self, list: &StatusList, issuer: &VerifyingKey) -> bool {
+    fn status_list_verified(&mut self, list: &StatusList, issuer: &VerifyingKey) -> bool {
         let key = (*list.hash(), *issuer.as_bytes());
         if self.lists.contains(&key) {
             self.hits += 1;

@@ -19,9 +19,8 @@
 //! colliding key id costs at most a failed verification.
 
 use super::anchor::TrustAnchor;
-use super::cache::ChainCache;
 use super::cert::{Certificate, key_id};
-use super::status::{Standing, StatusList};
+use super::status::{Standing, StatusList, StatusSignatures};
 use super::usage::KeyUsage;
 use crate::crypto::sig::VerifyingKey;
 
@@ -165,14 +164,14 @@ impl CertPath {
     }
 
     /// Usage, path length, validity at `t`, and revocation.
-    pub(crate) fn check(
+    pub(crate) fn check<C: StatusSignatures + ?Sized>(
         &self,
         needed: KeyUsage,
         t: u64,
         now: u64,
         lists: &[StatusList],
         require_status: bool,
-        mut cache: Option<&mut ChainCache>,
+        mut cache: Option<&mut C>,
     ) -> Result<(), ChainError> {
         let n = self.certs.len();
         if !self.anchor.usage().contains(needed) {
@@ -206,7 +205,7 @@ impl CertPath {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn check_status(
+    fn check_status<C: StatusSignatures + ?Sized>(
         &self,
         depth: usize,
         c: &Certificate,
@@ -214,7 +213,7 @@ impl CertPath {
         now: u64,
         lists: &[StatusList],
         require_status: bool,
-        cache: Option<&mut ChainCache>,
+        cache: Option<&mut C>,
     ) -> Result<(), ChainError> {
         let issuer = self.issuer_key(depth);
         let (covered, fresh, latest) = match super::status::standing(lists, issuer, c.serial(), t, now, cache) {

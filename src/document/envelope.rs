@@ -41,9 +41,10 @@ pub enum EnvelopeError {
     /// A carried timestamp token is malformed.
     #[error("carried timestamp: {0}")]
     Timestamp(#[from] TimestampError),
-    /// The payload type is empty, too long or not a media type.
-    #[error("invalid payload type")]
-    PayloadType,
+    /// The payload type is empty, too long, holds a byte outside printable
+    /// ASCII, or has no `/` (SPEC.md §11.6).
+    #[error("invalid payload type: {0}")]
+    PayloadType(PayloadTypeError),
     /// The inline payload exceeds the limit.
     #[error("inline payload of {len} bytes exceeds {max}")]
     InlineTooLarge {
@@ -70,6 +71,36 @@ pub enum EnvelopeError {
     /// The signed attributes are malformed.
     #[error("signed attributes: {0}")]
     Attributes(DecodeError),
+}
+
+/// What is wrong with a payload (media) type. The rule (SPEC.md §11.6): 1 to
+/// [`MAX_PAYLOAD_TYPE_LEN`] bytes, each printable ASCII (`0x20..=0x7e`, so
+/// parameters such as `text/plain; charset=utf-8` are allowed), with a `/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PayloadTypeError {
+    /// The type is empty.
+    #[error("it is empty")]
+    Empty,
+    /// The type is longer than the limit.
+    #[error("it is {len} bytes long, limit {max}")]
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A byte is a control character, DEL, or not ASCII.
+    #[error("byte {byte:#04x} at offset {offset} is not printable ASCII (0x20..=0x7e)")]
+    NotPrintable {
+        /// Offset of the first such byte.
+        offset: usize,
+        /// The byte.
+        byte: u8,
+    },
+    /// The type has no `/` between type and subtype.
+    #[error("it has no '/' between type and subtype")]
+    NoSlash,
 }
 
 /// One signature in an envelope.
@@ -110,9 +141,23 @@ pub struct Envelope {
 }
 
 fn check_payload_type(t: &str) -> Result<(), EnvelopeError> {
-    let ok =
-        !t.is_empty() && t.len() <= MAX_PAYLOAD_TYPE_LEN && t.contains('/') && t.bytes().all(|b| b.is_ascii_graphic());
-    if ok { Ok(()) } else { Err(EnvelopeError::PayloadType) }
+    payload_type_rule(t).map_err(EnvelopeError::PayloadType)
+}
+
+fn payload_type_rule(t: &str) -> Result<(), PayloadTypeError> {
+    if t.is_empty() {
+        return Err(PayloadTypeError::Empty);
+    }
+    if t.len() > MAX_PAYLOAD_TYPE_LEN {
+        return Err(PayloadTypeError::TooLong { len: t.len(), max: MAX_PAYLOAD_TYPE_LEN });
+    }
+    if let Some((offset, &byte)) = t.as_bytes().iter().enumerate().find(|(_, b)| !(0x20..=0x7e).contains(*b)) {
+        return Err(PayloadTypeError::NotPrintable { offset, byte });
+    }
+    if !t.contains('/') {
+        return Err(PayloadTypeError::NoSlash);
+    }
+    Ok(())
 }
 
 impl Envelope {

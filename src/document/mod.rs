@@ -40,7 +40,7 @@ pub use batch::{BatchInput, verify_batch};
 pub use cache::{ChainCache, DEFAULT_CACHE_ENTRIES};
 pub use cert::{CertError, Certificate, CertificateRequest, KEY_ID_LEN, key_id};
 pub use chain::{CertPath, ChainError};
-pub use envelope::{Envelope, EnvelopeError, SignerEntry};
+pub use envelope::{Envelope, EnvelopeError, PayloadTypeError, SignerEntry};
 pub use limits::DocumentLimits;
 pub use policy::{DEFAULT_MAX_CLOCK_SKEW, VerificationPolicy};
 pub use report::{

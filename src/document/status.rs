@@ -196,15 +196,24 @@ pub(crate) enum Standing {
     Unknown,
 }
 
+/// A memory of status-list signatures already checked (the chain cache is
+/// one). Path checking and status lookups see only this seam, so they do not
+/// depend on the cache that stores their results.
+pub(crate) trait StatusSignatures {
+    /// True when `list` verifies under `issuer` (remembering the answer as
+    /// the implementation sees fit).
+    fn status_list_verified(&mut self, list: &StatusList, issuer: &VerifyingKey) -> bool;
+}
+
 /// The standing of `serial` among `lists`, counting only lists signed by
 /// `issuer` (signatures remembered in `cache` when given).
-pub(crate) fn standing(
+pub(crate) fn standing<C: StatusSignatures + ?Sized>(
     lists: &[StatusList],
     issuer: &VerifyingKey,
     serial: u64,
     t: u64,
     now: u64,
-    mut cache: Option<&mut super::ChainCache>,
+    mut cache: Option<&mut C>,
 ) -> Standing {
     let issuer_id = key_id(issuer);
     let mut result = Standing::Unknown;
@@ -236,7 +245,7 @@ pub(crate) fn standing(
 impl fmt::Debug for StatusList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StatusList")
-            .field("issuer_key_id", &crate::hex_prefix(&self.issuer_key_id))
+            .field("issuer_key_id", &crate::crypto::fmt_public::hex_prefix(&self.issuer_key_id))
             .field("this_update", &self.this_update)
             .field("next_update", &self.next_update)
             .field("size", &self.size)

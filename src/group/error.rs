@@ -18,9 +18,18 @@ pub enum GroupError {
     #[error("sender is not a member of this group")]
     UnknownSender,
     /// The sender's chain is not known here: its distribution has not
-    /// arrived, or the chain was rotated away long ago.
-    #[error("unknown sender chain {0:#010x}")]
-    UnknownChain(u32),
+    /// arrived yet (buffer the message and retry, see the [`crate::group`]
+    /// docs), or the chain was rotated away long ago. The fields are the
+    /// message's public header, read before its signature could be checked:
+    /// use them to route the retry, never as proof of anything.
+    #[error("unknown sender chain {chain_id:#010x} of sender {}..", crate::crypto::fmt_public::hex_prefix(sender))]
+    UnknownChain {
+        /// The Ed25519 identity key of the roster member the message names
+        /// as its sender (its `IdentityPublic::signing_key`).
+        sender: [u8; 32],
+        /// The chain the message is on.
+        chain_id: u32,
+    },
     /// The chain's signature over the message does not verify.
     #[error("group message signature does not verify")]
     BadSignature,

@@ -1,9 +1,12 @@
 //! Wire conversion of group messages and distributions (SPEC.md §12.3–12.4).
 
 use crate::crypto::sig::Signature;
-use crate::group::GroupError;
+use crate::group::{DistributionInfo, GroupError};
 use crate::labels;
+use crate::limits::GROUP_ID_MAX_LEN;
+use crate::session::{ContentType, Received};
 use crate::wire::{self, DecodeError, format, group as pb};
+use zeroize::Zeroize;
 
 /// Largest encoded distribution.
 pub(crate) const MAX_DISTRIBUTION_LEN: usize = 256;
@@ -39,4 +42,37 @@ pub(crate) fn associated_data(group_id: &[u8], sender: &[u8; 32], chain_id: u32,
     ad.extend_from_slice(&chain_id.to_be_bytes());
     ad.extend_from_slice(&iteration.to_be_bytes());
     ad
+}
+
+/// The public routing data of a distribution, decoded strictly (size cap and
+/// format first, canonical encoding, field lengths) with the chain key wiped.
+pub(crate) fn peek_distribution(received: &Received) -> Result<DistributionInfo, GroupError> {
+    if received.content_type() != ContentType::SenderKeyDistribution {
+        return Err(GroupError::NotADistribution);
+    }
+    let bytes = received.plaintext();
+    let info = wire::decode_secret(
+        bytes,
+        MAX_DISTRIBUTION_LEN,
+        format::SENDER_KEY_DISTRIBUTION,
+        &[],
+        |d: &mut pb::SenderKeyDistribution| d.chain_key.zeroize(),
+        |d| {
+            if d.group_id.is_empty() || d.group_id.len() > GROUP_ID_MAX_LEN {
+                return Err(DecodeError::Invalid("group_id"));
+            }
+            for (field, value) in [("chain_key", &d.chain_key), ("signing_key", &d.signing_key)] {
+                if value.len() != 32 {
+                    return Err(DecodeError::WrongLength { field, len: value.len(), expected: 32 });
+                }
+            }
+            Ok(DistributionInfo {
+                sender: *received.sender(),
+                group_id: d.group_id.clone(),
+                chain_id: d.chain_id,
+                iteration: d.iteration,
+            })
+        },
+    )?;
+    Ok(info)
 }

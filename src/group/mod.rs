@@ -10,6 +10,57 @@
 //! authenticated sender. The crate does not own the roster: the app tells it
 //! what changed, and it says exactly what to send ([`MembershipPlan`]).
 //!
+//! ## A message before its distribution
+//!
+//! Group messages and distributions travel on different paths (the group's
+//! fan-out and the 1:1 sessions), so a member's first message can arrive
+//! before the distribution of its chain. [`GroupSession::decrypt`] then fails
+//! with [`GroupError::UnknownChain`] and changes nothing; the error carries
+//! the sender and chain id from the message's header. The app keeps the
+//! message under that key and retries it when a distribution for that sender
+//! and chain has been processed ([`DistributionInfo::peek`] reads both from
+//! the distribution):
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use vestnik::group::{DistributionInfo, GroupError, GroupSession};
+//! use vestnik::{ContentType, DeviceIdentity, PeerSessions, PreKeyStore};
+//! let mut rng = rand::rng();
+//! let (teacher, student) = (DeviceIdentity::generate(&mut rng), DeviceIdentity::generate(&mut rng));
+//! let mut student_prekeys = PreKeyStore::new(&student, 0, &mut rng);
+//! let mut to_student = PeerSessions::new(student.public());
+//! to_student.initiate(&teacher, &student_prekeys.bundle(&student, None), 0, &mut rng)?;
+//! let mut from_teacher = PeerSessions::new(teacher.public());
+//! let (mut t_group, plan) = GroupSession::create(b"class-7b", &teacher, &[student.public()], false, &mut rng)?;
+//! let (mut s_group, _) = GroupSession::create(b"class-7b", &student, &[teacher.public()], false, &mut rng)?;
+//!
+//! // The group message overtakes the distribution.
+//! let early = t_group.encrypt("Урок перенесён".as_bytes())?;
+//! let mut pending: BTreeMap<([u8; 32], u32), Vec<Vec<u8>>> = BTreeMap::new();
+//! match s_group.decrypt(&early) {
+//!     Err(GroupError::UnknownChain { sender, chain_id }) => {
+//!         // Bounded in a real app: per sender, in total, and by age.
+//!         pending.entry((sender, chain_id)).or_default().push(early);
+//!     }
+//!     Err(e) => return Err(e.into()),
+//!     Ok(_) => return Err("decrypted before its distribution".into()),
+//! }
+//!
+//! // The distribution arrives over the 1:1 session: install it, then retry.
+//! let wire = to_student.encrypt_typed(ContentType::SenderKeyDistribution, plan.distribution(), &mut rng)?;
+//! let received = from_teacher.decrypt(&student, &mut student_prekeys, &wire, 0)?;
+//! let info = DistributionInfo::peek(&received)?;
+//! s_group.process_distribution(&received)?;
+//! for message in pending.remove(&(*info.sender().signing_key().as_bytes(), info.chain_id())).unwrap_or_default() {
+//!     assert_eq!(s_group.decrypt(&message)?.plaintext(), "Урок перенесён".as_bytes());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The sender and chain id are read before the message's signature can be
+//! checked (the chain's key is what is missing), so a forger can make up
+//! either: cap the buffer, and expect some entries never to decrypt.
+//!
 //! [`ContentType::SenderKeyDistribution`]: crate::ContentType::SenderKeyDistribution
 
 mod chain;
@@ -24,6 +75,54 @@ pub use state::GroupSession;
 use crate::identity::IdentityPublic;
 use core::fmt;
 use zeroize::Zeroizing;
+
+/// The public routing data of a sender-key distribution, read without any
+/// group state: which group it is for, whose chain, and which chain. An app
+/// that keeps one [`GroupSession`] per group uses it to find the session a
+/// distribution belongs to (no group id needs to travel in clear beside it),
+/// and to retry group messages it buffered on [`GroupError::UnknownChain`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistributionInfo {
+    sender: IdentityPublic,
+    group_id: Vec<u8>,
+    chain_id: u32,
+    iteration: u32,
+}
+
+impl DistributionInfo {
+    /// Reads a distribution that arrived through a 1:1 session (a
+    /// [`crate::Received`] of content type
+    /// [`crate::ContentType::SenderKeyDistribution`]). Decoded as strictly as
+    /// [`GroupSession::process_distribution`] decodes it (size cap and format
+    /// first, canonical encoding, field lengths), with the chain key wiped;
+    /// the signing key is only length-checked here. Changes nothing.
+    ///
+    /// Errors: [`GroupError::NotADistribution`] for another content type,
+    /// [`GroupError::Decode`] for bytes that do not decode.
+    pub fn peek(received: &crate::Received) -> Result<Self, GroupError> {
+        message::peek_distribution(received)
+    }
+
+    /// The device that sent it: the 1:1 session's authenticated peer.
+    pub fn sender(&self) -> &IdentityPublic {
+        &self.sender
+    }
+
+    /// The group it is for.
+    pub fn group_id(&self) -> &[u8] {
+        &self.group_id
+    }
+
+    /// The sender chain it installs.
+    pub fn chain_id(&self) -> u32 {
+        self.chain_id
+    }
+
+    /// The first iteration of the chain it lets the receiver read.
+    pub fn iteration(&self) -> u32 {
+        self.iteration
+    }
+}
 
 /// A roster change the app applies to a group.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -72,7 +72,8 @@ fn wipe(s: &mut pb::GroupState) {
 }
 
 impl GroupSession {
-    /// Serializes the group state (format 0x2301). It holds secrets: seal it.
+    /// Serializes the group state (format 0x2301). It holds secrets: seal
+    /// the session with [`crate::storage::Sealable::seal`] instead where possible.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let own = &self.own;
         let s = pb::GroupState {

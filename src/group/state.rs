@@ -179,7 +179,7 @@ impl GroupSession {
             .iter()
             .enumerate()
             .find(|(_, c)| c.chain_id == m.body.chain_id)
-            .ok_or(GroupError::UnknownChain(m.body.chain_id))?;
+            .ok_or(GroupError::UnknownChain { sender: m.sender, chain_id: m.body.chain_id })?;
         chain
             .signing_key
             .verify(labels::SIG_GROUP_MESSAGE, &m.body_bytes, &m.signature)
@@ -212,8 +212,31 @@ impl GroupSession {
         if received.content_type() != ContentType::SenderKeyDistribution {
             return Err(GroupError::NotADistribution);
         }
-        let d: pb::SenderKeyDistribution =
-            wire::decode_typed(received.plaintext(), MAX_DISTRIBUTION_LEN, format::SENDER_KEY_DISTRIBUTION, &[])?;
+        // The decoded copy of the chain key is wiped whatever the outcome.
+        let (d, chain_key) = wire::decode_secret(
+            received.plaintext(),
+            MAX_DISTRIBUTION_LEN,
+            format::SENDER_KEY_DISTRIBUTION,
+            &[],
+            |d: &mut pb::SenderKeyDistribution| zeroize::Zeroize::zeroize(&mut d.chain_key),
+            |d| {
+                let chain_key = Secret32::from_slice(&d.chain_key).ok_or(DecodeError::WrongLength {
+                    field: "chain_key",
+                    len: d.chain_key.len(),
+                    expected: 32,
+                })?;
+                // Everything but the chain key, which stays in `Secret32`.
+                let public = pb::SenderKeyDistribution {
+                    format: d.format,
+                    group_id: d.group_id.clone(),
+                    chain_id: d.chain_id,
+                    iteration: d.iteration,
+                    chain_key: Vec::new(),
+                    signing_key: d.signing_key.clone(),
+                };
+                Ok((public, chain_key))
+            },
+        )?;
         if d.group_id != self.group_id {
             return Err(GroupError::WrongGroup);
         }
@@ -223,11 +246,6 @@ impl GroupSession {
             return Err(GroupError::UnknownSender);
         }
         let signing_key = VerifyingKey::from_bytes(&d.signing_key).map_err(|_| DecodeError::Invalid("signing_key"))?;
-        let chain_key = Secret32::from_slice(&d.chain_key).ok_or(DecodeError::WrongLength {
-            field: "chain_key",
-            len: d.chain_key.len(),
-            expected: 32,
-        })?;
         if let Some(existing) = member.chains.iter().find(|c| c.chain_id == d.chain_id) {
             // The same chain again (a resend): nothing to do; anything else conflicts.
             return if existing.signing_key == signing_key && d.iteration <= existing.next {

@@ -1,10 +1,10 @@
 //! Sending and receiving chains of the Double Ratchet (SPEC.md §5.6–5.7);
 //! the chain step, the walk and the skipped-key store are in [`crate::chain`].
 
-use crate::chain::{ChainError, ChainKey, OldCounter, SkippedKeys, Walk};
+use crate::chain::{ChainKey, OldCounter, SkippedKeys, Walk};
 use crate::crypto::x25519::X25519PublicKey;
 use crate::limits::SessionLimits;
-use crate::session::SessionError;
+use crate::session::ratchet_error::RatchetError;
 
 /// Our sending chain: chain key and the counter of the next message.
 #[derive(Debug)]
@@ -27,25 +27,16 @@ pub(crate) struct ReceiverChain {
 
 impl ReceiverChain {
     /// The error for a counter below `next` with no key held.
-    pub(crate) fn old_counter_error(&self, counter: u32) -> SessionError {
+    pub(crate) fn old_counter_error(&self, counter: u32) -> RatchetError {
         match self.skipped.classify_old(counter) {
-            OldCounter::Duplicate => SessionError::Duplicate,
-            OldCounter::Discarded => SessionError::MessageKeyDiscarded,
+            OldCounter::Duplicate => RatchetError::Duplicate,
+            OldCounter::Discarded => RatchetError::MessageKeyDiscarded,
         }
     }
 
     /// Applies a walk computed by [`walk`].
     pub(crate) fn apply(&mut self, w: Walk) {
         w.apply(&mut self.chain_key, &mut self.next, &mut self.skipped);
-    }
-}
-
-impl From<ChainError> for SessionError {
-    fn from(e: ChainError) -> Self {
-        match e {
-            ChainError::TooFarAhead { jump, max } => SessionError::TooFarAhead { jump, max },
-            ChainError::CounterExhausted => SessionError::CounterExhausted,
-        }
     }
 }
 
@@ -56,6 +47,6 @@ pub(crate) fn walk(
     to: u32,
     include_target: bool,
     limits: &SessionLimits,
-) -> Result<Walk, SessionError> {
+) -> Result<Walk, RatchetError> {
     Ok(crate::chain::walk(ck, from, to, include_target, limits.max_forward_jump, limits.max_skipped_keys)?)
 }

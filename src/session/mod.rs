@@ -15,6 +15,7 @@ mod message;
 mod peer;
 mod persist;
 mod ratchet;
+mod ratchet_error;
 mod received;
 mod state;
 

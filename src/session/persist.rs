@@ -211,8 +211,8 @@ fn decode_state(
 
 impl PeerSessions {
     /// Serializes every session with this peer (format 0x1201). The result
-    /// holds secrets: seal it with [`crate::storage::seal`] or keep it in
-    /// encrypted storage.
+    /// holds secrets: keep it in encrypted storage, or seal the sessions
+    /// themselves with [`crate::storage::Sealable::seal`].
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let s = st::PeerSessionsState {
             format: format::STATE_SESSIONS,

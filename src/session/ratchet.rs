@@ -10,9 +10,9 @@
 use crate::chain::{SkippedKeys, Walk};
 use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
 use crate::limits::SessionLimits;
-use crate::session::SessionError;
 use crate::session::chain::{ReceiverChain, SendingChain, walk};
 use crate::session::keys::{MessageKey, RootKey};
+use crate::session::ratchet_error::RatchetError;
 use zeroize::Zeroizing;
 
 /// A parsed ratchet header.
@@ -54,20 +54,20 @@ impl DoubleRatchet {
     pub(crate) fn next_sending_key<R: rand_core::CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
-    ) -> Result<(Header, MessageKey), SessionError> {
+    ) -> Result<(Header, MessageKey), RatchetError> {
         if self.sending.is_none() {
-            let remote = self.receiving.first().map(|c| c.ratchet_key).ok_or(SessionError::NoSession)?;
+            let remote = self.receiving.first().map(|c| c.ratchet_key).ok_or(RatchetError::NoSendingChain)?;
             let ours = X25519Secret::generate(rng);
-            let dh = ours.diffie_hellman(&remote).map_err(|_| SessionError::NonContributory)?;
+            let dh = ours.diffie_hellman(&remote).map_err(|_| RatchetError::NonContributory)?;
             let (root_key, chain_key) = self.root_key.step(&dh);
             self.root_key = root_key;
             self.our_ratchet = Some(ours);
             self.sending = Some(SendingChain { chain_key, counter: 0 });
         }
-        let ratchet_key = *self.our_ratchet.as_ref().ok_or(SessionError::NoSession)?.public();
-        let sending = self.sending.as_mut().ok_or(SessionError::NoSession)?;
+        let ratchet_key = *self.our_ratchet.as_ref().ok_or(RatchetError::NoSendingChain)?.public();
+        let sending = self.sending.as_mut().ok_or(RatchetError::NoSendingChain)?;
         if sending.counter == u32::MAX {
-            return Err(SessionError::CounterExhausted);
+            return Err(RatchetError::CounterExhausted);
         }
         let (mk, ck) = sending.chain_key.step();
         let header = Header { ratchet_key, counter: sending.counter, previous_counter: self.previous_counter };
@@ -88,8 +88,8 @@ impl DoubleRatchet {
         ad: &[u8],
         ciphertext: &[u8],
         limits: &SessionLimits,
-    ) -> Result<(Zeroizing<Vec<u8>>, Plan), SessionError> {
-        let open = |mk: &MessageKey| mk.open(ad, ciphertext).map_err(|_| SessionError::DecryptionFailed);
+    ) -> Result<(Zeroizing<Vec<u8>>, Plan), RatchetError> {
+        let open = |mk: &MessageKey| mk.open(ad, ciphertext).map_err(|_| RatchetError::DecryptionFailed);
         let n = header.counter;
         if let Some((i, c)) = self.receiving.iter().enumerate().find(|(_, c)| c.ratchet_key == header.ratchet_key) {
             if let Some((pos, mk)) = c.skipped.find(n) {
@@ -98,23 +98,23 @@ impl DoubleRatchet {
             if n < c.next {
                 return Err(c.old_counter_error(n));
             }
-            let ck = c.chain_key.as_ref().ok_or(SessionError::MessageKeyDiscarded)?;
+            let ck = c.chain_key.as_ref().ok_or(RatchetError::MessageKeyDiscarded)?;
             let w = walk(ck, c.next, n, true, limits)?;
-            let pt = open(w.message_key.as_ref().ok_or(SessionError::DecryptionFailed)?)?;
+            let pt = open(w.message_key.as_ref().ok_or(RatchetError::DecryptionFailed)?)?;
             return Ok((pt, Plan::Advance { chain: i, walk: w }));
         }
-        let ours = self.our_ratchet.as_ref().ok_or(SessionError::DecryptionFailed)?;
+        let ours = self.our_ratchet.as_ref().ok_or(RatchetError::DecryptionFailed)?;
         let old = match self.receiving.first() {
             Some(c) if header.previous_counter > c.next => {
-                let ck = c.chain_key.as_ref().ok_or(SessionError::DecryptionFailed)?;
+                let ck = c.chain_key.as_ref().ok_or(RatchetError::DecryptionFailed)?;
                 Some(walk(ck, c.next, header.previous_counter, false, limits)?)
             }
             _ => None,
         };
-        let dh = ours.diffie_hellman(&header.ratchet_key).map_err(|_| SessionError::NonContributory)?;
+        let dh = ours.diffie_hellman(&header.ratchet_key).map_err(|_| RatchetError::NonContributory)?;
         let (root_key, chain_key) = self.root_key.step(&dh);
         let w = walk(&chain_key, 0, n, true, limits)?;
-        let pt = open(w.message_key.as_ref().ok_or(SessionError::DecryptionFailed)?)?;
+        let pt = open(w.message_key.as_ref().ok_or(RatchetError::DecryptionFailed)?)?;
         Ok((pt, Plan::NewChain { root_key, ratchet_key: header.ratchet_key, old, walk: w }))
     }
 

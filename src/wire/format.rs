@@ -18,6 +18,8 @@ pub const STATE_PREKEYS: u32 = 0x1101;
 pub const STATE_SESSIONS: u32 = 0x1201;
 /// A sealed (encrypted) state blob v1.
 pub const STATE_SEALED: u32 = 0x1301;
+/// Serialized `SigningKey` v1 (an Ed25519 signing key on its own: secret).
+pub const STATE_SIGNING_KEY: u32 = 0x1401;
 /// `CertificateTbs` v1 (the signed part of a certificate).
 pub const CERTIFICATE_TBS: u32 = 0x4001;
 /// `Certificate` v1.
@@ -73,6 +75,7 @@ pub const ALL: &[(u32, &str)] = &[
     (STATE_PREKEYS, "PreKeyStoreState"),
     (STATE_SESSIONS, "PeerSessionsState"),
     (STATE_SEALED, "SealedState"),
+    (STATE_SIGNING_KEY, "SigningKeyState"),
     (GROUP_MESSAGE, "GroupMessage"),
     (SENDER_KEY_DISTRIBUTION, "SenderKeyDistribution"),
     (STATE_GROUP, "GroupState"),
