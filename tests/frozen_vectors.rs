@@ -198,7 +198,8 @@ fn generate_group_complete() {
     t_to_s.initiate(&teacher, &s_pre.bundle(&student, None), 1_764_000_000, &mut rng).unwrap();
     let (mut tg, plan) = GroupSession::create(b"class-7b", &teacher, &[student.public()], false, &mut rng).unwrap();
     let (mut sg, _) = GroupSession::create(b"class-7b", &student, &[teacher.public()], false, &mut rng).unwrap();
-    let wire = t_to_s.encrypt_typed(vestnik::ContentType::SenderKeyDistribution, plan.distribution(), &mut rng).unwrap();
+    let wire =
+        t_to_s.encrypt_typed(vestnik::ContentType::SenderKeyDistribution, plan.distribution(), &mut rng).unwrap();
     let received = s_to_t.decrypt(&student, &mut s_pre, &wire, 1_764_000_010).unwrap();
     assert_eq!(received.plaintext(), plan.distribution());
     sg.process_distribution(&received).unwrap();
@@ -218,7 +219,8 @@ fn generate_group_complete() {
     ];
     for (name, bytes) in files {
         use std::io::Write;
-        let mut f = std::fs::File::create_new(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e} (frozen: never overwritten)"));
+        let mut f = std::fs::File::create_new(dir.join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e} (frozen: never overwritten)"));
         f.write_all(&bytes).unwrap();
     }
 }
@@ -335,7 +337,10 @@ fn complete_group_vectors_follow_the_spec_from_the_distribution() {
         let mk = hmac(&ck, b"vestnik/v1/kdf/group-chain-message");
         ck = hmac(&ck, b"vestnik/v1/kdf/group-chain-next");
         let mut okm = [0u8; 44];
-        hkdf::Hkdf::<sha2::Sha256>::from_prk(&mk).unwrap().expand(b"vestnik/v1/kdf/group-message-key", &mut okm).unwrap();
+        hkdf::Hkdf::<sha2::Sha256>::from_prk(&mk)
+            .unwrap()
+            .expand(b"vestnik/v1/kdf/group-message-key", &mut okm)
+            .unwrap();
         let mut ad = b"vestnik/v1/ad/group-message".to_vec();
         ad.push(u8::try_from(b.group_id.len()).unwrap());
         ad.extend_from_slice(&b.group_id);
