@@ -53,6 +53,7 @@ pub mod group;
 pub mod identity;
 pub mod labels;
 pub mod limits;
+pub mod manual;
 pub mod padding;
 pub mod prekey;
 pub mod safety_number;

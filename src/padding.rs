@@ -9,7 +9,9 @@
 //! ```
 //! The floor hides the script: a short message costs the same 256 bytes
 //! whether it is English (1 byte a letter) or Russian (2 bytes a letter).
-//! Removal is unambiguous: strip trailing zeros, then exactly one 0x80.
+//! Removal is unambiguous: the length must be a bucket (`bucket(len) ==
+//! len`), then strip trailing zeros; the last byte left must be 0x80, and it
+//! is removed (the body may itself contain 0x80 bytes, as Cyrillic UTF-8 does).
 
 use zeroize::Zeroizing;
 
@@ -56,7 +58,16 @@ pub(crate) fn pad(content_type: u8, body: &[u8]) -> Zeroizing<Vec<u8>> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BadPadding;
 
-/// Splits a padded plaintext into content type and body.
+/// True when `len` is a size [`bucket`] produces: every padded plaintext
+/// has such a length. `bucket` is idempotent on its values (256, the powers
+/// of two up to 16 KiB, and Padmé values, which Padmé maps to themselves).
+pub fn is_bucket(len: usize) -> bool {
+    len >= PAD_FLOOR && bucket(len) == len
+}
+
+/// Splits a padded plaintext into content type and body: strips trailing
+/// zeros and one 0x80 marker, then requires the length [`pad`] gives that
+/// body (`bucket(len(body) + 2)`), so each plaintext has one padded form.
 pub(crate) fn unpad(padded: &[u8]) -> Result<(u8, &[u8]), BadPadding> {
     let end = padded.iter().rposition(|&b| b != 0).ok_or(BadPadding)?;
     let (content, marker) = padded.split_at(end);
@@ -64,6 +75,9 @@ pub(crate) fn unpad(padded: &[u8]) -> Result<(u8, &[u8]), BadPadding> {
         return Err(BadPadding);
     }
     let (ty, body) = content.split_first().ok_or(BadPadding)?;
+    if padded.len() != bucket(body.len().saturating_add(2)) {
+        return Err(BadPadding);
+    }
     Ok((*ty, body))
 }
 
@@ -117,11 +131,58 @@ mod tests {
             assert_eq!(unpad_in_place(&mut buf), Ok(9));
             assert_eq!(buf.as_slice(), body);
         }
-        let mut bad = Zeroizing::new(vec![3u8, 1, 2, 0, 0]);
+        let mut bad = Zeroizing::new(padded_to(256, &[3, 1, 2]));
+        let before = bad.to_vec();
         assert_eq!(unpad_in_place(&mut bad), Err(BadPadding));
-        assert_eq!(bad.as_slice(), [3, 1, 2, 0, 0]);
-        assert_eq!(unpad(&[4, 0x80]), Ok((4, &b""[..])));
-        assert_eq!(unpad(&[4, 0x81, 0x80, 0, 0]), Ok((4, &[0x81u8][..])));
+        assert_eq!(bad.as_slice(), before);
+        assert_eq!(unpad(&padded_to(256, &[4, 0x80])), Ok((4, &b""[..])));
+        assert_eq!(unpad(&padded_to(256, &[4, 0x81, 0x80])), Ok((4, &[0x81u8][..])));
+    }
+
+    /// `prefix` followed by zeros up to `len` bytes.
+    fn padded_to(len: usize, prefix: &[u8]) -> Vec<u8> {
+        let mut v = prefix.to_vec();
+        v.resize(len, 0);
+        v
+    }
+
+    #[test]
+    fn a_validly_padded_plaintext_of_a_length_that_is_no_bucket_is_refused() {
+        // Marker and zeros are well formed, but the length is not a bucket.
+        for len in [2usize, 255, 257, 300, 511, 513, 1000, 16_383, 16_385, 17_407, 17_409] {
+            assert!(!is_bucket(len), "{len}");
+            let p = padded_to(len, &[0, b'h', b'i', 0x80]);
+            assert_eq!(unpad(&p), Err(BadPadding), "{len}");
+            let mut buf = Zeroizing::new(p.clone());
+            assert_eq!(unpad_in_place(&mut buf), Err(BadPadding));
+            assert_eq!(buf.as_slice(), p.as_slice(), "unchanged on refusal");
+        }
+        // The same content is accepted only at the bucket `pad` gives it:
+        // a larger bucket is a second padded form of the same plaintext.
+        assert_eq!(unpad(&padded_to(256, &[0, b'h', b'i', 0x80])), Ok((0, &b"hi"[..])));
+        for len in [512usize, 1024, 16_384, 17_408, 34_816] {
+            assert!(is_bucket(len), "{len}");
+            assert_eq!(unpad(&padded_to(len, &[0, b'h', b'i', 0x80])), Err(BadPadding), "{len}");
+        }
+        // A body that fills its bucket exactly is accepted there.
+        let full = [vec![0], vec![b'x'; 254], vec![0x80]].concat();
+        assert_eq!(unpad(&full).map(|(t, b)| (t, b.len())), Ok((0, 254)));
+        let over = [vec![0], vec![b'x'; 255], vec![0x80]].concat();
+        assert_eq!(unpad(&padded_to(512, &over)).map(|(t, b)| (t, b.len())), Ok((0, 255)));
+    }
+
+    #[test]
+    fn every_bucket_is_a_fixed_point_and_every_padded_length_a_bucket() {
+        for n in (0..70_000usize).step_by(7).chain([262_146, 279_552, 1_000_000]) {
+            let b = bucket(n);
+            assert!(is_bucket(b), "{n} -> {b}");
+            assert_eq!(pad(1, &vec![0x80; n.saturating_sub(2)]).len(), bucket(n.max(2)));
+        }
+        // Cyrillic text carries 0x80 bytes ("р" is d1 80): only the last
+        // non-zero byte is the marker.
+        let text = "пр".as_bytes();
+        assert!(text.contains(&0x80));
+        assert_eq!(unpad(&pad(0, text)), Ok((0, text)));
     }
 
     #[test]
@@ -132,6 +193,8 @@ mod tests {
             assert_eq!(unpad(&p), Ok((7, body)));
         }
         assert_eq!(unpad(&[0u8; 256]), Err(BadPadding));
+        assert_eq!(unpad(&padded_to(256, &[1, 2, 3])), Err(BadPadding));
+        assert_eq!(unpad(&padded_to(256, &[0x80])), Err(BadPadding));
         assert_eq!(unpad(&[1, 2, 3, 0]), Err(BadPadding));
         assert_eq!(unpad(&[0x80]), Err(BadPadding));
     }

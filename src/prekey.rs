@@ -453,7 +453,17 @@ impl PreKeyStore {
     }
 
     fn from_state(s: &st::PreKeyStoreState, identity: &IdentityPublic) -> Result<Self, DecodeError> {
+        // Id 0 is reserved: no prekey has it and no counter may issue it.
+        if s.next_signed_id == 0 {
+            return Err(DecodeError::Invalid("next_signed_id"));
+        }
+        if s.next_one_time_id == 0 {
+            return Err(DecodeError::Invalid("next_one_time_id"));
+        }
         let spk = |k: &st::SignedPreKeyState| -> Result<SignedPreKey, DecodeError> {
+            if k.id == 0 {
+                return Err(DecodeError::Invalid("signed prekey id"));
+            }
             let secret = Secret32::from_slice(&k.secret).ok_or(DecodeError::Invalid("signed prekey secret"))?;
             let secret = X25519Secret::from_bytes(&secret);
             let public = SignedPreKeyPublic {

@@ -1,7 +1,11 @@
 //! ASSURANCE row 19: state and messages frozen under `tests/vectors/session/`
-//! by version 1 must load and decrypt in every later version. The files are
-//! written once by `VESTNIK_REGEN_VECTORS=1 cargo test --test frozen_vectors`
-//! and never regenerated for a released format.
+//! and `tests/vectors/group/` by version 1 must load and decrypt in every
+//! later version. The files are written once by `VESTNIK_REGEN_VECTORS=1
+//! cargo test --test frozen_vectors` and never regenerated for a released
+//! format. `tests/vectors/group/complete/` is written by
+//! `VESTNIK_REGEN_VECTORS=group-complete cargo test --test frozen_vectors
+//! generate_group_complete`, which refuses to overwrite an existing file.
+//! SPEC.md §10 says what every file is and which state decrypts which message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // tests may panic
 
 use std::path::PathBuf;
@@ -165,4 +169,191 @@ fn v1_group_state_loads_and_decrypts() {
     let mut tg = GroupSession::from_bytes(&read_group("teacher_group.bin")).unwrap();
     let next = tg.encrypt(b"next").unwrap();
     assert_eq!(sg.decrypt(&next).unwrap().plaintext(), b"next");
+}
+
+const COMPLETE_DIR: &str = "tests/vectors/group/complete";
+
+fn read_complete(name: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(COMPLETE_DIR).join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The self-sufficient group set (SPEC.md §10): the student's state right
+/// after it installed the teacher's distribution, before any group message,
+/// so every message of the set decrypts from a frozen state. Generated once
+/// from a fixed seed; never overwrites.
+#[test]
+fn generate_group_complete() {
+    use rand::SeedableRng;
+    use vestnik::group::GroupSession;
+    if std::env::var("VESTNIK_REGEN_VECTORS").as_deref() != Ok("group-complete") {
+        return;
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x6772_6f75_7076_3101); // "groupv1"
+    let teacher = DeviceIdentity::generate(&mut rng);
+    let student = DeviceIdentity::generate(&mut rng);
+    let mut s_pre = PreKeyStore::new(&student, 1_764_000_000, &mut rng);
+    let mut t_to_s = PeerSessions::new(student.public());
+    let mut s_to_t = PeerSessions::new(teacher.public());
+    t_to_s.initiate(&teacher, &s_pre.bundle(&student, None), 1_764_000_000, &mut rng).unwrap();
+    let (mut tg, plan) = GroupSession::create(b"class-7b", &teacher, &[student.public()], false, &mut rng).unwrap();
+    let (mut sg, _) = GroupSession::create(b"class-7b", &student, &[teacher.public()], false, &mut rng).unwrap();
+    let wire =
+        t_to_s.encrypt_typed(vestnik::ContentType::SenderKeyDistribution, plan.distribution(), &mut rng).unwrap();
+    let received = s_to_t.decrypt(&student, &mut s_pre, &wire, 1_764_000_010).unwrap();
+    assert_eq!(received.plaintext(), plan.distribution());
+    sg.process_distribution(&received).unwrap();
+    let before = sg.to_bytes().to_vec();
+    let msgs: Vec<Vec<u8>> = GROUP_TEXTS.iter().map(|t| tg.encrypt(t.as_bytes()).unwrap()).collect();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(COMPLETE_DIR);
+    std::fs::create_dir_all(&dir).unwrap();
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("teacher_identity.bin", teacher.to_bytes().to_vec()),
+        ("student_identity.bin", student.to_bytes().to_vec()),
+        ("distribution.bin", plan.distribution().to_vec()),
+        ("student_group_before_g0.bin", before),
+        ("teacher_group_after_g2.bin", tg.to_bytes().to_vec()),
+        ("g0.bin", msgs[0].clone()),
+        ("g1.bin", msgs[1].clone()),
+        ("g2.bin", msgs[2].clone()),
+    ];
+    for (name, bytes) in files {
+        use std::io::Write;
+        let mut f = std::fs::File::create_new(dir.join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e} (frozen: never overwritten)"));
+        f.write_all(&bytes).unwrap();
+    }
+}
+
+/// Every group vector message, decrypted from the frozen states to the
+/// plaintexts SPEC.md §10 states.
+#[test]
+fn every_group_vector_message_decrypts_from_a_frozen_state() {
+    use vestnik::group::{GroupError, GroupSession};
+    let texts = GROUP_TEXTS.map(str::as_bytes);
+    // The original set: no frozen state holds iteration 0 of the teacher's
+    // chain, so g0 is only ever a replay there; g1 and g2 decrypt.
+    let after_g0 = read_group("student_group_after_g0.bin");
+    let mut sg = GroupSession::from_bytes(&after_g0).unwrap();
+    assert_eq!(sg.decrypt(&read_group("g0.bin")).map(|_| ()), Err(GroupError::Duplicate));
+    assert_eq!(sg.decrypt(&read_group("g1.bin")).unwrap().plaintext(), texts[1]);
+    assert_eq!(sg.decrypt(&read_group("g2.bin")).unwrap().plaintext(), texts[2]);
+    // The teacher's state lists the student with no chain: it never got the
+    // student's distribution.
+    let tg = GroupSession::from_bytes(&read_group("teacher_group.bin")).unwrap();
+    assert_eq!((tg.chain_count(), tg.members().len(), tg.own_chain().1), (0, 1, 3));
+
+    // The complete set, in order and out of order, each from a fresh load.
+    let teacher = DeviceIdentity::from_bytes(&read_complete("teacher_identity.bin")).unwrap();
+    let student = DeviceIdentity::from_bytes(&read_complete("student_identity.bin")).unwrap();
+    let before = read_complete("student_group_before_g0.bin");
+    let msgs = ["g0.bin", "g1.bin", "g2.bin"].map(read_complete);
+    for order in [[0usize, 1, 2], [2, 0, 1], [1, 2, 0]] {
+        let mut sg = GroupSession::from_bytes(&before).unwrap();
+        assert_eq!(sg.members(), [teacher.public()]);
+        for i in order {
+            let r = sg.decrypt(&msgs[i]).unwrap();
+            assert_eq!((r.plaintext(), r.sender()), (texts[i], &teacher.public()), "g{i} in order {order:?}");
+        }
+        for m in &msgs {
+            assert_eq!(sg.decrypt(m).map(|_| ()), Err(GroupError::Duplicate));
+        }
+    }
+    let tg = GroupSession::from_bytes(&read_complete("teacher_group_after_g2.bin")).unwrap();
+    assert_eq!((tg.own_chain().1, tg.chain_count()), (3, 0));
+    let sg = GroupSession::from_bytes(&before).unwrap();
+    assert_eq!((sg.own_chain().1, sg.chain_count(), sg.members().len()), (0, 1, 1));
+    assert_ne!(student.public(), teacher.public());
+}
+
+/// A second implementation's path through §12.2–§12.3, written against the
+/// spec with the primitives alone: the distribution's chain key, the chain
+/// step, HKDF-Expand, the AD and the AEAD give the frozen plaintexts.
+#[test]
+fn complete_group_vectors_follow_the_spec_from_the_distribution() {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    use hmac::Mac;
+    use prost::Message;
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Distribution {
+        #[prost(uint32, tag = "1")]
+        format: u32,
+        #[prost(bytes = "vec", tag = "2")]
+        group_id: Vec<u8>,
+        #[prost(uint32, tag = "3")]
+        chain_id: u32,
+        #[prost(uint32, tag = "4")]
+        iteration: u32,
+        #[prost(bytes = "vec", tag = "5")]
+        chain_key: Vec<u8>,
+        #[prost(bytes = "vec", tag = "6")]
+        signing_key: Vec<u8>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct GroupMessage {
+        #[prost(uint32, tag = "1")]
+        format: u32,
+        #[prost(bytes = "vec", tag = "2")]
+        body: Vec<u8>,
+        #[prost(bytes = "vec", tag = "3")]
+        signature: Vec<u8>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Body {
+        #[prost(bytes = "vec", tag = "1")]
+        group_id: Vec<u8>,
+        #[prost(bytes = "vec", tag = "2")]
+        sender: Vec<u8>,
+        #[prost(uint32, tag = "3")]
+        chain_id: u32,
+        #[prost(uint32, tag = "4")]
+        iteration: u32,
+        #[prost(bytes = "vec", tag = "5")]
+        ciphertext: Vec<u8>,
+    }
+    type Hmac = hmac::Hmac<sha2::Sha256>;
+    let hmac = |k: &[u8], d: &[u8]| -> Vec<u8> {
+        let mut m = <Hmac as KeyInit>::new_from_slice(k).unwrap();
+        m.update(d);
+        m.finalize().into_bytes().to_vec()
+    };
+    let d = Distribution::decode(&read_complete("distribution.bin")[..]).unwrap();
+    assert_eq!((d.format, d.group_id.as_slice(), d.iteration), (0x2201, &b"class-7b"[..], 0));
+    let teacher = DeviceIdentity::from_bytes(&read_complete("teacher_identity.bin")).unwrap();
+    let mut ck = d.chain_key.clone();
+    for (i, name) in ["g0.bin", "g1.bin", "g2.bin"].iter().enumerate() {
+        let m = GroupMessage::decode(&read_complete(name)[..]).unwrap();
+        let b = Body::decode(&m.body[..]).unwrap();
+        assert_eq!((m.format, b.chain_id, b.iteration as usize), (0x2101, d.chain_id, i));
+        assert_eq!(b.sender, teacher.public().signing_key().as_bytes());
+        // Signature: Ed25519 under the distributed key over 0x1c || label || body.
+        let mut signed = vec![28u8];
+        signed.extend_from_slice(b"vestnik/v1/sig/group-message");
+        signed.extend_from_slice(&m.body);
+        let vk = ed25519_dalek::VerifyingKey::from_bytes(&d.signing_key.clone().try_into().unwrap()).unwrap();
+        let sig = ed25519_dalek::Signature::from_slice(&m.signature).unwrap();
+        vk.verify_strict(&signed, &sig).unwrap();
+        // Chain step (labels without a length byte), then HKDF-Expand.
+        let mk = hmac(&ck, b"vestnik/v1/kdf/group-chain-message");
+        ck = hmac(&ck, b"vestnik/v1/kdf/group-chain-next");
+        let mut okm = [0u8; 44];
+        hkdf::Hkdf::<sha2::Sha256>::from_prk(&mk)
+            .unwrap()
+            .expand(b"vestnik/v1/kdf/group-message-key", &mut okm)
+            .unwrap();
+        let mut ad = b"vestnik/v1/ad/group-message".to_vec();
+        ad.push(u8::try_from(b.group_id.len()).unwrap());
+        ad.extend_from_slice(&b.group_id);
+        ad.extend_from_slice(&b.sender);
+        ad.extend_from_slice(&b.chain_id.to_be_bytes());
+        ad.extend_from_slice(&b.iteration.to_be_bytes());
+        let cipher = chacha20poly1305::ChaCha20Poly1305::new_from_slice(&okm[..32]).unwrap();
+        let nonce = chacha20poly1305::Nonce::try_from(&okm[32..]).unwrap();
+        let padded = cipher.decrypt(&nonce, Payload { msg: &b.ciphertext, aad: &ad }).unwrap();
+        // §6: a bucket length, trailing zeros, the 0x80 marker, content type 0.
+        assert_eq!(padded.len(), 256);
+        let end = padded.iter().rposition(|&x| x != 0).unwrap();
+        assert_eq!((padded[end], padded[0]), (0x80, 0));
+        assert_eq!(&padded[1..end], GROUP_TEXTS[i].as_bytes());
+    }
 }

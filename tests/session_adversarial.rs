@@ -631,6 +631,9 @@ fn prekey_store_state_must_be_canonical() {
         refused(&|t| t.current.as_mut().unwrap().accepted_base_keys[0].push(0)),
         Some(DecodeError::WrongLength { field: "accepted_base_keys", len: 33, expected: 32 })
     );
+    // Reserved id 0: never a prekey's, never the next one issued.
+    assert_eq!(refused(&|t| t.next_signed_id = 0), Some(DecodeError::Invalid("next_signed_id")));
+    assert_eq!(refused(&|t| t.next_one_time_id = 0), Some(DecodeError::Invalid("next_one_time_id")));
     // The unedited state re-encodes to itself.
     assert_eq!(s.encode_to_vec(), good.to_vec());
 }

@@ -19,6 +19,17 @@ pub(crate) use secret::Secret32;
 pub mod testing {
     pub use super::x25519::x25519_checked;
 
+    /// Single Ed25519 verification under the crate's rule (SPEC.md §11.1),
+    /// the same call every protocol makes: `len(label) || label || message`.
+    pub fn ed25519_verify(
+        key: &super::sig::VerifyingKey,
+        context: crate::labels::SigContext,
+        message: &[u8],
+        signature: &super::sig::Signature,
+    ) -> bool {
+        key.verify(context, message, signature).is_ok()
+    }
+
     /// ChaCha20-Poly1305 seal through the crate's wrapper.
     pub fn chacha20poly1305_seal(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], pt: &[u8]) -> Vec<u8> {
         super::aead::seal(key, nonce, ad, pt)
