@@ -13,10 +13,26 @@ fn call_keys_travel_only_as_typed_session_payloads() {
     let (mut alice, mut bob) = common::pair();
     let id = CallId::random(&mut rng);
     let suite = CipherSuite::ChaCha20Poly1305Sha256;
-    let (mut a_call, to_bob) =
-        Call::start(id, suite, 0, &[(1, bob.identity.public())], CallLimits::default(), &mut rng).unwrap();
-    let (mut b_call, to_alice) =
-        Call::start(id, suite, 1, &[(0, alice.identity.public())], CallLimits::default(), &mut rng).unwrap();
+    let (mut a_call, to_bob) = Call::start(
+        id,
+        suite,
+        0,
+        alice.identity.public(),
+        &[(1, bob.identity.public())],
+        CallLimits::default(),
+        &mut rng,
+    )
+    .unwrap();
+    let (mut b_call, to_alice) = Call::start(
+        id,
+        suite,
+        1,
+        bob.identity.public(),
+        &[(0, alice.identity.public())],
+        CallLimits::default(),
+        &mut rng,
+    )
+    .unwrap();
 
     // The same body as ordinary application data: refused by the call.
     let plain = alice.peer.encrypt(to_bob[0].body(), &mut rng).unwrap();
@@ -52,7 +68,7 @@ fn call_keys_travel_only_as_typed_session_payloads() {
     assert_eq!(&out[..info.plaintext_len], &[8u8; 80]);
 
     // Bob leaves: Alice rotates, and Bob's copy of the call cannot read on.
-    let d = a_call.participant_left(1, &mut rng).unwrap();
+    let d = a_call.participant_left(1, 0, &mut rng).unwrap();
     assert!(d.is_empty(), "nobody is left to receive the new key");
     let n = a_call.protect(b"", &[9u8; 80], &mut frame).unwrap();
     assert!(matches!(b_call.unprotect(b"", &frame[..n], &mut out, 0), Err(CallError::UnknownKid(_))));
