@@ -153,7 +153,15 @@ fn main() -> Result<()> {
     for i in 0..3 {
         let others: Vec<(u16, IdentityPublic)> =
             (0..3u16).zip(publics.iter().copied()).filter(|(j, _)| usize::from(*j) != i).collect();
-        let (call, deliveries) = Call::start(call_id, suite, i as u16, &others, CallLimits::default(), &mut rng)?;
+        let (call, deliveries) = Call::start(
+            call_id,
+            suite,
+            i as u16,
+            *publics.get(i).ok_or("own")?,
+            &others,
+            CallLimits::default(),
+            &mut rng,
+        )?;
         get(&mut devices, i)?.call = Some(call);
         outboxes.push(deliveries);
     }
@@ -176,7 +184,7 @@ fn main() -> Result<()> {
     println!("4. {gata} joins. The others ratchet their keys one step and send her the new one.");
     let others: Vec<(u16, IdentityPublic)> = (0..3u16).zip(publics.iter().copied()).collect();
     let gata_public = *publics.get(3).ok_or("gata")?;
-    let (call, newcomer_keys) = Call::start(call_id, suite, 3, &others, CallLimits::default(), &mut rng)?;
+    let (call, newcomer_keys) = Call::start(call_id, suite, 3, gata_public, &others, CallLimits::default(), &mut rng)?;
     get(&mut devices, 3)?.call = Some(call);
     for i in 0..3 {
         let d = call_of(get(&mut devices, i)?)?.participant_joined(3, gata_public, &mut rng)?;
@@ -201,9 +209,14 @@ fn main() -> Result<()> {
 
     println!("5. {boris} leaves. The three others switch to fresh keys and send them only to each other.");
     let remaining = [0usize, 2, 3];
+    // Each applies the departure before installing the others' new keys,
+    // which are bound to the roster without him.
+    let mut outboxes = Vec::new();
     for &i in &remaining {
-        let d = call_of(get(&mut devices, i)?)?.participant_left(1, &mut rng)?;
-        deliver(&mut devices, i, &d, 500)?;
+        outboxes.push((i, call_of(get(&mut devices, i)?)?.participant_left(1, 500, &mut rng)?));
+    }
+    for (i, d) in &outboxes {
+        deliver(&mut devices, *i, d, 500)?;
     }
     // Boris's device is out of the call, but a server could still send it frames.
     let departed = get(&mut devices, 1)?.call.take();

@@ -79,6 +79,10 @@ pub const HASH_PRESENTATION_REQUEST: &str = "vestnik/v1/hash/presentation-reques
 /// Credentials over a 1:1 session: prefix of the session binding (SPEC.md §14.8).
 pub const HASH_CREDENTIAL_SESSION: &str = "vestnik/v1/hash/credential-session";
 
+/// Calls: prefix of the hash of a call's whole roster, which every call key
+/// is bound to (SPEC.md §13.9).
+pub const HASH_CALL_ROSTER: &str = "vestnik/v1/hash/call-roster";
+
 /// Chain-key step input for the next message key (Double Ratchet spec §5.2).
 pub const CHAIN_MESSAGE_KEY_BYTE: u8 = 0x01;
 /// Chain-key step input for the next chain key.
@@ -111,6 +115,7 @@ pub const ALL: &[&str] = &[
     HASH_CREDENTIAL_BYTES,
     HASH_PRESENTATION_REQUEST,
     HASH_CREDENTIAL_SESSION,
+    HASH_CALL_ROSTER,
 ];
 
 #[cfg(test)]

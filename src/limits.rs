@@ -163,9 +163,11 @@ pub const CALL_MAX_METADATA_LEN: usize = 512;
 /// Largest frame accepted or produced: a whole 4K keyframe fits.
 pub const CALL_MAX_FRAME_LEN: usize = 1024 * 1024;
 /// How long a sender's previous key still decrypts after a newer one is in
-/// use (milliseconds): covers jitter buffers and reordering around a
-/// rotation, and is short enough that a departed participant's key material
-/// leaves memory quickly.
+/// use, or after a departure is applied (milliseconds): covers jitter
+/// buffers and reordering around a rotation, and is short enough that a
+/// departed participant's key material leaves memory quickly. It is also the
+/// longest a departed device's forgeries under keys from before its
+/// departure are accepted (SPEC.md §13.10).
 pub const CALL_KEY_OVERLAP_MS: u64 = 2_000;
 /// Largest encoded call key message (a base key of 64 bytes plus framing).
 pub const CALL_MAX_KEY_MESSAGE_LEN: usize = 256;

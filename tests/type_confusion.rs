@@ -105,6 +105,7 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
         CallId::from_bytes([9; 16]),
         CipherSuite::default(),
         0,
+        alice.public(),
         &[(1, bob.public())],
         CallLimits::default(),
         &mut rng,
@@ -191,11 +192,12 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
             Box::new(|b| {
                 let mut c = carrier.borrow_mut();
                 let r = c.carry(ContentType::CallKey, b);
-                let alice = c.alice.public();
+                let (alice, bob) = (c.alice.public(), c.bob.public());
                 let (mut call, _) = Call::start(
                     CallId::from_bytes([9; 16]),
                     CipherSuite::default(),
                     1,
+                    bob,
                     &[(0, alice)],
                     CallLimits::default(),
                     &mut rand::rng(),

@@ -4,7 +4,9 @@
 // from a sender that ratcheted a number of steps picked by the input
 // (exercising the receiver's on-demand ratchet and its limit). A frame that decrypts must decrypt only once; a
 // frame that fails must not change the keys held, and a real frame sent
-// after it must still decrypt.
+// after it must still decrypt. Then another participant leaves: no later
+// step of the sealed generation is derived, and the held key retires after
+// the overlap.
 
 use vestnik::CallLimits;
 use vestnik::call::{CipherSuite, KeyId, MAX_OVERHEAD, ReceiverContext, SenderContext};
@@ -76,4 +78,27 @@ pub fn run(data: &[u8]) {
     // The in-place path on the same input never panics either.
     let mut inplace = frame.clone();
     let _ = rx.unprotect_in_place(meta, &mut inplace, 0);
+
+    // Another participant leaves (SPEC.md §13.5): index 1's keys are sealed.
+    // A later step of its generation is never derived (the departed device
+    // could compute it), and its held keys retire after the overlap even
+    // though no newer key arrives.
+    rx.remove_sender(9, 0);
+    let held = rx.keys_held(1);
+    let Some(mut far) = sender(suite, id) else { return };
+    for _ in 0..30 {
+        if far.ratchet().is_err() {
+            return;
+        }
+    }
+    let mut f = vec![0u8; 3 + MAX_OVERHEAD];
+    let Ok(n) = far.protect(b"", b"abc", &mut f) else { return };
+    let mut plain = vec![0u8; n];
+    let r = rx.unprotect(b"", f.get(..n).unwrap_or_default(), &mut plain, 0);
+    assert!(matches!(r, Err(vestnik::call::CallError::RetiredKid(_))), "a sealed generation was ratcheted");
+    assert!(rx.keys_held(1) == held, "a refused frame changed the keys held");
+    let overlap = CallLimits::default().key_overlap_ms;
+    let Ok(n) = tx.protect(b"", b"abc", &mut f) else { return };
+    let late = f.get(..n).unwrap_or_default();
+    assert!(rx.unprotect(b"", late, &mut plain, overlap).is_err(), "a sealed key outlived the overlap");
 }

@@ -24,7 +24,10 @@ pub enum CallError {
     #[error("unknown key id {0:#x}")]
     UnknownKid(u64),
     /// The KID's key was retired: an older generation or step after its
-    /// overlap window, or a participant who left.
+    /// overlap window, a participant who left, or a key from before a
+    /// departure (after its overlap window, or a ratchet step of such a
+    /// key's generation that was not held when the departure was applied:
+    /// the departed device could compute it).
     #[error("key id {0:#x} is retired")]
     RetiredKid(u64),
     /// This counter already decrypted under this KID (a replay or a
@@ -88,9 +91,25 @@ pub enum CallError {
     /// participant's index).
     #[error("sender is not the participant at index {0}")]
     NotAParticipant(u16),
-    /// The key is older than the one already held for that sender.
+    /// The key is older than the one already held for that sender, or of a
+    /// generation the receiver held when it applied a departure (the
+    /// departed device knows that generation).
     #[error("call key is older than the one held")]
     StaleKey,
+    /// The sender bound its key to another roster than this device's
+    /// current one: one of the two has not applied a join or leave the
+    /// other has (for example, the sender has not seen a departure). Nothing
+    /// was installed. Apply pending roster changes and retry the same
+    /// message; if this device has applied every change it knows of, the
+    /// sender is behind, and its next key, sent once it catches up, will
+    /// install.
+    #[error("participant {index} sent its key for another roster (its roster epoch {epoch})")]
+    RosterMismatch {
+        /// The sender's participant index.
+        index: u16,
+        /// The roster changes the sender had applied when it sent the key.
+        epoch: u64,
+    },
 
     // ---- The caller -----------------------------------------------------
     /// The output buffer is too small.

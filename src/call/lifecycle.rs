@@ -4,27 +4,40 @@
 //! ```text
 //! start        fresh base key, generation 0, step 0  -> key to every other participant
 //! joined(p)    own base key ratcheted one step       -> key to p only
-//! left(p)      p's keys wiped; fresh base key,       -> key to every remaining participant
-//!              generation + 1, step 0
+//! left(p, now) p's keys wiped; the others' keys sealed -> key to every remaining participant
+//!              (retire after the overlap); fresh base
+//!              key, generation + 1, step 0
 //! ```
 //! A newcomer gets only the ratcheted key, from which earlier keys cannot be
 //! computed, so it cannot read earlier media; the others derive the step
 //! themselves from the KID. After a departure every sender moves to a key
 //! the departed participant never receives. Receivers keep the previous key
 //! of each sender for the overlap window, so frames in flight still decrypt.
+//!
+//! The departed device still holds every key from before its departure, so
+//! when a receiver applies a departure, every other sender's keys start the
+//! overlap window at once and then retire, whether or not that sender's new
+//! key has arrived (frames may be lost; a forgery is not accepted). Every key
+//! is bound to its sender's roster (`roster_hash`, SPEC.md §13.9): a key from
+//! a sender that has not applied the same joins and leaves is refused
+//! ([`CallError::RosterMismatch`]), so a sender that never learnt of a
+//! departure cannot hand out a key the departed device also holds.
 
 use crate::call::CallError;
 use crate::call::header::SFrameHeader;
 use crate::call::key::BaseKey;
 use crate::call::kid::{KeyId, MAX_GENERATION, MAX_PARTICIPANT_INDEX, MAX_RATCHET_STEP};
+use crate::call::message::ROSTER_HASH_LEN;
 use crate::call::message::{CallId, CallKeyMessage};
 use crate::call::receiver::{FrameInfo, ReceiverContext};
 use crate::call::sender::SenderContext;
 use crate::call::suite::CipherSuite;
 use crate::identity::IdentityPublic;
+use crate::labels;
 use crate::limits::CallLimits;
 use crate::session::{ContentType, Received};
 use core::fmt;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use zeroize::Zeroizing;
 
@@ -69,17 +82,24 @@ pub struct Call {
     suite: CipherSuite,
     limits: CallLimits,
     own_index: u16,
+    own_identity: IdentityPublic,
     sender: SenderContext,
     receiver: ReceiverContext,
     /// The other participants, by index.
     roster: BTreeMap<u16, IdentityPublic>,
+    /// Joins and leaves applied since [`Call::start`].
+    roster_epoch: u64,
 }
 
 impl Call {
-    /// Joins or starts call `id` as participant `own_index`, with the others
-    /// already in it. Returns the call and the key deliveries to send, one
-    /// per other participant. Indexes come from the app's call signaling;
-    /// each must be unique in the call and at most 1023.
+    /// Joins or starts call `id` as participant `own_index` (this device,
+    /// `own_identity`), with the others already in it. Returns the call and
+    /// the key deliveries to send, one per other participant. Indexes come
+    /// from the app's call signaling; each must be unique in the call and at
+    /// most 1023, and each device (the own one included) may appear once.
+    /// Every key is bound to the whole roster, the own entry included, so a
+    /// newcomer must list exactly the participants the others will have once
+    /// they apply its join.
     ///
     /// ```
     /// use vestnik::call::{Call, CallId, CipherSuite, MAX_OVERHEAD};
@@ -94,8 +114,10 @@ impl Call {
     /// // Both learn the call id and the indexes from the app's call signaling.
     /// let id = CallId::random(&mut rng);
     /// let suite = CipherSuite::recommended();
-    /// let (mut a_call, keys) = Call::start(id, suite, 0, &[(1, bob.public())], CallLimits::default(), &mut rng)?;
-    /// let (mut b_call, _keys_for_alice) = Call::start(id, suite, 1, &[(0, alice.public())], CallLimits::default(), &mut rng)?;
+    /// let (mut a_call, keys) =
+    ///     Call::start(id, suite, 0, alice.public(), &[(1, bob.public())], CallLimits::default(), &mut rng)?;
+    /// let (mut b_call, _keys_for_alice) =
+    ///     Call::start(id, suite, 1, bob.public(), &[(0, alice.public())], CallLimits::default(), &mut rng)?;
     ///
     /// // Alice's key travels inside the 1:1 session, typed as a call key.
     /// let wire = alice_to_bob.encrypt_typed(ContentType::CallKey, keys[0].body(), &mut rng)?;
@@ -115,6 +137,7 @@ impl Call {
         id: CallId,
         suite: CipherSuite,
         own_index: u16,
+        own_identity: IdentityPublic,
         others: &[(u16, IdentityPublic)],
         limits: CallLimits,
         rng: &mut R,
@@ -124,7 +147,17 @@ impl Call {
         let base = BaseKey::random(suite, rng);
         let sender = SenderContext::from_base_key(suite, kid.to_kid(), base, limits);
         let receiver = ReceiverContext::new(suite, limits);
-        let mut call = Self { id, suite, limits, own_index, sender, receiver, roster: BTreeMap::new() };
+        let mut call = Self {
+            id,
+            suite,
+            limits,
+            own_index,
+            own_identity,
+            sender,
+            receiver,
+            roster: BTreeMap::new(),
+            roster_epoch: 0,
+        };
         for (index, identity) in others {
             call.add_to_roster(*index, *identity)?;
         }
@@ -137,6 +170,7 @@ impl Call {
         // installed under either.
         if index > MAX_PARTICIPANT_INDEX
             || index == self.own_index
+            || identity == self.own_identity
             || self.roster.contains_key(&index)
             || self.roster.values().any(|p| *p == identity)
         {
@@ -158,6 +192,8 @@ impl Call {
             suite: self.suite,
             key_id,
             base_key: self.sender.base_key().duplicate(),
+            roster_epoch: self.roster_epoch,
+            roster_hash: self.roster_hash(),
         };
         let body = msg.encode();
         to.filter_map(|index| {
@@ -182,6 +218,7 @@ impl Call {
             return Err(CallError::GenerationExhausted);
         }
         self.add_to_roster(index, identity)?;
+        self.roster_epoch = self.roster_epoch.saturating_add(1);
         if own.step == MAX_RATCHET_STEP {
             return self.rotate_key(rng);
         }
@@ -189,11 +226,17 @@ impl Call {
         Ok(self.deliveries(core::iter::once(index)))
     }
 
-    /// Participant `index` left: its keys are wiped, its frames refused, and
-    /// the own key is replaced by a fresh one sent to everyone remaining.
+    /// Participant `index` left, applied at `now_ms` (the caller's clock):
+    /// its keys are wiped, its frames refused, and the own key is replaced
+    /// by a fresh one sent to everyone remaining. Every other sender's keys
+    /// held now are known to the departed device: they decrypt for
+    /// `key_overlap_ms` more (frames in flight) and are then retired,
+    /// whether or not that sender's new key has arrived; no later ratchet
+    /// step of them is derived or installed (SPEC.md §13.5).
     pub fn participant_left<R: rand_core::CryptoRng + ?Sized>(
         &mut self,
         index: u16,
+        now_ms: u64,
         rng: &mut R,
     ) -> Result<Vec<CallKeyDelivery>, CallError> {
         let own = KeyId::from_kid(self.sender.kid()).ok_or(CallError::InvalidIndex(self.own_index))?;
@@ -201,7 +244,8 @@ impl Call {
             return Err(CallError::GenerationExhausted);
         }
         self.roster.remove(&index).ok_or(CallError::InvalidIndex(index))?;
-        self.receiver.remove_sender(index);
+        self.roster_epoch = self.roster_epoch.saturating_add(1);
+        self.receiver.remove_sender(index, now_ms);
         self.rotate_key(rng)
     }
 
@@ -221,8 +265,10 @@ impl Call {
 
     /// Installs a call key that arrived in a 1:1 session. Anything but a
     /// [`ContentType::CallKey`] payload is refused, as is a key from a device
-    /// that is not the participant it names, for another call or suite, or
-    /// older than the one held. Returns the installed key's id.
+    /// that is not the participant it names, for another call or suite,
+    /// bound to another roster than this device's current one
+    /// ([`CallError::RosterMismatch`]: apply pending joins and leaves, then
+    /// retry), or older than the one held. Returns the installed key's id.
     ///
     /// ```no_run
     /// # fn f(call: &mut vestnik::call::Call, received: &vestnik::Received) -> Result<(), vestnik::call::CallError> {
@@ -256,6 +302,9 @@ impl Call {
         let index = msg.key_id.index;
         if self.roster.get(&index) != Some(sender) {
             return Err(CallError::NotAParticipant(index));
+        }
+        if msg.roster_hash != self.roster_hash() {
+            return Err(CallError::RosterMismatch { index, epoch: msg.roster_epoch });
         }
         self.receiver.insert(msg.key_id, msg.base_key, now_ms)?;
         Ok(msg.key_id)
@@ -298,6 +347,26 @@ impl Call {
         self.roster.len()
     }
 
+    /// Joins and leaves this device has applied since [`Call::start`]; sent
+    /// with every own key, so a [`CallError::RosterMismatch`] names how far
+    /// the sender had got. Counts differ between devices (a newcomer starts
+    /// at 0): only the roster hash is compared.
+    pub fn roster_epoch(&self) -> u64 {
+        self.roster_epoch
+    }
+
+    /// The hash every own key is bound to and every received key must carry
+    /// (SPEC.md §13.9): SHA-256 over the label `vestnik/v1/hash/call-roster`
+    /// and every participant, this device included, as `(index, Ed25519
+    /// identity key)` sorted by index. Two devices that applied the same
+    /// joins and leaves, in any order, have the same hash.
+    pub fn roster_hash(&self) -> [u8; ROSTER_HASH_LEN] {
+        let own = core::iter::once((self.own_index, &self.own_identity));
+        let mut all: Vec<(u16, &IdentityPublic)> = self.roster.iter().map(|(i, p)| (*i, p)).chain(own).collect();
+        all.sort_unstable_by_key(|(i, _)| *i);
+        roster_hash(&all)
+    }
+
     /// The cipher suite.
     pub fn suite(&self) -> CipherSuite {
         self.suite
@@ -324,6 +393,22 @@ impl Call {
     }
 }
 
+/// SHA-256(len(label) || label || count (u16 BE) || per participant in
+/// index order: index (u16 BE) || Ed25519 key (32 bytes)); SPEC.md §13.9.
+fn roster_hash(sorted: &[(u16, &IdentityPublic)]) -> [u8; ROSTER_HASH_LEN] {
+    let label = labels::HASH_CALL_ROSTER;
+    let mut h = Sha256::new();
+    h.update([u8::try_from(label.len()).unwrap_or(u8::MAX)]);
+    h.update(label.as_bytes());
+    // At most 1024 participants, so the count fits.
+    h.update(u16::try_from(sorted.len()).unwrap_or(u16::MAX).to_be_bytes());
+    for (index, identity) in sorted {
+        h.update(index.to_be_bytes());
+        h.update(identity.signing_key().as_bytes());
+    }
+    h.finalize().into()
+}
+
 /// Its secrets live in the sender and receiver, which wipe them on drop.
 impl zeroize::ZeroizeOnDrop for Call {}
 
@@ -334,6 +419,7 @@ impl fmt::Debug for Call {
             .field("suite", &self.suite)
             .field("own_index", &self.own_index)
             .field("participants", &self.roster.len())
+            .field("roster_epoch", &self.roster_epoch)
             .field("sender", &self.sender)
             .field("receiver", &self.receiver)
             .finish()

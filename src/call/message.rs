@@ -1,5 +1,6 @@
 //! `CallKeyMessage` (format 0x3001, SPEC.md §13.9): one sender's base key for
-//! one call, sent to one participant inside a 1:1 session.
+//! one call, bound to the sender's roster, sent to one participant inside a
+//! 1:1 session.
 //!
 //! The typed value below is the only thing the rest of the module sees; the
 //! generated struct stays behind [`crate::wire`], and its secret field is
@@ -15,6 +16,9 @@ use zeroize::{Zeroize, Zeroizing};
 
 /// Length of a call id.
 pub const CALL_ID_LEN: usize = 16;
+
+/// Length of a roster hash ([`crate::call::Call::roster_hash`]).
+pub const ROSTER_HASH_LEN: usize = 32;
 
 /// Identifies one call; chosen by the app (its signaling's call id, or
 /// [`CallId::random`]). Every call key names its call, so a key for one call
@@ -53,6 +57,10 @@ pub(crate) struct CallKeyMessage {
     pub(crate) suite: CipherSuite,
     pub(crate) key_id: KeyId,
     pub(crate) base_key: BaseKey,
+    /// Roster changes the sender had applied when it sent the key.
+    pub(crate) roster_epoch: u64,
+    /// The sender's roster (SPEC.md §13.9) the key is bound to.
+    pub(crate) roster_hash: [u8; ROSTER_HASH_LEN],
 }
 
 impl CallKeyMessage {
@@ -66,6 +74,8 @@ impl CallKeyMessage {
             generation: u32::from(self.key_id.generation),
             ratchet_step: u32::from(self.key_id.step),
             base_key: self.base_key.as_bytes().to_vec(),
+            roster_epoch: self.roster_epoch,
+            roster_hash: self.roster_hash.to_vec(),
         };
         wire::encode_secret(m, |m| m.base_key.zeroize())
     }
@@ -101,8 +111,9 @@ impl CallKeyMessage {
                         expected: suite.hash_len(),
                     });
                 }
+                let roster_hash = wire::fixed::<ROSTER_HASH_LEN>("roster_hash", &m.roster_hash)?;
                 let base_key = BaseKey::from_slice(&m.base_key).ok_or(DecodeError::Invalid("base_key"))?;
-                Ok(Self { call_id, suite, key_id, base_key })
+                Ok(Self { call_id, suite, key_id, base_key, roster_epoch: m.roster_epoch, roster_hash })
             },
         )
     }
@@ -114,6 +125,7 @@ impl fmt::Debug for CallKeyMessage {
             .field("call_id", &self.call_id)
             .field("suite", &self.suite)
             .field("key_id", &self.key_id)
+            .field("roster_epoch", &self.roster_epoch)
             .finish_non_exhaustive()
     }
 }
@@ -129,6 +141,8 @@ mod tests {
             suite,
             key_id: KeyId::new(1023, 65535, 63).unwrap(),
             base_key: BaseKey::random(suite, &mut rand::rng()),
+            roster_epoch: u64::MAX,
+            roster_hash: [0xa5; ROSTER_HASH_LEN],
         }
     }
 
@@ -138,6 +152,7 @@ mod tests {
             let m = sample(suite);
             let back = CallKeyMessage::decode(&m.encode()).unwrap();
             assert_eq!((back.call_id, back.suite, back.key_id), (m.call_id, m.suite, m.key_id));
+            assert_eq!((back.roster_epoch, back.roster_hash), (m.roster_epoch, m.roster_hash));
             assert_eq!(back.base_key.as_bytes(), m.base_key.as_bytes());
         }
     }
@@ -151,6 +166,8 @@ mod tests {
             generation: 3,
             ratchet_step: 4,
             base_key: vec![5; 32],
+            roster_epoch: 6,
+            roster_hash: vec![7; 32],
         };
         edit(&mut m);
         m.encode_to_vec()
@@ -160,7 +177,7 @@ mod tests {
     fn invalid_fields_refused() {
         assert!(CallKeyMessage::decode(&encoded(|_| {})).is_ok());
         type Edit = fn(&mut pb::CallKeyMessage);
-        let cases: [(Edit, DecodeError); 8] = [
+        let cases: [(Edit, DecodeError); 10] = [
             (
                 |m| m.format = format::SENDER_KEY_DISTRIBUTION,
                 DecodeError::WrongType { found: 0x2201, expected: 0x3001 },
@@ -172,6 +189,10 @@ mod tests {
             (|m| m.generation = 65536, DecodeError::Invalid("generation")),
             (|m| m.ratchet_step = 64, DecodeError::Invalid("ratchet_step")),
             (|m| m.base_key = vec![5; 64], DecodeError::WrongLength { field: "base_key", len: 64, expected: 32 }),
+            // The roster hash is required: a key bound to no roster (the
+            // seven-field encoding of before issue 13) is refused.
+            (|m| m.roster_hash = vec![], DecodeError::WrongLength { field: "roster_hash", len: 0, expected: 32 }),
+            (|m| m.roster_hash = vec![7; 33], DecodeError::WrongLength { field: "roster_hash", len: 33, expected: 32 }),
         ];
         for (edit, want) in cases {
             assert_eq!(CallKeyMessage::decode(&encoded(edit)).unwrap_err(), want);
@@ -183,9 +204,9 @@ mod tests {
             CallKeyMessage::decode(&big).unwrap_err(),
             DecodeError::TooLarge { len: CALL_MAX_KEY_MESSAGE_LEN + 1, max: CALL_MAX_KEY_MESSAGE_LEN }
         );
-        // A trailing unknown field: not the canonical encoding.
+        // A trailing unknown field (10): not the canonical encoding.
         let mut extra = encoded(|_| {});
-        extra.extend_from_slice(&[0x40, 0x01]);
+        extra.extend_from_slice(&[0x50, 0x01]);
         assert_eq!(CallKeyMessage::decode(&extra).unwrap_err(), DecodeError::NonCanonical);
         // Truncated input.
         let full = encoded(|_| {});

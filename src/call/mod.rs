@@ -48,7 +48,7 @@ pub use header::{MAX_HEADER_LEN, SFrameHeader};
 pub use key::{SFRAME_KEY_LABEL, SFRAME_RATCHET_LABEL, SFRAME_SALT_LABEL};
 pub use kid::{GENERATION_BITS, INDEX_BITS, KeyId, MAX_GENERATION, MAX_PARTICIPANT_INDEX, MAX_RATCHET_STEP, STEP_BITS};
 pub use lifecycle::{Call, CallKeyDelivery};
-pub use message::{CALL_ID_LEN, CallId};
+pub use message::{CALL_ID_LEN, CallId, ROSTER_HASH_LEN};
 pub use receiver::{FrameInfo, ReceiverContext};
 pub use sender::{MAX_OVERHEAD, SenderContext};
 pub use suite::{CipherSuite, NONCE_LEN, TAG_LEN};

@@ -9,6 +9,11 @@
 //! that fails changes no key, window or counter, and the output holds no
 //! plaintext. The only other change is time-driven: keys whose overlap
 //! window has passed are retired when their sender is next looked at.
+//!
+//! A departure ([`ReceiverContext::remove_sender`]) seals every other
+//! sender's keys: the departed device holds them too, so they start their
+//! overlap window at once, whether or not a newer key ever arrives, and no
+//! step of their generations is derived or installed afterwards.
 
 use crate::call::CallError;
 use crate::call::header::{SFrameHeader, with_aad};
@@ -53,6 +58,10 @@ struct RemoteSender {
     keys: Vec<ReceiveKey>,
     /// Keys at or below this age (see [`KeyId`]) were retired.
     retired_through: Option<u32>,
+    /// Generations at or below this one were held when some other
+    /// participant left: the departed device can derive every step of them,
+    /// so none is derived or installed again.
+    sealed_through: Option<u16>,
     /// The participant left: every KID of this index is retired.
     removed: bool,
 }
@@ -74,6 +83,23 @@ struct Pending {
 impl RemoteSender {
     fn retire_through(&mut self, age: u32) {
         self.retired_through = Some(self.retired_through.map_or(age, |w| w.max(age)));
+    }
+
+    /// Whether `id` belongs to a generation held when someone left.
+    fn sealed(&self, id: KeyId) -> bool {
+        self.sealed_through.is_some_and(|g| id.generation <= g)
+    }
+
+    /// Another participant left at `now`: every key held starts its overlap
+    /// window (or keeps an earlier end), and their generations are sealed.
+    fn seal(&mut self, now: u64, limits: &CallLimits) {
+        let until = now.saturating_add(limits.key_overlap_ms);
+        for k in &mut self.keys {
+            k.expires_at = Some(k.expires_at.map_or(until, |t| t.min(until)));
+        }
+        if let Some(newest) = self.keys.iter().map(|k| k.id.generation).max() {
+            self.sealed_through = Some(self.sealed_through.map_or(newest, |g| g.max(newest)));
+        }
     }
 
     /// Drops keys whose overlap window has passed.
@@ -103,7 +129,9 @@ impl RemoteSender {
         if let Some(i) = self.keys.iter().position(|k| k.id == id) {
             return Ok(Resolved::Held(i));
         }
-        if self.retired_through.is_some_and(|w| id.age_order() <= w) {
+        // A step of a sealed generation that is not held: the departed
+        // device can compute it, so it is never derived.
+        if self.retired_through.is_some_and(|w| id.age_order() <= w) || self.sealed(id) {
             return Err(CallError::RetiredKid(kid));
         }
         let from = self
@@ -201,6 +229,9 @@ impl ReceiverContext {
         if sender.removed {
             return Err(CallError::RetiredKid(id.to_kid()));
         }
+        if sender.sealed(id) {
+            return Err(CallError::StaleKey);
+        }
         if sender.keys.iter().any(|k| k.id == id) {
             return Ok(());
         }
@@ -215,9 +246,21 @@ impl ReceiverContext {
         Ok(())
     }
 
-    /// The participant at `index` left: its keys are wiped and its frames
-    /// refused as [`CallError::RetiredKid`] until [`ReceiverContext::forget_sender`].
-    pub fn remove_sender(&mut self, index: u16) {
+    /// The participant at `index` left, applied at `now_ms`: its keys are
+    /// wiped and its frames refused as [`CallError::RetiredKid`] until
+    /// [`ReceiverContext::forget_sender`]. Every other sender's keys held now
+    /// were known to the departed device, so they are sealed: each stays
+    /// usable for `key_overlap_ms` from `now_ms` (frames in flight still
+    /// decrypt) and is then retired whether or not a newer key has arrived;
+    /// an unheld step of their generations is [`CallError::RetiredKid`] and
+    /// a key of those generations [`CallError::StaleKey`].
+    pub fn remove_sender(&mut self, index: u16, now_ms: u64) {
+        for (i, sender) in &mut self.senders {
+            if *i != index {
+                sender.expire(now_ms);
+                sender.seal(now_ms, &self.limits);
+            }
+        }
         let sender = self.senders.entry(index).or_default();
         sender.keys.clear();
         sender.removed = true;

@@ -4,7 +4,7 @@
 //! 11, 12, 14, 16).
 
 use super::*;
-use crate::identity::DeviceIdentity;
+use crate::identity::{DeviceIdentity, IdentityPublic};
 use crate::limits::CallLimits;
 use crate::session::{ContentType, Received};
 
@@ -30,7 +30,7 @@ fn call_of(n: u16, suite: CipherSuite, limits: CallLimits) -> Vec<Party> {
     let mut outboxes = Vec::new();
     for (i, device) in (0u16..).zip(devices) {
         let others: Vec<(u16, _)> = (0..n).filter(|j| *j != i).map(|j| (j, publics[usize::from(j)])).collect();
-        let (call, deliveries) = Call::start(id, suite, i, &others, limits, &mut rng).unwrap();
+        let (call, deliveries) = Call::start(id, suite, i, publics[usize::from(i)], &others, limits, &mut rng).unwrap();
         parties.push(Party { device, call });
         outboxes.push(deliveries);
     }
@@ -74,9 +74,9 @@ fn join_ratchets_and_leave_rotates_with_overlap() {
     let newcomer = DeviceIdentity::generate(&mut rng);
     let publics: Vec<_> = parties.iter().map(|p| p.device.public()).collect();
     let others: Vec<(u16, _)> = (0..3u16).map(|i| (i, publics[usize::from(i)])).collect();
+    let (id, suite) = (parties[0].call.id(), parties[0].call.suite());
     let (call, to_old) =
-        Call::start(parties[0].call.id(), parties[0].call.suite(), 3, &others, CallLimits::default(), &mut rng)
-            .unwrap();
+        Call::start(id, suite, 3, newcomer.public(), &others, CallLimits::default(), &mut rng).unwrap();
     parties.push(Party { device: newcomer, call });
     for i in 0..3 {
         let newcomer_public = parties[3].device.public();
@@ -100,10 +100,17 @@ fn join_ratchets_and_leave_rotates_with_overlap() {
     // Index 2 leaves: the others rotate; 2 cannot read what follows.
     let in_flight = send(&mut parties[0], &AUDIO);
     let late = send(&mut parties[0], &AUDIO);
+    // Everyone applies the departure before the new keys arrive: a key
+    // bound to a roster the receiver has not reached is refused (see
+    // `sender_behind_on_a_departure_is_refused_until_it_catches_up`).
+    let mut outboxes = Vec::new();
     for i in [0usize, 1, 3] {
-        let d = parties[i].call.participant_left(2, &mut rng).unwrap();
+        let d = parties[i].call.participant_left(2, 1_000, &mut rng).unwrap();
         assert_eq!(d.len(), 2, "a leave sends the new key to every remaining participant");
-        deliver_all(&mut parties, i, &d, 1_000);
+        outboxes.push((i, d));
+    }
+    for (i, d) in &outboxes {
+        deliver_all(&mut parties, *i, d, 1_000);
     }
     let after_leave = send(&mut parties[0], &AUDIO);
     assert_eq!(KeyId::from_kid(SFrameHeader::decode(&after_leave).unwrap().0.kid).unwrap().generation, 1);
@@ -263,24 +270,27 @@ fn participants_at_max_and_max_plus_one() {
     let id = CallId::random(&mut rng);
     let suite = CipherSuite::default();
     let two = [(1u16, p(0)), (2, p(0))];
-    let (mut call, d) = Call::start(id, suite, 0, &two, limits, &mut rng).unwrap();
+    let (mut call, d) = Call::start(id, suite, 0, p(0), &two, limits, &mut rng).unwrap();
     assert_eq!(d.len(), 2);
     assert_eq!(call.participant_joined(3, p(0), &mut rng).unwrap_err(), CallError::TooManyParticipants { max: 3 });
     assert_eq!(call.participant_count(), 2, "a refused join changes nothing");
     let three = [(1u16, p(0)), (2, p(0)), (3, p(0))];
-    assert!(matches!(Call::start(id, suite, 0, &three, limits, &mut rng), Err(CallError::TooManyParticipants { .. })));
+    assert!(matches!(
+        Call::start(id, suite, 0, p(0), &three, limits, &mut rng),
+        Err(CallError::TooManyParticipants { .. })
+    ));
     // Index rules: the own index, a taken one, one past the layout.
     assert_eq!(call.participant_joined(0, p(0), &mut rng).unwrap_err(), CallError::InvalidIndex(0));
     assert_eq!(call.participant_joined(1, p(0), &mut rng).unwrap_err(), CallError::InvalidIndex(1));
     let at_one = *call.participant(1).unwrap();
-    call.participant_left(2, &mut rng).unwrap();
+    call.participant_left(2, 0, &mut rng).unwrap();
     assert_eq!(
         call.participant_joined(2, at_one, &mut rng).unwrap_err(),
         CallError::InvalidIndex(2),
         "one index per device"
     );
-    assert!(Call::start(id, suite, MAX_PARTICIPANT_INDEX + 1, &[], limits, &mut rng).is_err());
-    assert!(Call::start(id, suite, MAX_PARTICIPANT_INDEX, &[], limits, &mut rng).is_ok());
+    assert!(Call::start(id, suite, MAX_PARTICIPANT_INDEX + 1, p(0), &[], limits, &mut rng).is_err());
+    assert!(Call::start(id, suite, MAX_PARTICIPANT_INDEX, p(0), &[], limits, &mut rng).is_ok());
 }
 
 #[test]
@@ -305,6 +315,7 @@ fn ratchet_step_and_generation_exhaustion() {
         CallId::random(&mut rng),
         CipherSuite::default(),
         0,
+        DeviceIdentity::generate(&mut rng).public(),
         &[(1, other)],
         CallLimits::default(),
         &mut rng,
@@ -328,9 +339,26 @@ fn keys_are_bound_to_sender_call_suite_and_type() {
     let mallory = DeviceIdentity::generate(&mut rng);
     let id = CallId::random(&mut rng);
     let suite = CipherSuite::Aes128GcmSha256;
-    let (_, to_b) = Call::start(id, suite, 0, &[(1, b.public())], CallLimits::default(), &mut rng).unwrap();
-    let (mut b_call, _) =
-        Call::start(id, suite, 1, &[(0, a.public()), (2, mallory.public())], CallLimits::default(), &mut rng).unwrap();
+    let (_, to_b) = Call::start(
+        id,
+        suite,
+        0,
+        a.public(),
+        &[(1, b.public()), (2, mallory.public())],
+        CallLimits::default(),
+        &mut rng,
+    )
+    .unwrap();
+    let (mut b_call, _) = Call::start(
+        id,
+        suite,
+        1,
+        b.public(),
+        &[(0, a.public()), (2, mallory.public())],
+        CallLimits::default(),
+        &mut rng,
+    )
+    .unwrap();
     let body = to_b[0].body();
 
     // The right payload under another content type, or from another device.
@@ -341,11 +369,27 @@ fn keys_are_bound_to_sender_call_suite_and_type() {
     let forged = Received::for_tests(mallory.public(), ContentType::CallKey, body);
     assert_eq!(b_call.receive_key(&forged, 0), Err(CallError::NotAParticipant(0)));
     // Another call, another suite.
-    let (mut other_call, _) =
-        Call::start(CallId::random(&mut rng), suite, 1, &[(0, a.public())], CallLimits::default(), &mut rng).unwrap();
+    let (mut other_call, _) = Call::start(
+        CallId::random(&mut rng),
+        suite,
+        1,
+        b.public(),
+        &[(0, a.public())],
+        CallLimits::default(),
+        &mut rng,
+    )
+    .unwrap();
     assert_eq!(deliver(&a, &to_b[0], &mut other_call, 0), Err(CallError::WrongCall));
-    let (mut other_suite, _) =
-        Call::start(id, CipherSuite::Aes256GcmSha512, 1, &[(0, a.public())], CallLimits::default(), &mut rng).unwrap();
+    let (mut other_suite, _) = Call::start(
+        id,
+        CipherSuite::Aes256GcmSha512,
+        1,
+        b.public(),
+        &[(0, a.public())],
+        CallLimits::default(),
+        &mut rng,
+    )
+    .unwrap();
     assert_eq!(deliver(&a, &to_b[0], &mut other_suite, 0), Err(CallError::SuiteMismatch { found: 4, expected: 5 }));
     // Installed once from the right device; again is harmless.
     assert_eq!(deliver(&a, &to_b[0], &mut b_call, 0).map(|k| k.index), Ok(0));
@@ -450,6 +494,7 @@ fn debug_prints_no_secret() {
         CallId::from_bytes([1; 16]),
         CipherSuite::default(),
         0,
+        DeviceIdentity::generate(&mut rng).public(),
         &[(1, other)],
         CallLimits::default(),
         &mut rng,
@@ -491,4 +536,297 @@ fn sender_ratchet_stops_at_the_last_step_and_old_keys_expire() {
     assert_eq!(rx.keys_held(2), 2);
     rx.expire(1_000 + CallLimits::default().key_overlap_ms);
     assert_eq!(rx.keys_held(2), 1);
+}
+
+// ---- Issue 13, flaw 1: a departed device forging under pre-departure keys ----
+//
+// A = 0, S = 1, D = 2. D received S's base key when the call started, so it
+// can build frames under S's KID, and under any later ratchet step of S's
+// generation. These tests play D, and a server that delays or withholds
+// messages.
+
+const A: usize = 0;
+const S: usize = 1;
+const D: usize = 2;
+const MINUTE: u64 = 60_000;
+
+/// What D holds of S's current key: its id and base key (delivered to D at
+/// the start of the call, exactly as to A).
+fn stolen_key(p: &mut Party) -> (KeyId, BaseKey) {
+    let id = p.call.own_key_id().unwrap();
+    (id, p.call.sender_mut().base_key().duplicate())
+}
+
+/// A frame D builds under `id` advanced `steps` ratchet steps, with counter
+/// `ctr` (D picks one S has not used, so the replay window passes it).
+fn forge(suite: CipherSuite, stolen: &(KeyId, BaseKey), steps: u8, ctr: u64) -> Vec<u8> {
+    let (id, base) = stolen;
+    let mut base = base.duplicate();
+    for _ in 0..steps {
+        base = base.ratchet(suite);
+    }
+    let id = KeyId { step: id.step + steps, ..*id };
+    let mut tx = SenderContext::from_base_key(suite, id.to_kid(), base, CallLimits::default());
+    tx.set_next_counter(ctr);
+    let mut out = vec![0u8; AUDIO.len() + MAX_OVERHEAD];
+    let n = tx.protect(b"rtp", b"forged by the departed device", &mut out).unwrap();
+    out.truncate(n);
+    out
+}
+
+/// The body of `call`'s current key, as its deliveries carry it.
+fn key_body(call: &mut Call) -> Vec<u8> {
+    let msg = message::CallKeyMessage {
+        call_id: call.id(),
+        suite: call.suite(),
+        key_id: call.own_key_id().unwrap(),
+        base_key: call.sender_mut().base_key().duplicate(),
+        roster_epoch: call.roster_epoch(),
+        roster_hash: call.roster_hash(),
+    };
+    msg.encode().to_vec()
+}
+
+fn kid_of(frame: &[u8]) -> KeyId {
+    KeyId::from_kid(SFrameHeader::decode(frame).unwrap().0.kid).unwrap()
+}
+
+#[test]
+fn departed_device_cannot_forge_under_an_old_kid_once_the_overlap_has_passed() {
+    // Attack (a), with (d): the server withholds S's new key from A.
+    let mut rng = rand::rng();
+    let suite = CipherSuite::ChaCha20Poly1305Sha256;
+    let mut parties = call_of(3, suite, CallLimits::default());
+    let overlap = CallLimits::default().key_overlap_ms;
+    let stolen = stolen_key(&mut parties[S]);
+    let in_flight = send(&mut parties[S], &AUDIO);
+
+    // D leaves at t; A and S both apply it. S's new key to A is withheld.
+    let t = 5 * MINUTE;
+    let _to_s = parties[A].call.participant_left(D as u16, t, &mut rng).unwrap();
+    let withheld = parties[S].call.participant_left(D as u16, t, &mut rng).unwrap();
+    assert_eq!(withheld.len(), 1);
+
+    // (d) Within the overlap window, S's frames in flight under the old key
+    // still decrypt at A: no regression for honest traffic.
+    assert_eq!(recv(&mut parties[A], &in_flight, t + overlap - 1).unwrap(), AUDIO);
+    // That window is all D gets: a forgery inside it is accepted (SPEC
+    // §13.10 states this bound)...
+    let inside = forge(suite, &stolen, 0, 1_000);
+    assert_eq!(recv(&mut parties[A], &inside, t + overlap - 1).unwrap(), b"forged by the departed device");
+    // ...and at its end, though no newer key of S ever reached A, the old
+    // key is retired: ten minutes and an hour later D's frames under S's
+    // old KID are refused.
+    for (later, ctr) in [(t + overlap, 2_000), (t + 10 * MINUTE, 3_000), (t + 60 * MINUTE, 4_000)] {
+        let f = forge(suite, &stolen, 0, ctr);
+        assert_eq!(recv(&mut parties[A], &f, later), Err(CallError::RetiredKid(stolen.0.to_kid())));
+    }
+    assert_eq!(parties[A].call.receiver_mut().keys_held(S as u16), 0, "the old key left memory");
+    // S's real frames under its new key are lost at A (never forged) until
+    // the withheld key arrives; then they decrypt.
+    let real = send(&mut parties[S], &AUDIO);
+    assert_eq!(recv(&mut parties[A], &real, t + 10 * MINUTE), Err(CallError::UnknownKid(kid_of(&real).to_kid())));
+    deliver_all(&mut parties, S, &withheld, t + 10 * MINUTE);
+    assert_eq!(recv(&mut parties[A], &real, t + 10 * MINUTE).unwrap(), AUDIO);
+}
+
+#[test]
+fn departed_device_cannot_derive_a_later_step_of_a_pre_departure_generation() {
+    // Attack (b): D ratchets S's old base key itself and sends under a later
+    // step, which receivers used to derive on demand.
+    let mut rng = rand::rng();
+    let suite = CipherSuite::Aes128GcmSha256;
+    let mut parties = call_of(3, suite, CallLimits::default());
+    let stolen = stolen_key(&mut parties[S]);
+    let t = MINUTE;
+    let to_s = parties[A].call.participant_left(D as u16, t, &mut rng).unwrap();
+    let to_a = parties[S].call.participant_left(D as u16, t, &mut rng).unwrap();
+    let held = parties[A].call.receiver_mut().keys_held(S as u16);
+    // Even at once, inside the overlap window, and for every step up to the
+    // jump limit: refused, and nothing is stored.
+    let steps = [1, 2, CallLimits::default().max_ratchet_jump];
+    for n in steps {
+        let f = forge(suite, &stolen, n, 0);
+        assert_eq!(recv(&mut parties[A], &f, t), Err(CallError::RetiredKid(kid_of(&f).to_kid())));
+    }
+    assert_eq!(parties[A].call.receiver_mut().keys_held(S as u16), held, "a refused frame stores no key");
+    for n in steps {
+        let f = forge(suite, &stolen, n, 0);
+        assert_eq!(recv(&mut parties[A], &f, t + 10 * MINUTE), Err(CallError::RetiredKid(kid_of(&f).to_kid())));
+    }
+
+    // A later step of a generation drawn after the departure still derives:
+    // a newcomer joins, S ratchets, A follows from the KID alone.
+    deliver_all(&mut parties, A, &to_s, t);
+    deliver_all(&mut parties, S, &to_a, t);
+    let newcomer = DeviceIdentity::generate(&mut rng).public();
+    parties[A].call.participant_joined(3, newcomer, &mut rng).unwrap();
+    parties[S].call.participant_joined(3, newcomer, &mut rng).unwrap();
+    let stepped = send(&mut parties[S], &AUDIO);
+    assert_eq!((kid_of(&stepped).generation, kid_of(&stepped).step), (1, 1));
+    assert_eq!(recv(&mut parties[A], &stepped, t + 1).unwrap(), AUDIO);
+}
+
+#[test]
+fn receiver_refuses_pre_departure_keys_and_steps_after_a_departure() {
+    // The same rules at the ReceiverContext level, where keys come in
+    // without a roster: after index 2 leaves, keys of the generations held
+    // for index 1 are stale, and their unheld steps retired.
+    let suite = CipherSuite::default();
+    let limits = CallLimits::default();
+    let mut rx = ReceiverContext::new(suite, limits);
+    let g0 = KeyId::new(1, 0, 0).unwrap();
+    rx.insert_key(g0, &[1; 32], 0).unwrap();
+    rx.insert_key(KeyId::new(2, 0, 0).unwrap(), &[2; 32], 0).unwrap();
+    rx.remove_sender(2, 1_000);
+    assert_eq!(rx.insert_key(g0, &[1; 32], 1_000), Err(CallError::StaleKey), "a redelivered pre-departure key");
+    assert_eq!(rx.insert_key(KeyId::new(1, 0, 3).unwrap(), &[3; 32], 1_000), Err(CallError::StaleKey));
+    assert_eq!(rx.keys_held(1), 1, "refused keys change nothing");
+    // The held key decrypts in the overlap window, then retires.
+    let mut tx = SenderContext::new(suite, g0.to_kid(), &[1; 32], limits).unwrap();
+    let f = protect(&mut tx, b"", b"in flight").unwrap();
+    let g = protect(&mut tx, b"", b"late").unwrap();
+    let mut out = vec![0u8; 64];
+    assert!(rx.unprotect(b"", &f, &mut out, 1_000 + limits.key_overlap_ms - 1).is_ok());
+    assert_eq!(
+        rx.unprotect(b"", &g, &mut out, 1_000 + limits.key_overlap_ms).map(|_| ()),
+        Err(CallError::RetiredKid(g0.to_kid()))
+    );
+    // A fresh generation installs.
+    rx.insert_key(KeyId::new(1, 1, 0).unwrap(), &[4; 32], 5_000).unwrap();
+    assert_eq!(rx.keys_held(1), 1);
+}
+
+#[test]
+fn sender_behind_on_a_departure_is_refused_until_it_catches_up() {
+    // Attack (c): the server withholds "D left" from S. S keeps sending under
+    // its pre-departure key, and rotates with D still in its roster (so D
+    // gets that key too).
+    let mut rng = rand::rng();
+    let suite = CipherSuite::ChaCha20Poly1305Sha256;
+    let mut parties = call_of(3, suite, CallLimits::default());
+    let overlap = CallLimits::default().key_overlap_ms;
+    let t = MINUTE;
+    let to_s = parties[A].call.participant_left(D as u16, t, &mut rng).unwrap();
+    assert_eq!(parties[A].call.roster_epoch(), 1);
+
+    let early = send(&mut parties[S], &AUDIO);
+    assert_eq!(recv(&mut parties[A], &early, t + 1).unwrap(), AUDIO);
+    let late = send(&mut parties[S], &AUDIO);
+    assert!(matches!(recv(&mut parties[A], &late, t + overlap), Err(CallError::RetiredKid(_))));
+
+    // S rotates with the old roster; the key goes to A and to D.
+    let rotated = parties[S].call.rotate_key(&mut rng).unwrap();
+    assert_eq!(rotated.len(), 2);
+    let held = parties[A].call.receiver_mut().keys_held(S as u16);
+    let s_device = DeviceIdentity::from_bytes(&parties[S].device.to_bytes()).unwrap();
+    for d in rotated.iter().filter(|d| usize::from(d.index()) == A) {
+        assert_eq!(
+            deliver(&s_device, d, &mut parties[A].call, t + 10 * MINUTE),
+            Err(CallError::RosterMismatch { index: S as u16, epoch: 0 })
+        );
+    }
+    assert_eq!(parties[A].call.receiver_mut().keys_held(S as u16), held, "a refused key installs nothing");
+    // D holds that key, but A never installed it: D's frames under it fail.
+    let d_copy = stolen_key(&mut parties[S]);
+    let forged = forge(suite, &d_copy, 0, 0);
+    assert_eq!(recv(&mut parties[A], &forged, t + 10 * MINUTE), Err(CallError::UnknownKid(d_copy.0.to_kid())));
+
+    // A's own new key is refused at S the same way, until S applies the
+    // departure and retries the very same message.
+    let a_device = DeviceIdentity::from_bytes(&parties[A].device.to_bytes()).unwrap();
+    assert_eq!(
+        deliver(&a_device, &to_s[0], &mut parties[S].call, t + 10 * MINUTE),
+        Err(CallError::RosterMismatch { index: A as u16, epoch: 1 })
+    );
+    let to_a = parties[S].call.participant_left(D as u16, t + 10 * MINUTE, &mut rng).unwrap();
+    assert!(deliver(&a_device, &to_s[0], &mut parties[S].call, t + 10 * MINUTE).is_ok());
+    // Once S has caught up and rotated, A accepts its key and its frames.
+    assert_eq!(parties[S].call.roster_hash(), parties[A].call.roster_hash());
+    deliver_all(&mut parties, S, &to_a, t + 10 * MINUTE);
+    let f = send(&mut parties[S], &AUDIO);
+    assert_eq!(recv(&mut parties[A], &f, t + 10 * MINUTE).unwrap(), AUDIO);
+    let f = send(&mut parties[A], &AUDIO);
+    assert_eq!(recv(&mut parties[S], &f, t + 10 * MINUTE).unwrap(), AUDIO);
+}
+
+#[test]
+fn keys_bound_to_another_roster_are_refused_with_nothing_changed() {
+    // Attack (e): key messages whose roster hash names another roster.
+    let mut rng = rand::rng();
+    let suite = CipherSuite::default();
+    let id = CallId::random(&mut rng);
+    let limits = CallLimits::default();
+    let [a, s, x] = [(); 3].map(|_| DeviceIdentity::generate(&mut rand::rng()));
+    let (mut a_call, _) = Call::start(id, suite, 0, a.public(), &[(1, s.public())], limits, &mut rng).unwrap();
+    let a_hash = a_call.roster_hash();
+
+    // S's key bound to: an extra member; the same devices at other indexes
+    // (A at 2); S claiming another own identity; S alone.
+    let rosters: [(IdentityPublic, &[(u16, IdentityPublic)]); 4] = [
+        (s.public(), &[(0, a.public()), (5, x.public())]),
+        (s.public(), &[(2, a.public())]),
+        (x.public(), &[(0, a.public())]),
+        (s.public(), &[]),
+    ];
+    for (own, others) in rosters {
+        let (mut s_call, _) = Call::start(id, suite, 1, own, others, limits, &mut rng).unwrap();
+        assert_ne!(s_call.roster_hash(), a_hash);
+        let body = key_body(&mut s_call);
+        let r = Received::for_tests(s.public(), ContentType::CallKey, &body);
+        assert_eq!(a_call.receive_key(&r, 0), Err(CallError::RosterMismatch { index: 1, epoch: 0 }));
+        assert_eq!(a_call.receiver_mut().keys_held(1), 0, "nothing installed");
+        assert_eq!(a_call.roster_hash(), a_hash, "the roster is unchanged");
+    }
+    // A hand-made hash one bit off, under the right roster otherwise.
+    let (s_call, keys) = Call::start(id, suite, 1, s.public(), &[(0, a.public())], limits, &mut rng).unwrap();
+    let mut msg = message::CallKeyMessage::decode(keys[0].body()).unwrap();
+    msg.roster_hash[31] ^= 1;
+    let r = Received::for_tests(s.public(), ContentType::CallKey, &msg.encode());
+    assert_eq!(a_call.receive_key(&r, 0), Err(CallError::RosterMismatch { index: 1, epoch: 0 }));
+    assert_eq!(a_call.receiver_mut().keys_held(1), 0);
+    // The real key installs afterwards: a refusal left nothing behind.
+    assert_eq!(s_call.roster_hash(), a_hash);
+    let r = Received::for_tests(s.public(), ContentType::CallKey, keys[0].body());
+    assert_eq!(a_call.receive_key(&r, 0).map(|k| k.index), Ok(1));
+}
+
+#[test]
+fn roster_hash_is_independent_of_order_and_covers_every_participant() {
+    let mut rng = rand::rng();
+    let suite = CipherSuite::default();
+    let id = CallId::random(&mut rng);
+    let limits = CallLimits::default();
+    let devices: Vec<IdentityPublic> = (0..4).map(|_| DeviceIdentity::generate(&mut rand::rng()).public()).collect();
+    let forward: Vec<(u16, IdentityPublic)> = (1u16..4).map(|i| (i, devices[usize::from(i)])).collect();
+    let backward: Vec<(u16, IdentityPublic)> = forward.iter().rev().copied().collect();
+    let (mut x, _) = Call::start(id, suite, 0, devices[0], &forward, limits, &mut rng).unwrap();
+    let (y, _) = Call::start(id, suite, 0, devices[0], &backward, limits, &mut rng).unwrap();
+    assert_eq!(x.roster_hash(), y.roster_hash());
+    // A join then a leave, against a roster that had the same set all along:
+    // the same hash, another epoch.
+    let (z, _) = Call::start(id, suite, 0, devices[0], &forward[..2], limits, &mut rng).unwrap();
+    let extra = DeviceIdentity::generate(&mut rng).public();
+    x.participant_joined(9, extra, &mut rng).unwrap();
+    assert_ne!(x.roster_hash(), y.roster_hash());
+    x.participant_left(9, 0, &mut rng).unwrap();
+    x.participant_left(3, 0, &mut rng).unwrap();
+    assert_eq!(x.roster_hash(), z.roster_hash());
+    assert_eq!((x.roster_epoch(), z.roster_epoch()), (3, 0));
+    // The own entry counts: the device may not also be listed as another.
+    assert_eq!(
+        Call::start(id, suite, 0, devices[0], &[(1, devices[0])], limits, &mut rng).unwrap_err(),
+        CallError::InvalidIndex(1)
+    );
+    // The value itself (SPEC.md §13.9), recomputed from its definition.
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update([crate::labels::HASH_CALL_ROSTER.len() as u8]);
+    h.update(crate::labels::HASH_CALL_ROSTER.as_bytes());
+    h.update(3u16.to_be_bytes());
+    for i in [0u16, 1, 2] {
+        h.update(i.to_be_bytes());
+        h.update(devices[usize::from(i)].signing_key().as_bytes());
+    }
+    assert_eq!(z.roster_hash(), <[u8; 32]>::from(h.finalize()));
 }
