@@ -74,6 +74,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let m = alice_to_bob.encrypt("Рәхмәт! Спасибо!".as_bytes(), &mut rng)?;
     let got = bob_to_alice.decrypt(&bob, &mut bob_prekeys, &m, now)?;
     println!("   after the restart Bob reads: {}", String::from_utf8_lossy(got.plaintext()));
+    // A hostile server replays Bob's first message to a device of Alice's
+    // that lost the session: her prekey store remembers the handshake.
+    let mut alice_prekeys = alice_prekeys;
+    let mut lost = PeerSessions::new(claimed);
+    match lost.decrypt(&alice, &mut alice_prekeys, &first, now) {
+        Err(e) => println!("   the server replays Bob's first message to a fresh session: refused ({e})"),
+        Ok(_) => return Err("a replayed first message decrypted".into()),
+    }
 
     println!("6. They compare safety numbers in person.");
     let at_alice = SafetyNumber::new(&alice.public(), &bob.public());
