@@ -10,6 +10,7 @@
 //!   c_0 has the needed usage; the anchor vouches for that usage
 //!   each c_d, d >= 1, has CERTIFICATE_ISSUING and path_len >= d - 1
 //!   each c_d, d + 1 < n: c_d.credential_types ⊆ c_{d+1}.credential_types
+//!     (the anchor names no types and constrains none)
 //!   anchor.path_len >= n - 1 (n certificates in the path)
 //!   each c_d: not_before <= t < not_after
 //!   each c_d: no authentic status list of its issuer marks it revoked;
@@ -205,8 +206,9 @@ impl CertPath {
                 }
             }
             let above = self.certs.get(depth + 1);
-            if let Some(t) = above.and_then(|a| c.credential_types().iter().find(|t| !a.names_credential_type(t))) {
-                return Err(ChainError::CredentialTypeWidened { depth, credential_type: t.clone() });
+            let widened = above.and_then(|a| c.credential_types().iter().find(|ty| !a.names_credential_type(ty)));
+            if let Some(ty) = widened {
+                return Err(ChainError::CredentialTypeWidened { depth, credential_type: ty.clone() });
             }
             if t < c.not_before() {
                 return Err(ChainError::NotYetValid { depth, not_before: c.not_before(), at: t });
