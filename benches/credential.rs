@@ -57,7 +57,9 @@ struct Fixture {
 }
 
 fn cert_request(key: &SigningKey, id: &str, name: &str, usage: KeyUsage, serial: u64) -> CertificateRequest {
-    CertificateRequest::new(key.verifying_key(), id, name, Role::Issuer, usage, 0, 2_000_000_000).serial(serial)
+    CertificateRequest::new(key.verifying_key(), id, name, Role::Issuer, usage, 0, 2_000_000_000)
+        .serial(serial)
+        .credential_types(&["ru.gov.passport"])
 }
 
 fn passport_claims() -> Vec<Claim> {

@@ -31,6 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 not_after: until,
                 path_len: 0,
                 serial,
+                credential_types: Vec::new(),
             },
         )
     };

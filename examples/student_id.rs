@@ -18,7 +18,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = 1_780_000_000; // the caller owns the clock
 
     // The portal's PKI: a root the bot trusts, an intermediate CA, and two
-    // issuing keys (the passport office and the education registry).
+    // issuing keys (the passport office and the education registry). Every
+    // certificate names the document types its key may issue or certify
+    // below it: the registry's key cannot issue a passport, whatever a
+    // verifier's rules say.
     let root = SigningKey::generate(&mut rng);
     let anchor = TrustAnchor::new(
         root.verifying_key(),
@@ -27,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         1,
     );
     let ca = SigningKey::generate(&mut rng);
-    let cert = |by: &SigningKey, key: &SigningKey, id: &str, name: &str, usage| {
+    let cert = |by: &SigningKey, key: &SigningKey, id: &str, name: &str, usage, types: &[&str]| {
         Certificate::issue(
             by,
             &CertificateRequest::new(
@@ -39,16 +42,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 now - 365 * DAY,
                 now + 5 * 365 * DAY,
             )
-            .serial(1),
+            .serial(1)
+            .credential_types(types),
         )
     };
-    let ca_cert = cert(&root, &ca, "ru.gosuslugi.ca", "УЦ Госуслуг", KeyUsage::CERTIFICATE_ISSUING)?;
+    let (passport, student_id) = ("ru.gov.passport", "ru.edu.student_id");
+    let ca_cert =
+        cert(&root, &ca, "ru.gosuslugi.ca", "УЦ Госуслуг", KeyUsage::CERTIFICATE_ISSUING, &[passport, student_id])?;
     let mvd_key = SigningKey::generate(&mut rng);
     let edu_key = SigningKey::generate(&mut rng);
-    let mvd_cert = cert(&ca, &mvd_key, "ru.mvd", "МВД России", KeyUsage::CREDENTIAL_ISSUING)?;
-    let edu_cert = cert(&ca, &edu_key, "ru.edu.registry", "Реестр обучающихся", KeyUsage::CREDENTIAL_ISSUING)?;
+    let mvd_cert = cert(&ca, &mvd_key, "ru.mvd", "МВД России", KeyUsage::CREDENTIAL_ISSUING, &[passport])?;
+    let edu_cert =
+        cert(&ca, &edu_key, "ru.edu.registry", "Реестр обучающихся", KeyUsage::CREDENTIAL_ISSUING, &[student_id])?;
     let passports = CredentialIssuer::new(mvd_key, vec![mvd_cert, ca_cert.clone()])?;
     let students = CredentialIssuer::new(edu_key, vec![edu_cert, ca_cert])?;
+    let fake = CredentialTemplate { doc_type: passport.into(), claims: vec![], not_before: now, not_after: now + DAY };
+    let refused = students.issue(&fake, &SigningKey::generate(&mut rng).verifying_key(), 1, &mut rng);
+    assert!(matches!(refused, Err(CredentialError::DocTypeNotCertified(_))), "the registry issues no passports");
 
     // The student's device makes one fresh key per credential; the portal
     // issues both (in a real app: a batch of each, one per presentation).
@@ -147,8 +157,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         answers.push(to_student.decrypt(&bot, &mut bot_prekeys, &wire, now)?);
     }
 
-    // The bot trusts the portal's root for passports from the MVD and
-    // student IDs from the education registry, and fetches status lists.
+    // The bot trusts the portal's root for passports and student IDs. The
+    // certificates already confine each issuer to its types; the rules pin
+    // the issuer ids as well, and the bot fetches status lists.
     let policy = CredentialPolicy::new(vec![
         IssuerRule::new(anchor.clone(), &["ru.gov.passport"]).for_issuer("ru.mvd"),
         IssuerRule::new(anchor, &["ru.edu.student_id"]).for_issuer("ru.edu.registry"),

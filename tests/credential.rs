@@ -184,7 +184,7 @@ fn limits_at_max_and_max_plus_one() {
     // Chain: 4 certificates accepted by the issuer, 5 refused.
     let issuer_with = |n: usize| {
         let key = SigningKey::generate(&mut rand::rng());
-        let leaf = cert(&key, &key, "self", vestnik::document::KeyUsage::CREDENTIAL_ISSUING);
+        let leaf = cert(&key, &key, "self", vestnik::document::KeyUsage::CREDENTIAL_ISSUING, &[PASSPORT]);
         let chain = std::iter::once(leaf).chain(std::iter::repeat_n(w.ca_cert.clone(), n - 1)).collect();
         CredentialIssuer::new(key, chain)
     };

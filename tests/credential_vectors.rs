@@ -1,13 +1,22 @@
-//! Frozen version-1 credential vectors (ASSURANCE row 19), committed under
-//! `tests/vectors/credential/`: a trust anchor, the intermediate CA and
-//! passport-issuer certificates, the issuer's status list, a passport
-//! credential as issued (claims in Cyrillic and Latin, dates, a number, a
-//! photo digest, age predicates), the holder's stored state, a request and a
-//! presentation disclosing two claims. Later versions must keep decoding
-//! them byte-exactly and verifying them at the fixed time [`CHECK_AT`].
+//! Frozen version-1 credential vectors (ASSURANCE row 19), in two sets of
+//! the same files: a trust anchor, the intermediate CA and passport-issuer
+//! certificates, the issuer's status list, a passport credential as issued
+//! (claims in Cyrillic and Latin, dates, a number, a photo digest, age
+//! predicates), the holder's stored state, a request and a presentation
+//! disclosing two claims.
+//!
+//! - `tests/vectors/credential/typed/`: certificates naming credential types
+//!   (the CA passports and student IDs, the issuer passports). Accepted at
+//!   the fixed time [`CHECK_AT`].
+//! - `tests/vectors/credential/`: the first set, made before certificates
+//!   named credential types. Every file still decodes byte-exactly, but its
+//!   issuer certificate names no type, so since issue 13 the presentation
+//!   is refused as `DocTypeNotCertified` (SPEC.md §10).
 //!
 //! The keys come from a fixed seeded RNG (test vectors only: `held.bin`
-//! holds the holder's secret seed). Regenerate only on purpose:
+//! holds the holder's secret seed). Regenerate only on purpose (this writes
+//! the typed set; the first set can no longer be made, since the issuer
+//! refuses a type its certificate does not name):
 //! `VESTNIK_REGEN_VECTORS=1 cargo test --test credential_vectors -- --ignored generate_vectors`.
 //! `cargo test --test credential_vectors -- --ignored generate_fuzz_seeds`
 //! rewrites the seeds of the `credential_decode` and `presentation_verify`
@@ -35,15 +44,33 @@ const CHECK_AT: u64 = 1_780_000_000;
 /// When the holder made the frozen presentation.
 const PRESENTED_AT: u64 = CHECK_AT - 20;
 const DOC_TYPE: &str = "ru.gov.passport";
+const STUDENT_ID: &str = "ru.edu.student_id";
 const AUDIENCE: &str = "bot.school57.example";
 const PHOTO: &[u8] = b"frozen vector: passport photo placeholder (JPEG bytes would go here)";
 
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/credential")
+/// Which frozen set.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Set {
+    /// `tests/vectors/credential/`: certificates without credential types.
+    Untyped,
+    /// `tests/vectors/credential/typed/`.
+    Typed,
+}
+
+fn dir(set: Set) -> PathBuf {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/credential");
+    match set {
+        Set::Untyped => base,
+        Set::Typed => base.join("typed"),
+    }
+}
+
+fn read_from(set: Set, name: &str) -> Vec<u8> {
+    std::fs::read(dir(set).join(name)).unwrap_or_else(|e| panic!("{set:?} {name}: {e}"))
 }
 
 fn read(name: &str) -> Vec<u8> {
-    std::fs::read(dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    read_from(Set::Typed, name)
 }
 
 fn photo_digest() -> [u8; 32] {
@@ -79,7 +106,14 @@ fn request_spec() -> RequestSpec<'static> {
     }
 }
 
-fn cert_request(key: &SigningKey, id: &str, name: &str, usage: KeyUsage, serial: u64) -> CertificateRequest {
+fn cert_request(
+    key: &SigningKey,
+    id: &str,
+    name: &str,
+    usage: KeyUsage,
+    serial: u64,
+    types: &[&str],
+) -> CertificateRequest {
     CertificateRequest::new(
         key.verifying_key(),
         id,
@@ -90,6 +124,7 @@ fn cert_request(key: &SigningKey, id: &str, name: &str, usage: KeyUsage, serial:
         CHECK_AT + 3650 * DAY,
     )
     .serial(serial)
+    .credential_types(types)
 }
 
 #[test]
@@ -98,7 +133,7 @@ fn generate_vectors() {
     if std::env::var("VESTNIK_REGEN_VECTORS").as_deref() != Ok("1") {
         return;
     }
-    let mut rng = rand::rngs::StdRng::seed_from_u64(0x7665_6374_6f72_7331); // "vectors1"
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x7665_6374_6f72_7332); // "vectors2"
     let root = SigningKey::generate(&mut rng);
     let ca = SigningKey::generate(&mut rng);
     let issuer_key = SigningKey::generate(&mut rng);
@@ -111,12 +146,19 @@ fn generate_vectors() {
     );
     let ca_cert = Certificate::issue(
         &root,
-        &cert_request(&ca, "ru.gov.ca", "Удостоверяющий центр Минцифры", KeyUsage::CERTIFICATE_ISSUING, 1),
+        &cert_request(
+            &ca,
+            "ru.gov.ca",
+            "Удостоверяющий центр Минцифры",
+            KeyUsage::CERTIFICATE_ISSUING,
+            1,
+            &[DOC_TYPE, STUDENT_ID],
+        ),
     )
     .unwrap();
     let issuer_cert = Certificate::issue(
         &ca,
-        &cert_request(&issuer_key, "ru.gov.mvd", "МВД России", KeyUsage::CREDENTIAL_ISSUING, 2),
+        &cert_request(&issuer_key, "ru.gov.mvd", "МВД России", KeyUsage::CREDENTIAL_ISSUING, 2, &[DOC_TYPE]),
     )
     .unwrap();
     let issuer = CredentialIssuer::new(issuer_key, vec![issuer_cert.clone(), ca_cert.clone()]).unwrap();
@@ -141,8 +183,8 @@ fn generate_vectors() {
     let request = PresentationRequest::new(&request_spec(), &mut rng).unwrap();
     let presentation = held.present(&request, PRESENTED_AT).unwrap();
 
-    std::fs::create_dir_all(dir()).unwrap();
-    let write = |name: &str, bytes: &[u8]| std::fs::write(dir().join(name), bytes).unwrap();
+    std::fs::create_dir_all(dir(Set::Typed)).unwrap();
+    let write = |name: &str, bytes: &[u8]| std::fs::write(dir(Set::Typed).join(name), bytes).unwrap();
     write("anchor.bin", &anchor.to_bytes());
     write("ca.cert", ca_cert.to_bytes());
     write("issuer.cert", issuer_cert.to_bytes());
@@ -162,7 +204,8 @@ fn generate_fuzz_seeds() {
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join(format!("seed-{name}")), bytes).unwrap();
     };
-    // credential_decode: one valid encoding of each decoded type, from the frozen vectors.
+    // credential_decode: one valid encoding of each decoded type, from the
+    // typed frozen vectors (their certificates name credential types).
     let issued = IssuedCredential::from_bytes(&read("issued.bin")).unwrap();
     seed("credential_decode", "credential", issued.credential().to_bytes());
     let family_name = issued.disclosures().iter().find(|d| d.name() == "family_name").unwrap();
@@ -179,6 +222,9 @@ fn generate_fuzz_seeds() {
     seed("presentation_verify", "holder-time", &with_mode(2, &[7, 0xff, 0x00]));
     seed("presentation_verify", "holder-request", &with_mode(3, &[0b0000_0100, 0b0001_0001, 0, 100, 9]));
     seed("presentation_verify", "warm-cache", &with_mode(4, &f.valid));
+    // document_certificate: certificates naming credential types.
+    seed("document_certificate", "typed-ca", &read("ca.cert"));
+    seed("document_certificate", "typed-issuer", &read("issuer.cert"));
 }
 
 struct Vectors {
@@ -192,9 +238,9 @@ struct Vectors {
     presentation: Presentation,
 }
 
-/// Decodes every vector, checking the re-encoding is byte-exact.
-fn load() -> Vectors {
-    let bytes = |name: &str| read(name);
+/// Decodes every vector of `set`, checking the re-encoding is byte-exact.
+fn load_set(set: Set) -> Vectors {
+    let bytes = |name: &str| read_from(set, name);
     let anchor = TrustAnchor::from_bytes(&bytes("anchor.bin")).unwrap();
     assert_eq!(anchor.to_bytes(), bytes("anchor.bin"), "anchor.bin");
     let ca = Certificate::from_bytes(&bytes("ca.cert")).unwrap();
@@ -218,13 +264,27 @@ fn load() -> Vectors {
     Vectors { anchor, ca, issuer, status, issued, held, request, presentation }
 }
 
+fn load() -> Vectors {
+    load_set(Set::Typed)
+}
+
 fn policy(v: &Vectors) -> CredentialPolicy {
     CredentialPolicy::new(vec![IssuerRule::new(v.anchor.clone(), &[DOC_TYPE])])
 }
 
 #[test]
 fn vectors_decode_and_reencode_byte_exactly() {
-    let v = load();
+    for set in [Set::Typed, Set::Untyped] {
+        check_decoded(&load_set(set));
+    }
+    let typed = load();
+    assert_eq!(typed.ca.credential_types(), [STUDENT_ID, DOC_TYPE]);
+    assert_eq!(typed.issuer.credential_types(), [DOC_TYPE]);
+    let untyped = load_set(Set::Untyped);
+    assert!(untyped.ca.credential_types().is_empty() && untyped.issuer.credential_types().is_empty());
+}
+
+fn check_decoded(v: &Vectors) {
     // The pieces fit together.
     let cred = v.issued.credential();
     assert_eq!(cred.chain(), [v.issuer.clone(), v.ca.clone()]);
@@ -319,4 +379,42 @@ fn held_credential_answers_the_request_again() {
     assert_eq!(verified.claim("birth_date"), Some(&ClaimValue::Date(Date::new(2008, 3, 14).unwrap())));
     assert_eq!(verified.claim("given_name_latin"), Some(&ClaimValue::Text("ANNA".into())));
     assert_eq!(verified.claims().len(), 3);
+}
+
+/// The first set's issuer certificate names no credential type (it was made
+/// before the field existed): its presentation still decodes, but is refused
+/// at step 9 whatever the rules, here the any-issuer rule and a rule pinning
+/// the issuer.
+#[test]
+fn untyped_frozen_presentation_is_refused_as_not_certified() {
+    let v = load_set(Set::Untyped);
+    let lists = [v.status.clone()];
+    let bytes = read_from(Set::Untyped, "presentation.bin");
+    let refused = VerifyError::DocTypeNotCertified { issuer: "ru.gov.mvd".into(), doc_type: DOC_TYPE.into(), depth: 0 };
+    for policy in [
+        policy(&v),
+        CredentialPolicy::new(vec![IssuerRule::new(v.anchor.clone(), &[DOC_TYPE]).for_issuer("ru.gov.mvd")]),
+    ] {
+        assert_eq!(verify_presentation(&bytes, &v.request, &policy, &lists, CHECK_AT), Err(refused.clone()));
+        let mut cache = ChainCache::new();
+        let cached = verify_presentation_with_cache(&bytes, &v.request, &policy, &lists, CHECK_AT, &mut cache);
+        assert_eq!(cached, Err(refused.clone()));
+    }
+}
+
+/// In the typed set, a rule pinning the issuer accepts, one pinning another
+/// issuer refuses by rule, and a rule for student IDs only refuses by rule.
+#[test]
+fn typed_frozen_presentation_under_other_rules() {
+    let v = load();
+    let lists = [v.status.clone()];
+    let bytes = read("presentation.bin");
+    let rule = |r: IssuerRule| CredentialPolicy::new(vec![r]);
+    let pinned = rule(IssuerRule::new(v.anchor.clone(), &[DOC_TYPE]).for_issuer("ru.gov.mvd"));
+    assert!(verify_presentation(&bytes, &v.request, &pinned, &lists, CHECK_AT).is_ok());
+    let not_allowed = Err(VerifyError::DocTypeNotAllowed { issuer: "ru.gov.mvd".into(), doc_type: DOC_TYPE.into() });
+    let other = rule(IssuerRule::new(v.anchor.clone(), &[DOC_TYPE]).for_issuer("ru.gov.fns"));
+    assert_eq!(verify_presentation(&bytes, &v.request, &other, &lists, CHECK_AT), not_allowed);
+    let students = rule(IssuerRule::new(v.anchor.clone(), &[STUDENT_ID]));
+    assert_eq!(verify_presentation(&bytes, &v.request, &students, &lists, CHECK_AT), not_allowed);
 }

@@ -246,6 +246,7 @@ fn device_identity_key_can_be_certified_and_sign() {
         not_after: T0 * 2,
         path_len: 0,
         serial: 11,
+        credential_types: Vec::new(),
     };
     let cert = Certificate::issue(&w.ca.key, &req).unwrap();
     let mut e = Envelope::new("text/plain", DOC, true, &DocumentLimits::default()).unwrap();

@@ -12,6 +12,7 @@ use vestnik::credential::limits::{
     MAX_AUDIENCE_LEN, MAX_CHAIN_CERTS, MAX_CLAIM_NAME_LEN, MAX_CLAIM_TEXT_LEN, MAX_CLAIMS, MAX_DIGESTS,
     MAX_DOC_TYPE_LEN, MAX_NONCE_LEN, MAX_PURPOSE_LEN, MAX_REQUESTED_CLAIMS, MIN_NONCE_LEN,
 };
+use vestnik::document::limits::MAX_CREDENTIAL_TYPES;
 use vestnik::credential::{
     ClaimValue, Credential, Date, Disclosure, HeldCredential, IssuedCredential, Presentation, PresentationRequest,
     RequestSpec,
@@ -73,6 +74,11 @@ fn check_credential(c: &Credential) {
     assert!(!c.chain().is_empty() && c.chain().len() <= MAX_CHAIN_CERTS, "chain length");
     for cert in c.chain() {
         assert!(cert.not_before() < cert.not_after());
+        let types = cert.credential_types();
+        assert!(types.len() <= MAX_CREDENTIAL_TYPES, "too many credential types accepted");
+        assert!(strictly_ascending(types), "credential types not strictly ascending");
+        assert!(types.iter().all(|t| is_name(t, MAX_DOC_TYPE_LEN)), "bad credential type accepted");
+        assert!(types.iter().all(|t| cert.names_credential_type(t)));
     }
     assert_eq!(Credential::from_bytes(c.to_bytes()).as_ref(), Ok(c), "credential decodes again to itself");
     let _ = format!("{c:?}");

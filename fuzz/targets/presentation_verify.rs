@@ -1,7 +1,7 @@
 // Presentation verification against one fixed request, policy and status
 // list at a fixed time. The fixture is deterministic (a seeded RNG): a root
-// anchor, an intermediate CA, a passport issuer, a 12-claim credential and
-// its holder. Verification must never panic, the cached verifier must agree
+// anchor, an intermediate CA and a passport issuer (both certified for
+// passports), a 12-claim credential and its holder. Verification must never panic, the cached verifier must agree
 // with the plain one, and anything accepted must carry the fixture's
 // credential and disclose exactly the requested claims with their issued
 // values. The first input byte picks a mode:
@@ -74,7 +74,9 @@ pub struct Fixture {
 }
 
 fn cert_request(key: &SigningKey, id: &str, name: &str, usage: KeyUsage, serial: u64) -> CertificateRequest {
-    CertificateRequest::new(key.verifying_key(), id, name, Role::Issuer, usage, NOW - 1000 * DAY, NOW + 3650 * DAY).serial(serial)
+    CertificateRequest::new(key.verifying_key(), id, name, Role::Issuer, usage, NOW - 1000 * DAY, NOW + 3650 * DAY)
+        .serial(serial)
+        .credential_types(&[DOC_TYPE])
 }
 
 fn build() -> Result<Fixture, Box<dyn std::error::Error>> {

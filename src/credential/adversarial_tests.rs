@@ -2,9 +2,10 @@
 //! §14.6): each test builds what the public API refuses to make and checks
 //! the verifier names the right failure.
 
-use super::fixture::{Forgery, NOW, World, disclosure};
+use super::fixture::{Forgery, NOW, PASSPORT, STUDENT_ID, World, cert, disclosure};
 use super::*;
 use crate::crypto::sig::SigningKey;
+use crate::document::KeyUsage;
 use crate::labels;
 use crate::wire::credential::claim_value::Kind;
 
@@ -278,15 +279,15 @@ fn revoked_and_missing_status_fail() {
 
 #[test]
 fn wrong_document_type_for_the_issuer_fails() {
-    let w = World::new();
+    let mut w = World::new();
     let mut rng = rand::rng();
-    // The school issuer signs a "passport": its rule allows only student IDs.
-    let holder = SigningKey::generate(&mut rng);
-    let issued = w.schools.issue(&World::passport_template(), &holder.verifying_key(), 9, &mut rng).unwrap();
-    let held = HeldCredential::new(issued, holder).unwrap();
+    // A certified passport issuer, but the verifier's passport rule names
+    // another issuer: the rule refuses what the certificates allow.
     let req = World::request(&["age_over_18"]);
-    let r = w.verify(held.present(&req, NOW).unwrap().to_bytes(), &req).unwrap_err();
-    assert_eq!(r, VerifyError::DocTypeNotAllowed { issuer: "school57".into(), doc_type: "ru.gov.passport".into() });
+    let bytes = w.passport(9).present(&req, NOW).unwrap().to_bytes().to_vec();
+    w.policy = CredentialPolicy::new(vec![IssuerRule::new(w.anchor.clone(), &[PASSPORT]).for_issuer("gibdd")]);
+    let r = w.verify(&bytes, &req).unwrap_err();
+    assert_eq!(r, VerifyError::DocTypeNotAllowed { issuer: "mvd".into(), doc_type: "ru.gov.passport".into() });
     // A passport shown where a student ID was asked.
     let student_req = PresentationRequest::new(
         &RequestSpec {
@@ -578,4 +579,210 @@ fn a_warm_cache_answers_paths_certificates_and_lists() {
     verify_presentation_with_cache(p.to_bytes(), &req, &w.policy, &w.lists, NOW, &mut cache).unwrap();
     // 2 decoded certificates, 1 path, 1 status-list signature.
     assert_eq!(cache.hits() - before, 4);
+}
+
+/// Issue 13: a school's credential-issuing key mints a passport with
+/// `age_over_18 = true`, and the verifier uses the documented pattern
+/// `IssuerRule::new(anchor, &["ru.gov.passport"])` (no issuer id). The
+/// school's certificate names only student IDs, so the passport is refused
+/// at step 9, before any rule is consulted.
+#[test]
+fn school_key_minting_a_passport_is_refused_under_an_any_issuer_rule() {
+    let mut w = World::new();
+    w.policy = CredentialPolicy::new(vec![IssuerRule::new(w.anchor.clone(), &[PASSPORT])]);
+    let mut rng = rand::rng();
+    let holder = SigningKey::generate(&mut rng);
+    let mut forged = World::passport_template();
+    for c in &mut forged.claims {
+        if c.name == "age_over_18" {
+            c.value = ClaimValue::Bool(true);
+        }
+    }
+    // The honest issuer code refuses to make it...
+    assert_eq!(
+        w.schools.issue(&forged, &holder.verifying_key(), 9, &mut rng).unwrap_err(),
+        CredentialError::DocTypeNotCertified(PASSPORT.into())
+    );
+    // ...so the school signs it itself: a well-formed passport, under the
+    // anchor, signed by a key certified for credential issuing.
+    let issued = w.schools.issue_uncertified(&forged, &holder.verifying_key(), 9, &mut rng).unwrap();
+    let held = HeldCredential::new(issued, holder).unwrap();
+    let req = World::request(&["age_over_18"]);
+    let bytes = held.present(&req, NOW).unwrap().to_bytes().to_vec();
+    let refused = VerifyError::DocTypeNotCertified { issuer: "school57".into(), doc_type: PASSPORT.into(), depth: 0 };
+    assert_eq!(w.verify(&bytes, &req).unwrap_err(), refused);
+    let mut cache = crate::document::ChainCache::new();
+    for _ in 0..2 {
+        let r = verify_presentation_with_cache(&bytes, &req, &w.policy, &w.lists, NOW, &mut cache);
+        assert_eq!(r.unwrap_err(), refused);
+    }
+    // The legitimate passport issuer is accepted under the same rule, and
+    // the school still issues its own document type.
+    let v = w.verify(w.passport(5).present(&req, NOW).unwrap().to_bytes(), &req).unwrap();
+    assert_eq!((v.doc_type(), v.issuer_id()), (PASSPORT, "mvd"));
+    let mut t = World::passport_template();
+    t.doc_type = STUDENT_ID.into();
+    assert!(w.schools.issue(&t, &SigningKey::generate(&mut rng).verifying_key(), 10, &mut rng).is_ok());
+}
+
+/// A CA cannot let a subordinate issue more than it may certify: each
+/// certificate's types must be among those of the CA certificate above it.
+#[test]
+fn a_certificate_widening_its_issuers_types_is_refused() {
+    let w = World::new();
+    let mut rng = rand::rng();
+    let req = World::request(&["age_over_18"]);
+    let present = |issuer: &CredentialIssuer, policy: &CredentialPolicy| {
+        let holder = SigningKey::generate(&mut rand::rng());
+        let issued = issuer.issue(&World::passport_template(), &holder.verifying_key(), 3, &mut rand::rng()).unwrap();
+        let bytes = HeldCredential::new(issued, holder).unwrap().present(&req, NOW).unwrap().to_bytes().to_vec();
+        let list = World::list(issuer.signing_key(), &[]);
+        verify_presentation(&bytes, &req, policy, &[list], NOW)
+    };
+    // A CA certified for student IDs only certifies a passport issuer.
+    let schools_ca = SigningKey::generate(&mut rng);
+    let schools_ca_cert = cert(&w.ca, &schools_ca, "edu-ca", KeyUsage::CERTIFICATE_ISSUING, 3, &[STUDENT_ID]);
+    let key = SigningKey::generate(&mut rng);
+    let leaf = cert(&schools_ca, &key, "fake-mvd", KeyUsage::CREDENTIAL_ISSUING, 1, &[PASSPORT]);
+    let anchor = crate::document::TrustAnchor::new(*w.anchor.key(), "root", w.anchor.usage(), 2);
+    let deep = CredentialPolicy::new(vec![IssuerRule::new(anchor.clone(), &[PASSPORT])]);
+    let issuer = CredentialIssuer::new(key, vec![leaf, schools_ca_cert.clone(), w.ca_cert.clone()]).unwrap();
+    let widened = |depth, t: &str| {
+        VerifyError::Chain(crate::document::ChainError::CredentialTypeWidened { depth, credential_type: t.into() })
+    };
+    assert_eq!(present(&issuer, &deep).unwrap_err(), widened(0, PASSPORT));
+    // A sub-CA naming a type its own CA lacks is refused at its depth, even
+    // when the leaf's type is one both name.
+    let sub = SigningKey::generate(&mut rng);
+    let sub_cert = cert(
+        &w.ca,
+        &sub,
+        "sub-ca",
+        KeyUsage::CERTIFICATE_ISSUING,
+        4,
+        &[PASSPORT, STUDENT_ID, "ru.gov.driving_licence"],
+    );
+    let key = SigningKey::generate(&mut rng);
+    let leaf = cert(&sub, &key, "mvd-2", KeyUsage::CREDENTIAL_ISSUING, 1, &[PASSPORT]);
+    let issuer = CredentialIssuer::new(key, vec![leaf, sub_cert, w.ca_cert.clone()]).unwrap();
+    assert_eq!(present(&issuer, &deep).unwrap_err(), widened(1, "ru.gov.driving_licence"));
+    // The same path without the widening is accepted.
+    let sub_cert = cert(&w.ca, &sub, "sub-ca", KeyUsage::CERTIFICATE_ISSUING, 5, &[PASSPORT]);
+    let key = SigningKey::generate(&mut rng);
+    let leaf = cert(&sub, &key, "mvd-3", KeyUsage::CREDENTIAL_ISSUING, 1, &[PASSPORT]);
+    let issuer = CredentialIssuer::new(key, vec![leaf, sub_cert, w.ca_cert.clone()]).unwrap();
+    assert_eq!(present(&issuer, &deep).unwrap().issuer_id(), "mvd-3");
+    // A CA certificate without the field (as every certificate made before
+    // it existed) certifies no type below it.
+    let old_ca = SigningKey::generate(&mut rng);
+    let old_ca_cert = cert(&w.ca, &old_ca, "old-ca", KeyUsage::CERTIFICATE_ISSUING, 6, &[]);
+    let key = SigningKey::generate(&mut rng);
+    let leaf = cert(&old_ca, &key, "mvd-4", KeyUsage::CREDENTIAL_ISSUING, 1, &[PASSPORT]);
+    let issuer = CredentialIssuer::new(key, vec![leaf, old_ca_cert, w.ca_cert.clone()]).unwrap();
+    assert_eq!(present(&issuer, &deep).unwrap_err(), widened(0, PASSPORT));
+}
+
+/// An issuer certificate without credential types (every certificate made
+/// before the field existed) issues nothing.
+#[test]
+fn an_issuer_certificate_naming_no_type_issues_nothing() {
+    let w = World::new();
+    let mut rng = rand::rng();
+    let key = SigningKey::generate(&mut rng);
+    let leaf = cert(&w.ca, &key, "old-mvd", KeyUsage::CREDENTIAL_ISSUING, 7, &[]);
+    assert!(leaf.credential_types().is_empty());
+    let issuer = CredentialIssuer::new(key, vec![leaf, w.ca_cert.clone()]).unwrap();
+    let holder = SigningKey::generate(&mut rng);
+    let t = World::passport_template();
+    assert_eq!(
+        issuer.issue(&t, &holder.verifying_key(), 1, &mut rng).unwrap_err(),
+        CredentialError::DocTypeNotCertified(PASSPORT.into())
+    );
+    let issued = issuer.issue_uncertified(&t, &holder.verifying_key(), 1, &mut rng).unwrap();
+    let req = World::request(&["age_over_14"]);
+    let bytes = HeldCredential::new(issued, holder).unwrap().present(&req, NOW).unwrap().to_bytes().to_vec();
+    let policy = CredentialPolicy::new(vec![IssuerRule::new(w.anchor.clone(), &[PASSPORT]).for_issuer("old-mvd")]);
+    let lists = [World::list(issuer.signing_key(), &[])];
+    assert_eq!(
+        verify_presentation(&bytes, &req, &policy, &lists, NOW).unwrap_err(),
+        VerifyError::DocTypeNotCertified { issuer: "old-mvd".into(), doc_type: PASSPORT.into(), depth: 0 }
+    );
+}
+
+/// `credential_types` is strictly ascending, capped and well-formed at
+/// decode; the cap is counted before prost allocates.
+#[test]
+fn certificate_credential_types_are_strict_at_decode() {
+    use crate::document::limits::MAX_CREDENTIAL_TYPES;
+    use crate::document::{CertError, Certificate};
+    use crate::wire::{DecodeError, document as pb, format};
+    use prost::Message;
+    let root = SigningKey::generate(&mut rand::rng());
+    let subject = SigningKey::generate(&mut rand::rng());
+    let make = |types: &[&str], usage: KeyUsage| {
+        let tbs = pb::CertificateTbs {
+            format: format::CERTIFICATE_TBS,
+            serial: 1,
+            issuer_key_id: crate::document::key_id(&root.verifying_key()).to_vec(),
+            subject_key: subject.verifying_key().as_bytes().to_vec(),
+            subject_id: "s".into(),
+            display_name: "s".into(),
+            role: 5,
+            key_usage: usage.bits(),
+            not_before: 0,
+            not_after: 10,
+            path_len: 0,
+            credential_types: types.iter().map(|t| (*t).to_owned()).collect(),
+        }
+        .encode_to_vec();
+        let signature = root.sign(labels::SIG_CERTIFICATE, &tbs).to_bytes().to_vec();
+        Certificate::from_bytes(&pb::Certificate { format: format::CERTIFICATE, tbs, signature }.encode_to_vec())
+    };
+    let issuing = KeyUsage::CREDENTIAL_ISSUING;
+    let ok = make(&[STUDENT_ID, PASSPORT], issuing).unwrap();
+    assert_eq!(ok.credential_types(), [STUDENT_ID, PASSPORT]);
+    assert!(ok.names_credential_type(PASSPORT) && !ok.names_credential_type("ru.gov"));
+    assert!(make(&[STUDENT_ID, PASSPORT], KeyUsage::CERTIFICATE_ISSUING).is_ok());
+    let invalid = |why| Err(CertError::Decode(DecodeError::Invalid(why)));
+    assert_eq!(make(&[PASSPORT, STUDENT_ID], issuing), invalid("certificate.credential_types order"));
+    assert_eq!(make(&[PASSPORT, PASSPORT], issuing), invalid("certificate.credential_types order"));
+    for bad in ["", "Ru.gov.passport", "ru gov", "паспорт", &"a".repeat(65)] {
+        assert_eq!(make(&[bad], issuing), invalid("certificate.credential_types"), "{bad:?}");
+    }
+    assert!(make(&[&"a".repeat(64)], issuing).is_ok());
+    // Types on a key that issues neither credentials nor certificates.
+    assert_eq!(
+        make(&[PASSPORT], KeyUsage::DOCUMENT_SIGNING),
+        invalid("certificate.credential_types without an issuing usage")
+    );
+    // The cap: 16 fit, 17 are counted and refused before decoding.
+    let names: Vec<String> = (0..=MAX_CREDENTIAL_TYPES).map(|i| format!("ru.type.{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    assert_eq!(make(&refs[..MAX_CREDENTIAL_TYPES], issuing).unwrap().credential_types().len(), MAX_CREDENTIAL_TYPES);
+    assert_eq!(
+        make(&refs, issuing),
+        Err(CertError::Decode(DecodeError::TooMany {
+            field: "certificate.credential_types",
+            count: MAX_CREDENTIAL_TYPES + 1,
+            max: MAX_CREDENTIAL_TYPES
+        }))
+    );
+    // The issuing side sorts and deduplicates, and the same rules apply.
+    let req = |types: &[&str]| {
+        crate::document::CertificateRequest::new(
+            subject.verifying_key(),
+            "s",
+            "s",
+            crate::document::Role::Issuer,
+            issuing,
+            0,
+            10,
+        )
+        .credential_types(types)
+    };
+    let c = Certificate::issue(&root, &req(&[PASSPORT, STUDENT_ID, PASSPORT])).unwrap();
+    assert_eq!(c.credential_types(), [STUDENT_ID, PASSPORT]);
+    assert_eq!(Certificate::from_bytes(c.to_bytes()).unwrap(), c);
+    assert!(matches!(Certificate::issue(&root, &req(&refs)), Err(CertError::Decode(DecodeError::TooMany { .. }))));
+    assert_eq!(Certificate::issue(&root, &req(&["Паспорт"])), invalid("certificate.credential_types"));
 }

@@ -47,6 +47,10 @@ pub enum CredentialError {
     /// holder key is not the one given.
     #[error("issued credential is inconsistent: {0}")]
     Inconsistent(&'static str),
+    /// The issuer's own certificate does not name the template's document
+    /// type: the issuer refuses to make a credential every verifier refuses.
+    #[error("the issuer certificate does not name document type {0:?}")]
+    DocTypeNotCertified(String),
     /// The holder chose a claim the credential does not hold.
     #[error("the credential holds no claim {0:?}")]
     NoSuchClaim(String),
@@ -84,6 +88,18 @@ pub enum VerifyError {
     /// The credential carries no issuer certificate.
     #[error("the credential carries no issuer certificate")]
     NoIssuerCertificate,
+    /// A certificate of the issuer's path does not name the credential's
+    /// document type among its credential types (SPEC.md §11.3): the issuer
+    /// was never certified to issue it, whatever the issuer rules say.
+    #[error("issuer {issuer:?} is not certified for document type {doc_type:?} (certificate at depth {depth})")]
+    DocTypeNotCertified {
+        /// The issuer certificate's subject id.
+        issuer: String,
+        /// The credential's document type.
+        doc_type: String,
+        /// The first certificate of the path (0: the issuer's own) that does not name it.
+        depth: usize,
+    },
     /// No issuer rule of the policy allows this issuer to issue this document type.
     #[error("issuer {issuer:?} may not issue document type {doc_type:?}")]
     DocTypeNotAllowed {

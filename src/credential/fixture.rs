@@ -1,6 +1,7 @@
-//! A test world: a root anchor, an intermediate CA, a passport issuer and a
-//! school issuer, a holder, fresh status lists; and a forger that builds
-//! presentations the public API refuses to make.
+//! A test world: a root anchor, an intermediate CA (certified for passports
+//! and student IDs), a passport issuer certified for passports and a school
+//! issuer certified for student IDs, a holder, fresh status lists; and a
+//! forger that builds presentations the public API refuses to make.
 
 use super::*;
 use crate::crypto::sig::{Signature, SigningKey};
@@ -12,16 +13,31 @@ use prost::Message;
 pub(crate) const NOW: u64 = 1_780_000_000;
 
 pub(crate) struct World {
+    pub(crate) anchor: TrustAnchor,
+    pub(crate) ca: SigningKey,
+    pub(crate) ca_cert: Certificate,
     pub(crate) passports: CredentialIssuer,
     pub(crate) schools: CredentialIssuer,
     pub(crate) lists: Vec<StatusList>,
     pub(crate) policy: CredentialPolicy,
 }
 
-fn cert(by: &SigningKey, key: &SigningKey, id: &str, usage: KeyUsage, serial: u64) -> Certificate {
+pub(crate) const PASSPORT: &str = "ru.gov.passport";
+pub(crate) const STUDENT_ID: &str = "ru.edu.student_id";
+
+pub(crate) fn cert(
+    by: &SigningKey,
+    key: &SigningKey,
+    id: &str,
+    usage: KeyUsage,
+    serial: u64,
+    types: &[&str],
+) -> Certificate {
     Certificate::issue(
         by,
-        &CertificateRequest::new(key.verifying_key(), id, id, Role::Issuer, usage, 0, 2_000_000_000).serial(serial),
+        &CertificateRequest::new(key.verifying_key(), id, id, Role::Issuer, usage, 0, 2_000_000_000)
+            .serial(serial)
+            .credential_types(types),
     )
     .unwrap()
 }
@@ -37,25 +53,41 @@ impl World {
             1,
         );
         let ca = SigningKey::generate(&mut rng);
-        let ca_cert = cert(&root, &ca, "ca", KeyUsage::CERTIFICATE_ISSUING, 1);
+        // path_len 1: tests may put a sub-CA below it (under an anchor allowing it).
+        let ca_cert = Certificate::issue(
+            &root,
+            &CertificateRequest::new(
+                ca.verifying_key(),
+                "ca",
+                "ca",
+                Role::Issuer,
+                KeyUsage::CERTIFICATE_ISSUING,
+                0,
+                2_000_000_000,
+            )
+            .serial(1)
+            .path_len(1)
+            .credential_types(&[PASSPORT, STUDENT_ID]),
+        )
+        .unwrap();
         let pk = SigningKey::generate(&mut rng);
         let sk = SigningKey::generate(&mut rng);
         let passports = CredentialIssuer::new(
             SigningKey::from_seed(&pk.to_seed()),
-            vec![cert(&ca, &pk, "mvd", KeyUsage::CREDENTIAL_ISSUING, 1), ca_cert.clone()],
+            vec![cert(&ca, &pk, "mvd", KeyUsage::CREDENTIAL_ISSUING, 1, &[PASSPORT]), ca_cert.clone()],
         )
         .unwrap();
         let schools = CredentialIssuer::new(
             SigningKey::from_seed(&sk.to_seed()),
-            vec![cert(&ca, &sk, "school57", KeyUsage::CREDENTIAL_ISSUING, 2), ca_cert],
+            vec![cert(&ca, &sk, "school57", KeyUsage::CREDENTIAL_ISSUING, 2, &[STUDENT_ID]), ca_cert.clone()],
         )
         .unwrap();
         let lists = vec![Self::list(&pk, &[]), Self::list(&sk, &[])];
         let policy = CredentialPolicy::new(vec![
-            IssuerRule::new(anchor.clone(), &["ru.gov.passport"]).for_issuer("mvd"),
-            IssuerRule::new(anchor.clone(), &["ru.edu.student_id"]).for_issuer("school57"),
+            IssuerRule::new(anchor.clone(), &[PASSPORT]).for_issuer("mvd"),
+            IssuerRule::new(anchor.clone(), &[STUDENT_ID]).for_issuer("school57"),
         ]);
-        Self { passports, schools, lists, policy }
+        Self { anchor, ca, ca_cert, passports, schools, lists, policy }
     }
 
     pub(crate) fn list(key: &SigningKey, revoked: &[u64]) -> StatusList {

@@ -58,7 +58,9 @@ impl fmt::Debug for CredentialIssuer {
 }
 
 impl CredentialIssuer {
-    /// An issuer; `chain[0]` must certify `key`.
+    /// An issuer; `chain[0]` must certify `key`, and names the document
+    /// types the issuer may issue ([`Certificate::credential_types`]):
+    /// [`Self::issue`] refuses any other type.
     pub fn new(key: SigningKey, chain: Vec<Certificate>) -> Result<Self, CredentialError> {
         let limits = CredentialLimits::default();
         match chain.first() {
@@ -107,7 +109,7 @@ impl CredentialIssuer {
     ///     subject_key: key.verifying_key(), subject_id: "school-57".into(),
     ///     display_name: "Школа № 57".into(), role: Role::Issuer,
     ///     usage: KeyUsage::CREDENTIAL_ISSUING, not_before: 0, not_after: 2_000_000_000,
-    ///     path_len: 0, serial: 1 })?;
+    ///     path_len: 0, serial: 1, credential_types: vec!["ru.edu.student_id".into()] })?;
     /// let issuer = CredentialIssuer::new(key, vec![cert])?;
     /// let holder = SigningKey::generate(&mut rng);
     /// let template = CredentialTemplate {
@@ -127,6 +129,35 @@ impl CredentialIssuer {
         rng: &mut R,
     ) -> Result<IssuedCredential, CredentialError> {
         self.check_template(template)?;
+        if !self.chain.first().is_some_and(|c| c.names_credential_type(&template.doc_type)) {
+            return Err(CredentialError::DocTypeNotCertified(template.doc_type.clone()));
+        }
+        self.mint(template, holder_key, serial, rng)
+    }
+
+    /// What a dishonest issuer does: [`Self::issue`] without the check that
+    /// its certificate names the document type (the verifier's step 9 must
+    /// refuse the result).
+    #[cfg(test)]
+    pub(crate) fn issue_uncertified<R: rand_core::CryptoRng + ?Sized>(
+        &self,
+        template: &CredentialTemplate,
+        holder_key: &VerifyingKey,
+        serial: u64,
+        rng: &mut R,
+    ) -> Result<IssuedCredential, CredentialError> {
+        self.check_template(template)?;
+        self.mint(template, holder_key, serial, rng)
+    }
+
+    /// Salts, pads, signs: `template` has been checked.
+    fn mint<R: rand_core::CryptoRng + ?Sized>(
+        &self,
+        template: &CredentialTemplate,
+        holder_key: &VerifyingKey,
+        serial: u64,
+        rng: &mut R,
+    ) -> Result<IssuedCredential, CredentialError> {
         let disclosures = template.claims.iter().map(|c| Disclosure::seal(c, rng)).collect::<Result<Vec<_>, _>>()?;
         let mut digests: Vec<[u8; DIGEST_LEN]> = disclosures.iter().map(|d| *d.digest()).collect();
         let bucket = self.limits.digest_bucket.max(1);

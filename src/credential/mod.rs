@@ -25,7 +25,8 @@
 //! use vestnik::document::{Certificate, CertificateRequest, KeyUsage, Role, StatusList, TrustAnchor, DocumentLimits};
 //! let mut rng = rand::rng();
 //! let now = 1_780_000_000;
-//! // The portal: a root (the verifier's trust anchor) certifies the issuing key.
+//! // The portal: a root (the verifier's trust anchor) certifies the issuing
+//! // key for the document types it may issue, and no others.
 //! let root = SigningKey::generate(&mut rng);
 //! let anchor = TrustAnchor::new(root.verifying_key(), "Госуслуги", KeyUsage::CREDENTIAL_ISSUING, 0);
 //! let key = SigningKey::generate(&mut rng);
@@ -33,7 +34,7 @@
 //!     subject_key: key.verifying_key(), subject_id: "ru.gov.mvd".into(),
 //!     display_name: "МВД России".into(), role: Role::Issuer,
 //!     usage: KeyUsage::CREDENTIAL_ISSUING, not_before: 0, not_after: 2_000_000_000,
-//!     path_len: 0, serial: 1 })?;
+//!     path_len: 0, serial: 1, credential_types: vec!["ru.gov.passport".into()] })?;
 //! let issuer = CredentialIssuer::new(key, vec![cert])?;
 //!
 //! // The holder's device makes a key for this credential; the issuer signs.
@@ -57,7 +58,9 @@
 //!     expires: now + 600, purpose: "Проверка возраста" }, &mut rng)?;
 //! let presentation = held.present(&request, now)?;
 //!
-//! // The verifier checks chain, status, claims and holder signature.
+//! // The verifier checks chain, status, claims and holder signature. The
+//! // rule accepts passports from whichever issuer the anchor's PKI certified
+//! // for `ru.gov.passport` (add `.for_issuer("ru.gov.mvd")` to pin one).
 //! let status = StatusList::issue(issuer.signing_key(), now - 60, now + 86_400, 1024, &[], &DocumentLimits::default())?;
 //! let policy = CredentialPolicy::new(vec![IssuerRule::new(anchor, &["ru.gov.passport"])]);
 //! let verified = verify_presentation(presentation.to_bytes(), &request, &policy, &[status], now)?;

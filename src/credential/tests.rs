@@ -21,7 +21,8 @@ fn issuer(rng: &mut rand::rngs::ThreadRng) -> CredentialIssuer {
             0,
             2_000_000_000,
         )
-        .serial(1),
+        .serial(1)
+        .credential_types(&["ru.gov.passport", &"a".repeat(64)]),
     )
     .unwrap();
     CredentialIssuer::new(key, vec![cert]).unwrap()

@@ -13,6 +13,12 @@ use crate::document::{Standing, standing};
 use subtle::ConstantTimeEq;
 
 /// Which issuers may issue which document types, under which anchor.
+///
+/// A rule only narrows what the certificates allow: whatever the rule says,
+/// a credential is accepted only if its issuer's certificate, and every CA
+/// certificate above it, name the credential's document type (SPEC.md
+/// §11.3, §14.6 step 9). The anchor itself names no types: the rule's
+/// `doc_types` are the verifier's limit per anchor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuerRule {
     /// The trust anchor the issuer's path must end at.
@@ -24,7 +30,10 @@ pub struct IssuerRule {
 }
 
 impl IssuerRule {
-    /// Any issuer certified under `anchor` may issue `doc_types`.
+    /// Any issuer certified under `anchor` for a type of `doc_types` may
+    /// issue it: a school certified for `ru.edu.student_id` cannot pass a
+    /// passport under `IssuerRule::new(anchor, &["ru.gov.passport"])`
+    /// ([`VerifyError::DocTypeNotCertified`]).
     pub fn new(anchor: TrustAnchor, doc_types: &[&str]) -> Self {
         Self { anchor, issuer_id: None, doc_types: doc_types.iter().map(|d| (*d).to_owned()).collect() }
     }
@@ -256,15 +265,24 @@ fn verify_inner(
     if let Some(c) = cache.as_deref_mut() {
         c.remember_certificates(&path);
     }
+    // 9. The issuer's certificate, and every CA above it, name this type.
+    if let Some(depth) = path.uncertified_depth(cred.doc_type()) {
+        return Err(VerifyError::DocTypeNotCertified {
+            issuer: issuer.subject_id().to_owned(),
+            doc_type: cred.doc_type().to_owned(),
+            depth,
+        });
+    }
+    // 10. Some issuer rule allows this issuer this type under this anchor.
     if !policy.rules.iter().any(|r| r.allows(&path, issuer, cred.doc_type())) {
         return Err(VerifyError::DocTypeNotAllowed {
             issuer: issuer.subject_id().to_owned(),
             doc_type: cred.doc_type().to_owned(),
         });
     }
-    // 9. The issuer's signature over the credential.
+    // 11. The issuer's signature over the credential.
     cred.verify_signature(issuer.subject_key()).map_err(|_| VerifyError::BadIssuerSignature)?;
-    // 10. The credential's own validity and status.
+    // 12, 13. The credential's own validity and status.
     if now < cred.not_before() || now >= cred.not_after() {
         return Err(VerifyError::CredentialExpired {
             not_before: cred.not_before(),

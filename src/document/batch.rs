@@ -51,7 +51,7 @@ impl SigOracle for Deferred {
 /// # let cert = Certificate::issue(&root, &CertificateRequest {
 /// #     subject_key: alice.verifying_key(), subject_id: "alice".into(), display_name: "Alice".into(),
 /// #     role: Role::Citizen, usage: KeyUsage::DOCUMENT_SIGNING,
-/// #     not_before: 0, not_after: 2_000_000_000, path_len: 0, serial: 1 })?;
+/// #     not_before: 0, not_after: 2_000_000_000, path_len: 0, serial: 1, credential_types: vec![] })?;
 /// let mut envelopes = Vec::new();
 /// for i in 0..8u8 {
 ///     let mut e = Envelope::new("text/plain", &[i], true, &DocumentLimits::default())?;

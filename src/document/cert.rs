@@ -9,12 +9,12 @@
 //! Decoding checks only form (canonical encoding, lengths, known values);
 //! whether a certificate is *trusted* is decided by `chain.rs`.
 
-use super::limits::{MAX_CERTIFICATE_LEN, MAX_TEXT_LEN};
+use super::limits::{MAX_CERTIFICATE_LEN, MAX_CREDENTIAL_TYPE_LEN, MAX_CREDENTIAL_TYPES, MAX_TEXT_LEN};
 use super::usage::{KeyUsage, Role};
 use crate::crypto::sig::{BadSignature, Signature, SigningKey, VerifyingKey};
 use crate::crypto::x25519::KeyError;
 use crate::labels;
-use crate::wire::{self, DecodeError, document as pb, format};
+use crate::wire::{self, Cap, DecodeError, document as pb, format};
 use core::fmt;
 use prost::Message;
 use sha2::{Digest, Sha512};
@@ -29,6 +29,14 @@ pub fn key_id(key: &VerifyingKey) -> [u8; KEY_ID_LEN] {
     let mut id = [0u8; KEY_ID_LEN];
     id.copy_from_slice(h.get(..KEY_ID_LEN).unwrap_or(&[0; KEY_ID_LEN]));
     id
+}
+
+/// True when `t` is a well-formed credential document type: 1..=64 bytes of
+/// `[a-z0-9_.-]` (the syntax of a credential's `doc_type`, SPEC.md §14.3).
+pub(crate) fn is_credential_type(t: &str) -> bool {
+    !t.is_empty()
+        && t.len() <= MAX_CREDENTIAL_TYPE_LEN
+        && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b))
 }
 
 /// SHA-512 of some bytes, as an array.
@@ -75,13 +83,17 @@ pub struct CertificateRequest {
     pub path_len: u32,
     /// Serial, unique per issuer: the index into the issuer's status list.
     pub serial: u64,
+    /// Credential document types the subject may issue (with credential
+    /// issuing) or certify below it (with certificate issuing). Empty: none.
+    /// Any order; [`Certificate::issue`] sorts them and drops repeats.
+    pub credential_types: Vec<String>,
 }
 
 impl CertificateRequest {
     /// A request for `subject_key` as `role` with `usage`, valid from
-    /// `not_before` (inclusive) to `not_after` (exclusive); serial 0 and no
-    /// CA certificates below it until set with [`Self::serial`] and
-    /// [`Self::path_len`].
+    /// `not_before` (inclusive) to `not_after` (exclusive); serial 0, no
+    /// CA certificates below it and no credential types until set with
+    /// [`Self::serial`], [`Self::path_len`] and [`Self::credential_types`].
     ///
     /// ```
     /// use vestnik::crypto::sig::SigningKey;
@@ -89,8 +101,12 @@ impl CertificateRequest {
     /// let mut rng = rand::rng();
     /// let (root, school) = (SigningKey::generate(&mut rng), SigningKey::generate(&mut rng));
     /// let request = CertificateRequest::new(school.verifying_key(), "school-57", "Школа № 57", Role::Issuer,
-    ///     KeyUsage::CREDENTIAL_ISSUING, 1_700_000_000, 1_900_000_000).serial(7);
-    /// assert_eq!(Certificate::issue(&root, &request)?.serial(), 7);
+    ///     KeyUsage::CREDENTIAL_ISSUING, 1_700_000_000, 1_900_000_000).serial(7)
+    ///     .credential_types(&["ru.edu.student_id"]);
+    /// let cert = Certificate::issue(&root, &request)?;
+    /// assert_eq!(cert.serial(), 7);
+    /// assert!(cert.names_credential_type("ru.edu.student_id"));
+    /// assert!(!cert.names_credential_type("ru.gov.passport")); // a school issues no passports
     /// # Ok::<(), vestnik::document::CertError>(())
     /// ```
     pub fn new(
@@ -112,6 +128,7 @@ impl CertificateRequest {
             not_after,
             path_len: 0,
             serial: 0,
+            credential_types: Vec::new(),
         }
     }
 
@@ -124,6 +141,13 @@ impl CertificateRequest {
     /// Sets how many CA certificates may stand below this one.
     pub fn path_len(mut self, path_len: u32) -> Self {
         self.path_len = path_len;
+        self
+    }
+
+    /// Sets the credential document types the subject may issue, or (for a
+    /// CA) certify below it (SPEC.md §11.3).
+    pub fn credential_types(mut self, types: &[&str]) -> Self {
+        self.credential_types = types.iter().map(|t| (*t).to_owned()).collect();
         self
     }
 }
@@ -145,6 +169,7 @@ pub struct Certificate {
     not_before: u64,
     not_after: u64,
     path_len: u32,
+    credential_types: Vec<String>,
 }
 
 impl Certificate {
@@ -166,11 +191,17 @@ impl Certificate {
     ///     not_after: 1_800_000_000,
     ///     path_len: 0,
     ///     serial: 42,
+    ///     credential_types: vec![],
     /// })?;
     /// let again = Certificate::from_bytes(cert.to_bytes())?;
     /// assert_eq!(again.display_name(), "Анна Петрова");
     /// # Ok::<(), vestnik::document::CertError>(())
     /// ```
+    ///
+    /// `request.credential_types` are sorted and deduplicated; a malformed
+    /// type, more than [`MAX_CREDENTIAL_TYPES`], or types on a certificate
+    /// with neither credential nor certificate issuing are refused as by
+    /// [`Self::from_bytes`].
     pub fn issue(issuer: &SigningKey, request: &CertificateRequest) -> Result<Self, CertError> {
         if request.subject_id.len() > MAX_TEXT_LEN {
             return Err(CertError::TextTooLong("subject_id"));
@@ -181,6 +212,9 @@ impl Certificate {
         if request.not_after <= request.not_before {
             return Err(CertError::EmptyValidity);
         }
+        let mut credential_types = request.credential_types.clone();
+        credential_types.sort_unstable();
+        credential_types.dedup();
         let tbs = pb::CertificateTbs {
             format: format::CERTIFICATE_TBS,
             serial: request.serial,
@@ -193,6 +227,7 @@ impl Certificate {
             not_before: request.not_before,
             not_after: request.not_after,
             path_len: request.path_len,
+            credential_types,
         }
         .encode_to_vec();
         let signature = issuer.sign(labels::SIG_CERTIFICATE, &tbs);
@@ -205,7 +240,9 @@ impl Certificate {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CertError> {
         let outer: pb::Certificate = wire::decode_typed(bytes, MAX_CERTIFICATE_LEN, format::CERTIFICATE, &[])?;
         let signature = Signature::from_field("certificate.signature", &outer.signature)?;
-        let t: pb::CertificateTbs = wire::decode_typed(&outer.tbs, MAX_CERTIFICATE_LEN, format::CERTIFICATE_TBS, &[])?;
+        let caps = [Cap::new(12, "certificate.credential_types", MAX_CREDENTIAL_TYPES)];
+        let t: pb::CertificateTbs =
+            wire::decode_typed(&outer.tbs, MAX_CERTIFICATE_LEN, format::CERTIFICATE_TBS, &caps)?;
         let issuer_key_id = wire::fixed::<KEY_ID_LEN>("certificate.issuer_key_id", &t.issuer_key_id)?;
         wire::fixed::<32>("certificate.subject_key", &t.subject_key)?;
         let subject_key = VerifyingKey::from_bytes(&t.subject_key)?;
@@ -220,6 +257,7 @@ impl Certificate {
         if t.not_after <= t.not_before {
             return Err(CertError::EmptyValidity);
         }
+        check_credential_types(&t.credential_types, usage)?;
         Ok(Self {
             bytes: bytes.to_vec(),
             hash: sha512(bytes),
@@ -235,6 +273,7 @@ impl Certificate {
             not_before: t.not_before,
             not_after: t.not_after,
             path_len: t.path_len,
+            credential_types: t.credential_types,
         })
     }
 
@@ -293,6 +332,16 @@ impl Certificate {
     pub fn path_len(&self) -> u32 {
         self.path_len
     }
+    /// Credential document types this certificate names, strictly ascending:
+    /// what its key may issue (credential issuing) or certify below it
+    /// (certificate issuing). Empty for a certificate without the field.
+    pub fn credential_types(&self) -> &[String] {
+        &self.credential_types
+    }
+    /// True when [`Self::credential_types`] holds `doc_type` (exact match).
+    pub fn names_credential_type(&self, doc_type: &str) -> bool {
+        self.credential_types.binary_search_by(|t| t.as_str().cmp(doc_type)).is_ok()
+    }
     /// True when the certificate is valid at `t`.
     pub fn valid_at(&self, t: u64) -> bool {
         self.not_before <= t && t < self.not_after
@@ -309,6 +358,27 @@ impl fmt::Debug for Certificate {
             .field("usage", &self.usage)
             .field("validity", &(self.not_before, self.not_after))
             .field("subject_key", &self.subject_key)
+            .field("credential_types", &self.credential_types)
             .finish()
     }
+}
+
+/// The decode rule of `credential_types` (SPEC.md §11.3): each well-formed,
+/// strictly ascending bytewise (so no repeats), and only on a certificate
+/// whose key issues credentials or certificates. The count was capped by the
+/// wire scan before decoding.
+fn check_credential_types(types: &[String], usage: KeyUsage) -> Result<(), DecodeError> {
+    if types.is_empty() {
+        return Ok(());
+    }
+    if !usage.contains(KeyUsage::CREDENTIAL_ISSUING) && !usage.contains(KeyUsage::CERTIFICATE_ISSUING) {
+        return Err(DecodeError::Invalid("certificate.credential_types without an issuing usage"));
+    }
+    if !types.iter().all(|t| is_credential_type(t)) {
+        return Err(DecodeError::Invalid("certificate.credential_types"));
+    }
+    if !types.windows(2).all(|w| matches!(w, [a, b] if a.as_bytes() < b.as_bytes())) {
+        return Err(DecodeError::Invalid("certificate.credential_types order"));
+    }
+    Ok(())
 }

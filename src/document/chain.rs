@@ -9,6 +9,8 @@
 //! check at time t (verifier clock now):
 //!   c_0 has the needed usage; the anchor vouches for that usage
 //!   each c_d, d >= 1, has CERTIFICATE_ISSUING and path_len >= d - 1
+//!   each c_d, d + 1 < n: c_d.credential_types ⊆ c_{d+1}.credential_types
+//!     (the anchor names no types and constrains none)
 //!   anchor.path_len >= n - 1 (n certificates in the path)
 //!   each c_d: not_before <= t < not_after
 //!   each c_d: no authentic status list of its issuer marks it revoked;
@@ -76,6 +78,16 @@ pub enum ChainError {
     PathLength {
         /// Position in the path (the anchor is `depth == path length`).
         depth: usize,
+    },
+    /// The certificate at `depth` names a credential document type that the
+    /// CA certificate above it (at `depth + 1`) does not: a CA cannot let a
+    /// subordinate issue more than it may certify.
+    #[error("certificate at depth {depth} names credential type {credential_type:?}, which its issuer does not")]
+    CredentialTypeWidened {
+        /// Position of the widening certificate in the path.
+        depth: usize,
+        /// The first type it names that its issuer does not.
+        credential_type: String,
     },
     /// An authentic status list marks the certificate revoked.
     #[error("certificate at depth {depth} (serial {serial}) is revoked")]
@@ -193,6 +205,11 @@ impl CertPath {
                     return Err(ChainError::PathLength { depth });
                 }
             }
+            let above = self.certs.get(depth + 1);
+            let widened = above.and_then(|a| c.credential_types().iter().find(|ty| !a.names_credential_type(ty)));
+            if let Some(ty) = widened {
+                return Err(ChainError::CredentialTypeWidened { depth, credential_type: ty.clone() });
+            }
             if t < c.not_before() {
                 return Err(ChainError::NotYetValid { depth, not_before: c.not_before(), at: t });
             }
@@ -202,6 +219,15 @@ impl CertPath {
             self.check_status(depth, c, t, now, lists, require_status, cache.as_deref_mut())?;
         }
         Ok(())
+    }
+
+    /// The depth of the first certificate of the path, leaf first, that does
+    /// not name `doc_type` among its credential types; `None` when every
+    /// certificate names it (SPEC.md §11.3, §14.6 step 9). The anchor names
+    /// no types: it places no limit of its own (a verifier limits types per
+    /// anchor with its issuer rules).
+    pub(crate) fn uncertified_depth(&self, doc_type: &str) -> Option<usize> {
+        self.certs.iter().position(|c| !c.names_credential_type(doc_type))
     }
 
     #[allow(clippy::too_many_arguments)]

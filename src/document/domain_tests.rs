@@ -44,6 +44,7 @@ fn envelope_signature_is_no_certificate_or_timestamp_signature() {
         not_after: 10,
         path_len: 0,
         serial: 1,
+        credential_types: Vec::new(),
     };
     let cert = Certificate::issue(&root, &req).expect("issue");
     let mut env = Envelope::new("text/plain", b"x", true, &DocumentLimits::default()).expect("env");

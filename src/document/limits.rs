@@ -13,11 +13,18 @@ pub const MAX_CHAIN_LEN: usize = 5;
 /// Largest number of certificates an envelope carries for offline validation
 /// (every signer's and TSA's chain).
 pub const MAX_CERTIFICATES: usize = 64;
-/// Largest encoded certificate: two 32-byte keys, a 64-byte signature and two
-/// capped strings fit with room to spare.
-pub const MAX_CERTIFICATE_LEN: usize = 1024;
+/// Largest encoded certificate: two 32-byte keys, a 64-byte signature, two
+/// capped strings and [`MAX_CREDENTIAL_TYPES`] capped credential types
+/// (about 1.8 KiB at most) fit.
+pub const MAX_CERTIFICATE_LEN: usize = 2048;
 /// Longest subject identifier or display name, in bytes of UTF-8.
 pub const MAX_TEXT_LEN: usize = 256;
+/// Most credential document types one certificate names (SPEC.md §11.3): an
+/// issuing office issues a handful of documents; a CA over them a few more.
+pub const MAX_CREDENTIAL_TYPES: usize = 16;
+/// Longest credential document type a certificate names, in bytes (the
+/// credential layer's `MAX_DOC_TYPE_LEN`).
+pub const MAX_CREDENTIAL_TYPE_LEN: usize = 64;
 /// Longest payload (media) type, in bytes (RFC 6838 caps names at 127).
 pub const MAX_PAYLOAD_TYPE_LEN: usize = 127;
 /// Largest number of serials one status list covers: 2^20 bits is 128 KiB.

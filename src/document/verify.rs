@@ -59,7 +59,7 @@ impl SigOracle for Direct {
 /// let cert = Certificate::issue(&root, &CertificateRequest {
 ///     subject_key: alice.verifying_key(), subject_id: "alice".into(), display_name: "Alice".into(),
 ///     role: Role::Citizen, usage: KeyUsage::DOCUMENT_SIGNING,
-///     not_before: 0, not_after: 2_000_000_000, path_len: 0, serial: 1 })?;
+///     not_before: 0, not_after: 2_000_000_000, path_len: 0, serial: 1, credential_types: vec![] })?;
 /// let doc = b"%PDF-1.7 ...";
 /// let mut env = Envelope::new("application/pdf", doc, false, &DocumentLimits::default())?;
 /// env.sign(&alice, &cert, Commitment::Approved, 1_750_000_000)?;

@@ -1,5 +1,7 @@
 //! A credential world for the integration tests: a root anchor, an
-//! intermediate CA, a passport issuer, fresh status lists, a policy.
+//! intermediate CA certified for passports, a passport issuer certified for
+//! passports, fresh status lists, a policy accepting any issuer the anchor's
+//! certificates name for passports.
 #![allow(dead_code, unreachable_pub)]
 
 use vestnik::credential::*;
@@ -15,10 +17,15 @@ pub struct CredWorld {
     pub ca_cert: Certificate,
 }
 
-pub fn cert(by: &SigningKey, key: &SigningKey, id: &str, usage: KeyUsage) -> Certificate {
+pub const PASSPORT: &str = "ru.gov.passport";
+
+/// A certificate of `key` by `by`, naming `types`.
+pub fn cert(by: &SigningKey, key: &SigningKey, id: &str, usage: KeyUsage, types: &[&str]) -> Certificate {
     Certificate::issue(
         by,
-        &CertificateRequest::new(key.verifying_key(), id, id, Role::Issuer, usage, 0, 2_000_000_000).serial(1),
+        &CertificateRequest::new(key.verifying_key(), id, id, Role::Issuer, usage, 0, 2_000_000_000)
+            .serial(1)
+            .credential_types(types),
     )
     .unwrap()
 }
@@ -34,9 +41,9 @@ impl CredWorld {
             1,
         );
         let ca = SigningKey::generate(&mut rng);
-        let ca_cert = cert(&root, &ca, "ca", KeyUsage::CERTIFICATE_ISSUING);
+        let ca_cert = cert(&root, &ca, "ca", KeyUsage::CERTIFICATE_ISSUING, &[PASSPORT]);
         let key = SigningKey::generate(&mut rng);
-        let leaf = cert(&ca, &key, "mvd", KeyUsage::CREDENTIAL_ISSUING);
+        let leaf = cert(&ca, &key, "mvd", KeyUsage::CREDENTIAL_ISSUING, &[PASSPORT]);
         let list = StatusList::issue(&key, NOW - 3600, NOW + 86_400, 4096, &[], &DocumentLimits::default()).unwrap();
         let issuer = CredentialIssuer::new(key, vec![leaf, ca_cert.clone()]).unwrap();
         let policy = CredentialPolicy::new(vec![IssuerRule::new(anchor, &["ru.gov.passport"])]);

@@ -52,6 +52,7 @@ pub fn request(
         not_after: to,
         path_len: 0,
         serial,
+        credential_types: Vec::new(),
     }
 }
 
