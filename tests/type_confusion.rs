@@ -164,7 +164,7 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
                     &mut rand::rng(),
                 )
                 .unwrap();
-                decode_err!(g.decrypt(b), vestnik::group::GroupError::Decode)
+                decode_err!(g.decrypt(b, 0), vestnik::group::GroupError::Decode)
             }),
         ),
         (
