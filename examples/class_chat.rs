@@ -94,7 +94,8 @@ fn main() -> Result<()> {
             // A first message each way, so either side can send.
             let pj = *publics.get(j).ok_or("j")?;
             let pi = *publics.get(i).ok_or("i")?;
-            let w = devices.get_mut(i).and_then(|d| d.sessions.get_mut(&key(&pj))).ok_or("s")?.encrypt(b"hi", &mut rng)?;
+            let w =
+                devices.get_mut(i).and_then(|d| d.sessions.get_mut(&key(&pj))).ok_or("s")?.encrypt(b"hi", &mut rng)?;
             let d = devices.get_mut(j).ok_or("j")?;
             d.sessions.get_mut(&key(&pi)).ok_or("s")?.decrypt(&d.id, &mut d.prekeys, &w, 0)?;
         }
@@ -134,7 +135,8 @@ fn main() -> Result<()> {
     println!("   verifies it, then rotates its sender key for the remaining devices only.");
     let leaver = *publics.get(30).ok_or("30")?;
     let d = devices.first_mut().ok_or("teacher")?;
-    let plan = d.group.as_mut().ok_or("group")?.change_roster(&d.id, &RosterChange::remove(&[leaver]), NOW, &mut rng)?;
+    let plan =
+        d.group.as_mut().ok_or("group")?.change_roster(&d.id, &RosterChange::remove(&[leaver]), NOW, &mut rng)?;
     let cost = deliver(&mut devices, 0, &plan)?;
     println!("   the removal cost {cost} 1:1 messages (29 entries + 30 remaining devices x 29 recipients).");
 

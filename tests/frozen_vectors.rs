@@ -133,9 +133,12 @@ fn v1_group_state_loads_and_decrypts() {
     assert_eq!(*got.sender(), teacher.public());
     assert_eq!(sg.decrypt(&read_group("g1.bin"), NOW).unwrap().plaintext(), GROUP_TEXTS[1].as_bytes());
     assert_eq!(sg.decrypt(&read_group("g0.bin"), NOW).map(|_| ()), Err(GroupError::Duplicate));
-    let sealed =
-        unseal(&StorageKey::from_bytes(STORAGE_KEY), format::STATE_GROUP_V1, &read_group("student_group_after_g0.sealed"))
-            .unwrap();
+    let sealed = unseal(
+        &StorageKey::from_bytes(STORAGE_KEY),
+        format::STATE_GROUP_V1,
+        &read_group("student_group_after_g0.sealed"),
+    )
+    .unwrap();
     let mut sg2 = GroupSession::from_bytes(&sealed).unwrap();
     assert_eq!(sg2.decrypt(&read_group("g1.bin"), NOW).unwrap().plaintext(), GROUP_TEXTS[1].as_bytes());
     // Version 1 has no signed roster: a v1 state loads as a legacy group

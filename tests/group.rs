@@ -320,7 +320,10 @@ fn bounds_and_counters() {
     }
     let too_far = net.group(0).encrypt(b"too far").unwrap();
     let before = net.group(1).to_bytes().to_vec();
-    assert_eq!(net.group(1).decrypt(&too_far, NOW).map(|_| ()), Err(GroupError::TooFarAhead { jump: 25_001, max: 25_000 }));
+    assert_eq!(
+        net.group(1).decrypt(&too_far, NOW).map(|_| ()),
+        Err(GroupError::TooFarAhead { jump: 25_001, max: 25_000 })
+    );
     assert_eq!(net.group(1).to_bytes().to_vec(), before);
     // Plaintext cap.
     let big = vec![0u8; limits.max_plaintext_len + 1];
@@ -371,7 +374,10 @@ fn state_round_trip_and_debug() {
     assert!(dbg.starts_with("GroupSession { group_id_len: 8, own: OwnSenderChain { chain_id: 0x"), "{dbg}");
     assert!(dbg.ends_with(", iteration: 0, .. }, members: 2, chains: 2 }"), "{dbg}");
     let plan = net.group(0).rotate(&mut rand::rng());
-    assert_eq!(format!("{plan:?}"), "MembershipPlan { sends: [PlannedSend { kind: Distribution, recipients: 2, .. }] }");
+    assert_eq!(
+        format!("{plan:?}"),
+        "MembershipPlan { sends: [PlannedSend { kind: Distribution, recipients: 2, .. }] }"
+    );
 }
 
 // ---- Mutation-testing gaps (tests/MUTANTS.md) --------------------------------
@@ -435,11 +441,17 @@ fn group_id_member_and_plaintext_limits_at_max_and_max_plus_one() {
     // a new member is refused; nothing changes.
     let before = g.to_bytes().to_vec();
     let again = RosterChange::add(&[others[0]]);
-    assert_eq!(g.change_roster(&own, &again, NOW, &mut rng).map(|_| ()), Err(GroupError::RosterInvalid("add of a member")));
+    assert_eq!(
+        g.change_roster(&own, &again, NOW, &mut rng).map(|_| ()),
+        Err(GroupError::RosterInvalid("add of a member"))
+    );
     let more = RosterChange::add(&[others[2]]);
     assert_eq!(g.change_roster(&own, &more, NOW, &mut rng).map(|_| ()), Err(GroupError::TooManyMembers { max: 3 }));
     let selfish = RosterChange::add(&[own.public()]);
-    assert_eq!(g.change_roster(&own, &selfish, NOW, &mut rng).map(|_| ()), Err(GroupError::RosterInvalid("add of a member")));
+    assert_eq!(
+        g.change_roster(&own, &selfish, NOW, &mut rng).map(|_| ()),
+        Err(GroupError::RosterInvalid("add of a member"))
+    );
     assert_eq!(g.to_bytes().to_vec(), before);
     // Plaintext at MAX and MAX + 1.
     assert!(g.encrypt(&[1u8; 100]).is_ok());
@@ -727,7 +739,8 @@ fn message_before_its_distribution_is_buffered_and_retried() {
     let info = DistributionInfo::peek(&received).unwrap();
     net.group(1).process_distribution(&received).unwrap();
     let waiting = pending.remove(&(key(info.sender()), info.chain_id())).unwrap();
-    let got: Vec<Vec<u8>> = waiting.iter().map(|m| net.group(1).decrypt(m, NOW).unwrap().plaintext().to_vec()).collect();
+    let got: Vec<Vec<u8>> =
+        waiting.iter().map(|m| net.group(1).decrypt(m, NOW).unwrap().plaintext().to_vec()).collect();
     assert_eq!(got, [b"first".to_vec(), b"second".to_vec()]);
     assert!(pending.is_empty());
 
@@ -776,7 +789,13 @@ fn roster_entry_hash(body: &[u8]) -> Vec<u8> {
 }
 
 /// A roster entry signed by `author` as anyone holding its key could write it.
-fn forge_entry(author: &DeviceIdentity, epoch: u64, previous: &[u8], add: &[IdentityPublic], remove: &[IdentityPublic]) -> (Vec<u8>, Vec<u8>) {
+fn forge_entry(
+    author: &DeviceIdentity,
+    epoch: u64,
+    previous: &[u8],
+    add: &[IdentityPublic],
+    remove: &[IdentityPublic],
+) -> (Vec<u8>, Vec<u8>) {
     use prost::Message;
     let session = |p: &IdentityPublic| common::pb::session::IdentityPublic {
         signing_key: p.signing_key().as_bytes().to_vec(),
@@ -892,10 +911,14 @@ fn promoted_admins_change_the_roster_and_removed_ones_cannot() {
     // Device 0 was not told; the entry it signs now forks the log and is refused.
     let two = net.public(2);
     let d = &mut net.devs[0];
-    let plan = d.group.as_mut().unwrap().change_roster(&d.id, &RosterChange::remove(&[two]), NOW, &mut rand::rng()).unwrap();
+    let plan =
+        d.group.as_mut().unwrap().change_roster(&d.id, &RosterChange::remove(&[two]), NOW, &mut rand::rng()).unwrap();
     let entries = plan.sends().iter().find(|s| s.kind() == PayloadKind::RosterEntries).unwrap().payload().to_vec();
     let r = net.one_to_one(0, 2, ContentType::SenderKeyDistribution, &entries);
-    assert_eq!(net.group(2).receive(&r, NOW, &mut rand::rng()).map(|_| ()), Err(GroupError::RosterRollback { epoch: 3, current: 3 }));
+    assert_eq!(
+        net.group(2).receive(&r, NOW, &mut rand::rng()).map(|_| ()),
+        Err(GroupError::RosterRollback { epoch: 3, current: 3 })
+    );
 }
 
 /// Items 1, 3 and 4, the attack of issue 13: A, X and R; A removes R, and

@@ -4,8 +4,8 @@
 use crate::chain::{ChainKey, GROUP_CHAIN, MessageKey, SkippedKeys};
 use crate::crypto::Secret32;
 use crate::crypto::sig::{SigningKey, VerifyingKey};
-use crate::group::chain::{OwnSenderChain, ReceiverSenderChain};
 use crate::group::GroupError;
+use crate::group::chain::{OwnSenderChain, ReceiverSenderChain};
 use crate::group::roster::{MIN_ENTRY_LEN, Roster};
 use crate::group::state::{GroupSession, Member};
 use crate::identity::IdentityPublic;

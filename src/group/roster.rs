@@ -264,7 +264,10 @@ impl Roster {
         }
         let keys = |v: &[IdentityPublic]| {
             let mut s = BTreeSet::new();
-            v.iter().filter(|i| s.insert(*i.signing_key().as_bytes())).map(|i| i.signing_key().as_bytes().to_vec()).collect()
+            v.iter()
+                .filter(|i| s.insert(*i.signing_key().as_bytes()))
+                .map(|i| i.signing_key().as_bytes().to_vec())
+                .collect()
         };
         let body = pb::RosterEntryBody {
             group_id: self.group_id.clone(),

@@ -285,9 +285,7 @@ impl GroupSession {
         if chain_epoch >= removal {
             return Ok(());
         }
-        let within = self
-            .removal_applied_at
-            .is_some_and(|at| now <= at.saturating_add(self.limits.removal_grace_secs));
+        let within = self.removal_applied_at.is_some_and(|at| now <= at.saturating_add(self.limits.removal_grace_secs));
         if within {
             Ok(())
         } else {
@@ -496,12 +494,8 @@ impl GroupSession {
         let log = next.update_from(0);
         let mut plan = MembershipPlan::default();
         plan.push(PayloadKind::RosterLog, Zeroizing::new(log), added.clone());
-        let stayed: Vec<IdentityPublic> = next
-            .members
-            .values()
-            .filter(|m| **m != self.own_identity && !added.contains(m))
-            .copied()
-            .collect();
+        let stayed: Vec<IdentityPublic> =
+            next.members.values().filter(|m| **m != self.own_identity && !added.contains(m)).copied().collect();
         plan.push(PayloadKind::RosterEntries, Zeroizing::new(update), stayed);
         let dist = self.commit_roster(next, vec![step], now, rng);
         plan.sends.extend(dist.sends);
