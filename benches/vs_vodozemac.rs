@@ -213,8 +213,10 @@ fn vestnik_group_pair() -> (GroupSession, GroupSession) {
     let (tg, plan) =
         GroupSession::create(b"class", &a.identity, &[b.identity.public()], false, &mut rng).expect("group");
     // The student joins from the teacher's signed roster log, then installs the chain.
-    let log =
-        a.peer.encrypt_typed(ContentType::SenderKeyDistribution, plan.sends()[0].payload(), &mut rng).expect("send");
+    let log = a
+        .peer
+        .encrypt_typed(ContentType::SenderKeyDistribution, plan.sends().first().expect("log").payload(), &mut rng)
+        .expect("send");
     let received = b.recv(&log);
     let (mut sg, _) = GroupSession::join(&b.identity, &received, false, &mut rng).expect("join");
     let w = a.peer.encrypt_typed(ContentType::SenderKeyDistribution, plan.distribution(), &mut rng).expect("send");

@@ -875,7 +875,7 @@ fn roster_changes_are_verified_and_forgeries_refused() {
     // Another genesis for an epoch we hold: a rollback. Ours again: a replay.
     let (other_genesis, _) = forge_entry(&net.devs[0].id, 0, &[0; 32], &[net.public(0), ghost], &[]);
     assert_eq!(refused(&mut net, 0, &[other_genesis]), Err(GroupError::RosterRollback { epoch: 0, current: 0 }));
-    assert_eq!(refused(&mut net, 0, &[genesis.clone()]), Err(GroupError::Duplicate));
+    assert_eq!(refused(&mut net, 0, std::slice::from_ref(&genesis)), Err(GroupError::Duplicate));
     assert_eq!(net.group(2).to_bytes().to_vec(), before, "a refused roster change changed state");
     // The genuine entry applies (relayed by anyone: it is signed), once.
     assert_eq!(refused(&mut net, 1, &[genesis.clone(), good.clone()]), Ok(()));

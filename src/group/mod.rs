@@ -7,8 +7,11 @@
 //! bytes; receivers verify the signature before touching any state. A chain
 //! reaches the other members as a [`ContentType::SenderKeyDistribution`]
 //! payload inside the 1:1 session with each of them, so it is bound to an
-//! authenticated sender. The crate does not own the roster: the app tells it
-//! what changed, and it says exactly what to send ([`MembershipPlan`]).
+//! authenticated sender. The roster is a signed, hash-chained log that every
+//! member verifies (admins add and remove members; SPEC.md §12.5); every
+//! chain and message names the roster epoch it was made under, and a member
+//! that has not seen a removal is read only for a grace period after it.
+//! Each change says exactly what to send ([`MembershipPlan`]).
 //!
 //! ## A message before its distribution
 //!
@@ -32,12 +35,16 @@
 //! to_student.initiate(&teacher, &student_prekeys.bundle(&student, None), 0, &mut rng)?;
 //! let mut from_teacher = PeerSessions::new(teacher.public());
 //! let (mut t_group, plan) = GroupSession::create(b"class-7b", &teacher, &[student.public()], false, &mut rng)?;
-//! let (mut s_group, _) = GroupSession::create(b"class-7b", &student, &[teacher.public()], false, &mut rng)?;
+//! // The student joins from the teacher's signed roster log (the plan's first send).
+//! let log = to_student.encrypt_typed(ContentType::SenderKeyDistribution, plan.sends()[0].payload(), &mut rng)?;
+//! let received = from_teacher.decrypt(&student, &mut student_prekeys, &log, 0)?;
+//! let (mut s_group, _) = GroupSession::join(&student, &received, false, &mut rng)?;
+//! let now = 1_764_000_000; // the caller's clock
 //!
 //! // The group message overtakes the distribution.
 //! let early = t_group.encrypt("Урок перенесён".as_bytes())?;
 //! let mut pending: BTreeMap<([u8; 32], u32), Vec<Vec<u8>>> = BTreeMap::new();
-//! match s_group.decrypt(&early) {
+//! match s_group.decrypt(&early, now) {
 //!     Err(GroupError::UnknownChain { sender, chain_id }) => {
 //!         // Bounded in a real app: per sender, in total, and by age.
 //!         pending.entry((sender, chain_id)).or_default().push(early);
@@ -52,7 +59,7 @@
 //! let info = DistributionInfo::peek(&received)?;
 //! s_group.process_distribution(&received)?;
 //! for message in pending.remove(&(*info.sender().signing_key().as_bytes(), info.chain_id())).unwrap_or_default() {
-//!     assert_eq!(s_group.decrypt(&message)?.plaintext(), "Урок перенесён".as_bytes());
+//!     assert_eq!(s_group.decrypt(&message, now)?.plaintext(), "Урок перенесён".as_bytes());
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
