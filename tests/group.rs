@@ -1087,3 +1087,45 @@ fn a_message_commits_to_its_key_and_a_split_chain_is_refused() {
     assert_eq!(net.read(b, &crafted).map(|_| ()), Err(GroupError::KeyCommitmentMismatch));
     assert_eq!(net.read(a, &crafted).map(|_| ()), Err(GroupError::DecryptionFailed));
 }
+
+/// A stored state re-verifies its roster log on load: a member list that is
+/// not the log's (a ghost slipped into storage) or an edited entry is
+/// refused. A removed device, once told, holds no chain and cannot send.
+#[test]
+fn stored_roster_is_reverified_and_a_removed_device_stops() {
+    use vestnik::wire::DecodeError;
+    let mut net = Net::new(4);
+    net.form_group(&[0, 1, 2]);
+    let good = state_of(net.group(1));
+    assert!(reload(&good).is_ok());
+    let mut ghost = good.clone();
+    let mut extra = ghost.members[0].clone();
+    let g = net.public(3);
+    extra.identity = Some(common::pb::session::IdentityPublic {
+        signing_key: g.signing_key().as_bytes().to_vec(),
+        dh_key: g.dh_key().as_bytes().to_vec(),
+        dh_key_signature: g.dh_key_signature().as_bytes().to_vec(),
+    });
+    extra.chains.clear();
+    ghost.members.push(extra);
+    ghost
+        .members
+        .sort_by(|a, b| a.identity.as_ref().unwrap().signing_key.cmp(&b.identity.as_ref().unwrap().signing_key));
+    assert_eq!(reload(&ghost).err(), Some(DecodeError::Invalid("members (not the roster's)")));
+    let mut edited = good.clone();
+    let last = edited.roster_log[0].len() - 1;
+    edited.roster_log[0][last] ^= 1;
+    assert_eq!(reload(&edited).err(), Some(DecodeError::Invalid("roster_log")));
+
+    // Device 2 is removed and, this time, told (the admin relays the entry).
+    let plan = net.change(0, &RosterChange::remove(&[net.public(2)]));
+    let entries = plan.sends().iter().find(|s| s.kind() == PayloadKind::RosterEntries).unwrap().payload().to_vec();
+    net.deliver_plan(0, &plan);
+    let r = net.one_to_one(0, 2, ContentType::SenderKeyDistribution, &entries);
+    assert!(net.group(2).receive(&r, NOW, &mut rand::rng()).unwrap().is_empty());
+    assert_eq!(net.group(2).encrypt(b"still here?"), Err(GroupError::NotAMember));
+    assert_eq!((net.group(2).members().len(), net.group(2).chain_count()), (0, 0));
+    assert!(net.group(2).rotate(&mut rand::rng()).is_empty());
+    let reloaded = GroupSession::from_bytes(&net.group(2).to_bytes()).unwrap();
+    assert_eq!(reloaded.members().len(), 0);
+}
