@@ -1,11 +1,13 @@
 //! ASSURANCE row 19: state and messages frozen under `tests/vectors/session/`
-//! and `tests/vectors/group/` by version 1 must load and decrypt in every
-//! later version. The files are written once by `VESTNIK_REGEN_VECTORS=1
-//! cargo test --test frozen_vectors` and never regenerated for a released
-//! format. `tests/vectors/group/complete/` is written by
-//! `VESTNIK_REGEN_VECTORS=group-complete cargo test --test frozen_vectors
-//! generate_group_complete`, which refuses to overwrite an existing file.
-//! SPEC.md §10 says what every file is and which state decrypts which message.
+//! and `tests/vectors/group/` must load in every later version. The session
+//! files were written once by `VESTNIK_REGEN_VECTORS=1 cargo test --test
+//! frozen_vectors` and are never regenerated for a released format. The
+//! version-1 group files (`tests/vectors/group/`, `.../complete/`) were
+//! written by generators of the version-1 code, removed with version 2;
+//! `tests/vectors/group/v2/` is written by `VESTNIK_REGEN_VECTORS=group-v2
+//! cargo test --test frozen_vectors generate_group_v2`, which refuses to
+//! overwrite an existing file. SPEC.md §10 says what every file is, which
+//! state decrypts which message, and what the version-1 group files do now.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // tests may panic
 
 use std::path::PathBuf;
