@@ -35,7 +35,13 @@ impl Pair {
         let s_t = PeerSessions::new(t.public());
         t_s.initiate(&t, &s_pre.bundle(&student, None), 0, &mut rng).unwrap();
         let (tg, plan) = GroupSession::create(b"class", &t, &[student.public()], false, &mut rng).unwrap();
-        let (sg, _) = GroupSession::create(b"class", &student, &[t.public()], false, &mut rng).unwrap();
+        let mut t_s = t_s;
+        let mut s_t = s_t;
+        let mut s_pre = s_pre;
+        // The student joins from the teacher's signed roster log.
+        let w = t_s.encrypt_typed(ContentType::SenderKeyDistribution, plan.sends()[0].payload(), &mut rng).unwrap();
+        let r = s_t.decrypt(&student, &mut s_pre, &w, 0).unwrap();
+        let (sg, _) = GroupSession::join(&student, &r, false, &mut rng).unwrap();
         let mut p = Pair { tg, sg, student, s_pre, t_s, s_t };
         p.deliver(plan.distribution());
         p
@@ -66,7 +72,7 @@ fn chain_growth() -> (usize, usize) {
 }
 
 /// A device in a group of `n` with 1:1 sessions to the other `n - 1`.
-fn big_group(n: usize) -> (GroupSession, Vec<PeerSessions>, Vec<IdentityPublic>) {
+fn big_group(n: usize) -> (GroupSession, DeviceIdentity, Vec<PeerSessions>, Vec<IdentityPublic>) {
     let mut rng = rand::rng();
     let me = DeviceIdentity::generate(&mut rng);
     let mut sessions = Vec::new();
@@ -80,7 +86,7 @@ fn big_group(n: usize) -> (GroupSession, Vec<PeerSessions>, Vec<IdentityPublic>)
         sessions.push(s);
     }
     let (g, _) = GroupSession::create(b"school", &me, &publics, false, &mut rng).unwrap();
-    (g, sessions, publics)
+    (g, me, sessions, publics)
 }
 
 const MSG: [u8; 100] = [0x41; 100];
@@ -163,7 +169,7 @@ fn main() {
         // A live receiver fed the sender's messages in order.
         let (mut t2, mut s2) = pair_group();
         c.bench_function("group_decrypt_100B", |b| {
-            b.iter_batched(|| t2.encrypt(&MSG).unwrap(), |m| s2.decrypt(&m).unwrap(), BatchSize::SmallInput)
+            b.iter_batched(|| t2.encrypt(&MSG).unwrap(), |m| s2.decrypt(&m, 0).unwrap(), BatchSize::SmallInput)
         });
     }
     c.bench_function("group_decrypt_after_1000_skipped", |b| {
@@ -175,13 +181,13 @@ fn main() {
                 }
                 (t.encrypt(&MSG).unwrap(), s)
             },
-            |(m, mut g)| g.decrypt(&m).unwrap(),
+            |(m, mut g)| g.decrypt(&m, 0).unwrap(),
             BatchSize::SmallInput,
         )
     });
     let mut removal_ms = Vec::new();
     for n in [30usize, 1000] {
-        let (g, sessions, publics) = big_group(n);
+        let (g, me, sessions, publics) = big_group(n);
         let g_bytes = g.to_bytes().to_vec();
         let mut group = c.benchmark_group(format!("removal_{n}_members"));
         group.sample_size(10);
@@ -194,12 +200,14 @@ fn main() {
                 },
                 |(mut g, mut live)| {
                     let mut rng = rand::rng();
-                    let removed = RosterChange { added: vec![], removed: vec![publics[0]] };
-                    let plan = g.apply_change(&removed, &mut rng).unwrap();
-                    // One 1:1 encryption per remaining member.
-                    for s in live.iter_mut().skip(1) {
-                        let d = plan.distribution();
-                        black_box(s.encrypt_typed(ContentType::SenderKeyDistribution, d, &mut rng).unwrap());
+                    let removed = RosterChange::remove(&[publics[0]]);
+                    let plan = g.change_roster(&me, &removed, 0, &mut rng).unwrap();
+                    // Two 1:1 encryptions per remaining member: the signed entry and the new chain.
+                    for send in plan.sends() {
+                        for s in live.iter_mut().skip(1) {
+                            let d = send.payload();
+                            black_box(s.encrypt_typed(ContentType::SenderKeyDistribution, d, &mut rng).unwrap());
+                        }
                     }
                     (g, live)
                 },
@@ -213,9 +221,11 @@ fn main() {
             sessions.iter().map(|s| PeerSessions::from_bytes(&s.to_bytes()).unwrap()).collect();
         let mut rng = rand::rng();
         let t = Instant::now();
-        let plan = g.apply_change(&RosterChange { added: vec![], removed: vec![publics[0]] }, &mut rng).unwrap();
-        for s in live.iter_mut().skip(1) {
-            black_box(s.encrypt_typed(ContentType::SenderKeyDistribution, plan.distribution(), &mut rng).unwrap());
+        let plan = g.change_roster(&me, &RosterChange::remove(&[publics[0]]), 0, &mut rng).unwrap();
+        for send in plan.sends() {
+            for s in live.iter_mut().skip(1) {
+                black_box(s.encrypt_typed(ContentType::SenderKeyDistribution, send.payload(), &mut rng).unwrap());
+            }
         }
         removal_ms.push((n, t.elapsed().as_secs_f64() * 1e3, plan.recipients().len()));
     }
@@ -226,7 +236,7 @@ fn main() {
     let (mut t3, mut s) = pair_group();
     let msgs: Vec<Vec<u8>> = (0..4_000).map(|_| t3.encrypt(&MSG).unwrap()).collect();
     let mut it = msgs.iter();
-    let dec = time_ns(|| drop(black_box(s.decrypt(it.next().unwrap()).unwrap())), 500);
+    let dec = time_ns(|| drop(black_box(s.decrypt(it.next().unwrap(), 0).unwrap())), 500);
     println!("floor group_encrypt_100B {enc_floor:.0} ns, vestnik {enc:.0} ns");
     println!("floor group_decrypt_100B {dec_floor:.0} ns, vestnik {dec:.0} ns");
     println!("floor_ratio group_encrypt_100B {:.3}", enc / enc_floor);

@@ -212,8 +212,13 @@ fn vestnik_group_pair() -> (GroupSession, GroupSession) {
     let mut rng = rand::rng();
     let (tg, plan) =
         GroupSession::create(b"class", &a.identity, &[b.identity.public()], false, &mut rng).expect("group");
-    let (mut sg, _) =
-        GroupSession::create(b"class", &b.identity, &[a.identity.public()], false, &mut rng).expect("group");
+    // The student joins from the teacher's signed roster log, then installs the chain.
+    let log = a
+        .peer
+        .encrypt_typed(ContentType::SenderKeyDistribution, plan.sends().first().expect("log").payload(), &mut rng)
+        .expect("send");
+    let received = b.recv(&log);
+    let (mut sg, _) = GroupSession::join(&b.identity, &received, false, &mut rng).expect("join");
     let w = a.peer.encrypt_typed(ContentType::SenderKeyDistribution, plan.distribution(), &mut rng).expect("send");
     sg.process_distribution(&b.recv(&w)).expect("distribution");
     (tg, sg)
@@ -311,7 +316,13 @@ fn print_ratios() {
         "group_decrypt_100B",
         interleaved(
             rounds,
-            || batch_ns(n, || tg.encrypt(&MSG_100).expect("group encrypt"), |m| sg.decrypt(&m).expect("group decrypt")),
+            || {
+                batch_ns(
+                    n,
+                    || tg.encrypt(&MSG_100).expect("group encrypt"),
+                    |m| sg.decrypt(&m, 0).expect("group decrypt"),
+                )
+            },
             || {
                 batch_ns(
                     n,

@@ -4,7 +4,7 @@
 //! Run with `cargo run --example class_chat`.
 
 use std::collections::BTreeMap;
-use vestnik::group::{GroupSession, MembershipPlan, RosterChange};
+use vestnik::group::{GroupSession, MembershipPlan, PayloadKind, RosterChange};
 use vestnik::{ContentType, DeviceIdentity, IdentityPublic, PeerSessions, PreKeyStore};
 
 struct Device {
@@ -25,23 +25,44 @@ fn device(devices: &mut [Device], who: &IdentityPublic) -> Result<usize> {
     devices.iter().position(|d| d.id.public() == *who).ok_or_else(|| "unknown device".into())
 }
 
-/// Sends a membership plan over the 1:1 sessions; returns how many 1:1 messages it took.
+const NOW: u64 = 1_764_000_000;
+
+/// Sends a membership plan over the 1:1 sessions, has each recipient handle
+/// it (a newcomer joins from the roster log), and sends whatever that makes
+/// them send in turn; returns how many 1:1 messages it took.
 fn deliver(devices: &mut [Device], from: usize, plan: &MembershipPlan) -> Result<usize> {
     let mut rng = rand::rng();
-    let sender = devices.get(from).ok_or("no sender")?.id.public();
-    for r in plan.recipients() {
-        let to = device(devices, r)?;
-        let wire = devices.get_mut(from).and_then(|d| d.sessions.get_mut(&key(r))).ok_or("no session")?.encrypt_typed(
-            ContentType::SenderKeyDistribution,
-            plan.distribution(),
-            &mut rng,
-        )?;
-        let d = devices.get_mut(to).ok_or("no recipient")?;
-        let received =
-            d.sessions.get_mut(&key(&sender)).ok_or("no session")?.decrypt(&d.id, &mut d.prekeys, &wire, 0)?;
-        d.group.as_mut().ok_or("no group")?.process_distribution(&received)?;
+    let copy = |p: &MembershipPlan| -> Vec<(PayloadKind, Vec<u8>, Vec<IdentityPublic>)> {
+        p.sends().iter().map(|s| (s.kind(), s.payload().to_vec(), s.recipients().to_vec())).collect()
+    };
+    let mut queue = std::collections::VecDeque::from([(from, copy(plan))]);
+    let mut count = 0;
+    while let Some((from, sends)) = queue.pop_front() {
+        let sender = devices.get(from).ok_or("no sender")?.id.public();
+        for (kind, payload, recipients) in sends {
+            for r in &recipients {
+                let to = device(devices, r)?;
+                let wire = devices
+                    .get_mut(from)
+                    .and_then(|d| d.sessions.get_mut(&key(r)))
+                    .ok_or("no session")?
+                    .encrypt_typed(ContentType::SenderKeyDistribution, &payload, &mut rng)?;
+                count += 1;
+                let d = devices.get_mut(to).ok_or("no recipient")?;
+                let received =
+                    d.sessions.get_mut(&key(&sender)).ok_or("no session")?.decrypt(&d.id, &mut d.prekeys, &wire, 0)?;
+                let next = if kind == PayloadKind::RosterLog {
+                    let (g, next) = GroupSession::join(&d.id, &received, false, &mut rng)?;
+                    d.group = Some(g);
+                    next
+                } else {
+                    d.group.as_mut().ok_or("no group")?.receive(&received, NOW, &mut rng)?
+                };
+                queue.push_back((to, copy(&next)));
+            }
+        }
     }
-    Ok(plan.recipients().len())
+    Ok(count)
 }
 
 fn main() -> Result<()> {
@@ -68,18 +89,26 @@ fn main() -> Result<()> {
         }
     }
 
-    println!("2. Everyone creates the group \"7Б\" and sends their sender key to the others.");
-    let mut plans = Vec::new();
-    for d in devices.iter_mut() {
-        let (g, plan) = GroupSession::create("7Б".as_bytes(), &d.id, &publics, false, &mut rng)?;
-        d.group = Some(g);
-        plans.push(plan);
+    for i in 0..devices.len() {
+        for j in i + 1..devices.len() {
+            // A first message each way, so either side can send.
+            let pj = *publics.get(j).ok_or("j")?;
+            let pi = *publics.get(i).ok_or("i")?;
+            let w =
+                devices.get_mut(i).and_then(|d| d.sessions.get_mut(&key(&pj))).ok_or("s")?.encrypt(b"hi", &mut rng)?;
+            let d = devices.get_mut(j).ok_or("j")?;
+            d.sessions.get_mut(&key(&pi)).ok_or("s")?.decrypt(&d.id, &mut d.prekeys, &w, 0)?;
+        }
     }
-    let mut setup = 0;
-    for (i, plan) in plans.iter().enumerate() {
-        setup += deliver(&mut devices, i, plan)?;
-    }
-    println!("   {setup} sender-key distributions went out over 1:1 sessions.");
+
+    println!("2. The teacher creates the group \"7Б\": a signed roster log naming all 31 devices,");
+    println!("   the teacher its admin. Everyone joins from the log and sends their sender key.");
+    let students: Vec<IdentityPublic> = publics.iter().skip(1).copied().collect();
+    let teacher_id = &devices.first().ok_or("teacher")?.id;
+    let (g, plan) = GroupSession::create("7Б".as_bytes(), teacher_id, &students, false, &mut rng)?;
+    devices.first_mut().ok_or("teacher")?.group = Some(g);
+    let setup = deliver(&mut devices, 0, &plan)?;
+    println!("   {setup} roster and sender-key messages went out over 1:1 sessions.");
 
     println!("3. The teacher writes in Russian, a student answers in Bashkir.");
     let teacher_msg = "Завтра контрольная по математике, повторите дроби.";
@@ -87,7 +116,7 @@ fn main() -> Result<()> {
     println!("   one group message of {} bytes, the same for all 30 students", wire.len());
     let mut read = 0;
     for d in devices.iter_mut().skip(1) {
-        let got = d.group.as_mut().ok_or("group")?.decrypt(&wire)?;
+        let got = d.group.as_mut().ok_or("group")?.decrypt(&wire, NOW)?;
         if got.plaintext() == teacher_msg.as_bytes() {
             read += 1;
         }
@@ -95,29 +124,28 @@ fn main() -> Result<()> {
     println!("   {read} students read: {teacher_msg}");
     let reply = "Яҡшы, уҡытыусы! Беҙ әҙерләнәбеҙ.";
     let wire = devices.get_mut(7).and_then(|d| d.group.as_mut()).ok_or("student 7")?.encrypt(reply.as_bytes())?;
-    let got = devices.first_mut().and_then(|d| d.group.as_mut()).ok_or("teacher")?.decrypt(&wire)?;
+    let got = devices.first_mut().and_then(|d| d.group.as_mut()).ok_or("teacher")?.decrypt(&wire, NOW)?;
     println!(
         "   the teacher reads from {}: {}",
         devices.get(7).ok_or("7")?.name,
         String::from_utf8_lossy(got.plaintext())
     );
 
-    println!("4. Student 30 leaves the class. Every remaining device rotates its sender key.");
+    println!("4. The teacher removes student 30: one signed roster entry. Every remaining device");
+    println!("   verifies it, then rotates its sender key for the remaining devices only.");
     let leaver = *publics.get(30).ok_or("30")?;
-    let change = RosterChange { added: vec![], removed: vec![leaver] };
-    let mut cost = 0;
-    for i in 0..30 {
-        let plan = devices.get_mut(i).and_then(|d| d.group.as_mut()).ok_or("group")?.apply_change(&change, &mut rng)?;
-        cost += deliver(&mut devices, i, &plan)?;
-    }
-    println!("   the removal cost {cost} 1:1 messages (30 remaining devices x 29 recipients).");
+    let d = devices.first_mut().ok_or("teacher")?;
+    let plan =
+        d.group.as_mut().ok_or("group")?.change_roster(&d.id, &RosterChange::remove(&[leaver]), NOW, &mut rng)?;
+    let cost = deliver(&mut devices, 0, &plan)?;
+    println!("   the removal cost {cost} 1:1 messages (29 entries + 30 remaining devices x 29 recipients).");
 
     println!("5. The teacher's next message.");
     let next = "Ученик 30 перешёл в другой класс. Контрольная остаётся в силе.";
     let wire = devices.first_mut().and_then(|d| d.group.as_mut()).ok_or("teacher")?.encrypt(next.as_bytes())?;
-    let got = devices.get_mut(1).and_then(|d| d.group.as_mut()).ok_or("1")?.decrypt(&wire)?;
+    let got = devices.get_mut(1).and_then(|d| d.group.as_mut()).ok_or("1")?.decrypt(&wire, NOW)?;
     println!("   student 1 reads: {}", String::from_utf8_lossy(got.plaintext()));
-    match devices.get_mut(30).and_then(|d| d.group.as_mut()).ok_or("30")?.decrypt(&wire) {
+    match devices.get_mut(30).and_then(|d| d.group.as_mut()).ok_or("30")?.decrypt(&wire, NOW) {
         Err(e) => println!("   the departed student's device fails: {e}"),
         Ok(_) => return Err("the departed student read a new message".into()),
     }

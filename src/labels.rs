@@ -67,6 +67,14 @@ pub const KDF_GROUP_MESSAGE_KEY: &str = "vestnik/v1/kdf/group-message-key";
 pub const AD_GROUP_MESSAGE: &str = "vestnik/v1/ad/group-message";
 /// Group: a sender chain's signing key over a group message body.
 pub const SIG_GROUP_MESSAGE: SigContext = SigContext("vestnik/v1/sig/group-message");
+/// Group: an admin's identity key over a roster log entry body.
+pub const SIG_GROUP_ROSTER_ENTRY: SigContext = SigContext("vestnik/v1/sig/group-roster-entry");
+/// Group: prefix of the hash of a roster log entry body (the chain link).
+pub const HASH_GROUP_ROSTER_ENTRY: &str = "vestnik/v1/hash/group-roster-entry";
+/// Group: prefix of the hash of a roster's sorted member identity keys.
+pub const HASH_GROUP_ROSTER_MEMBERS: &str = "vestnik/v1/hash/group-roster-members";
+/// Group: HMAC input committing a group message to its message key.
+pub const KDF_GROUP_KEY_COMMITMENT: &str = "vestnik/v1/kdf/group-key-commitment";
 
 /// Credentials: prefix of a claim digest over a disclosure (SPEC.md §14.2).
 pub const HASH_CREDENTIAL_CLAIM: &str = "vestnik/v1/hash/credential-claim";
@@ -108,6 +116,10 @@ pub const ALL: &[&str] = &[
     KDF_GROUP_MESSAGE_KEY,
     AD_GROUP_MESSAGE,
     SIG_GROUP_MESSAGE.0,
+    SIG_GROUP_ROSTER_ENTRY.0,
+    HASH_GROUP_ROSTER_ENTRY,
+    HASH_GROUP_ROSTER_MEMBERS,
+    KDF_GROUP_KEY_COMMITMENT,
     SIG_CREDENTIAL.0,
     SIG_PRESENTATION.0,
     HASH_CREDENTIAL_CLAIM,

@@ -97,6 +97,17 @@ pub const GROUP_MAX_MEMBERS: usize = 10_000;
 pub const GROUP_ID_MAX_LEN: usize = 64;
 /// Largest serialized group state the loader accepts.
 pub const GROUP_MAX_STATE_LEN: usize = 256 * 1024 * 1024;
+/// Entries of a group's roster log (every add, remove and promotion is
+/// one): what a state or a newcomer's log may hold.
+pub const GROUP_MAX_ROSTER_ENTRIES: usize = 4_096;
+/// Largest encoded roster entry or roster update: the 1:1 plaintext limit,
+/// since both travel inside 1:1 sessions.
+pub const GROUP_MAX_ROSTER_LEN: usize = MAX_PLAINTEXT_LEN;
+/// How long after this device applied a removal it still accepts another
+/// member's chain made under a roster epoch before that removal (the member
+/// has not seen the removal yet), in seconds of the caller's clock. After
+/// it such messages fail as `GroupError::SenderBehindRoster`.
+pub const GROUP_REMOVAL_GRACE_SECS: u64 = 3_600;
 
 /// The configurable limits of the group layer. `Default` gives the constants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +123,10 @@ pub struct GroupLimits {
     pub max_members: usize,
     /// See [`MAX_PLAINTEXT_LEN`].
     pub max_plaintext_len: usize,
+    /// See [`GROUP_MAX_ROSTER_ENTRIES`].
+    pub max_roster_entries: usize,
+    /// See [`GROUP_REMOVAL_GRACE_SECS`].
+    pub removal_grace_secs: u64,
 }
 
 impl Default for GroupLimits {
@@ -122,6 +137,8 @@ impl Default for GroupLimits {
             max_chains_per_sender: GROUP_MAX_CHAINS_PER_SENDER,
             max_members: GROUP_MAX_MEMBERS,
             max_plaintext_len: MAX_PLAINTEXT_LEN,
+            max_roster_entries: GROUP_MAX_ROSTER_ENTRIES,
+            removal_grace_secs: GROUP_REMOVAL_GRACE_SECS,
         }
     }
 }

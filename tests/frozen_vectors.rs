@@ -1,11 +1,13 @@
 //! ASSURANCE row 19: state and messages frozen under `tests/vectors/session/`
-//! and `tests/vectors/group/` by version 1 must load and decrypt in every
-//! later version. The files are written once by `VESTNIK_REGEN_VECTORS=1
-//! cargo test --test frozen_vectors` and never regenerated for a released
-//! format. `tests/vectors/group/complete/` is written by
-//! `VESTNIK_REGEN_VECTORS=group-complete cargo test --test frozen_vectors
-//! generate_group_complete`, which refuses to overwrite an existing file.
-//! SPEC.md §10 says what every file is and which state decrypts which message.
+//! and `tests/vectors/group/` must load in every later version. The session
+//! files were written once by `VESTNIK_REGEN_VECTORS=1 cargo test --test
+//! frozen_vectors` and are never regenerated for a released format. The
+//! version-1 group files (`tests/vectors/group/`, `.../complete/`) were
+//! written by generators of the version-1 code, removed with version 2;
+//! `tests/vectors/group/v2/` is written by `VESTNIK_REGEN_VECTORS=group-v2
+//! cargo test --test frozen_vectors generate_group_v2`, which refuses to
+//! overwrite an existing file. SPEC.md §10 says what every file is, which
+//! state decrypts which message, and what the version-1 group files do now.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // tests may panic
 
 use std::path::PathBuf;
@@ -115,60 +117,43 @@ fn read_group(name: &str) -> Vec<u8> {
 
 const GROUP_TEXTS: [&str; 3] = ["Контрольная в пятницу.", "Һаумыһығыҙ, уҡыусылар!", "Room 12, 9:00"];
 
-#[test]
-fn regenerate_group_when_asked() {
-    use vestnik::group::GroupSession;
-    if std::env::var("VESTNIK_REGEN_VECTORS").as_deref() != Ok("1") {
-        return;
-    }
-    let mut rng = rand::rng();
-    let teacher = DeviceIdentity::generate(&mut rng);
-    let student = DeviceIdentity::generate(&mut rng);
-    let mut s_pre = PreKeyStore::new(&student, 0, &mut rng);
-    let mut t_to_s = PeerSessions::new(student.public());
-    let mut s_to_t = PeerSessions::new(teacher.public());
-    t_to_s.initiate(&teacher, &s_pre.bundle(&student, None), 0, &mut rng).unwrap();
-    let (mut tg, plan) = GroupSession::create(b"class-7b", &teacher, &[student.public()], false, &mut rng).unwrap();
-    let (mut sg, _) = GroupSession::create(b"class-7b", &student, &[teacher.public()], false, &mut rng).unwrap();
-    let w = t_to_s.encrypt_typed(vestnik::ContentType::SenderKeyDistribution, plan.distribution(), &mut rng).unwrap();
-    sg.process_distribution(&s_to_t.decrypt(&student, &mut s_pre, &w, 0).unwrap()).unwrap();
-    let msgs: Vec<Vec<u8>> = GROUP_TEXTS.iter().map(|t| tg.encrypt(t.as_bytes()).unwrap()).collect();
-    sg.decrypt(&msgs[0]).unwrap();
-    std::fs::create_dir_all(group_dir()).unwrap();
-    let key = StorageKey::from_bytes(STORAGE_KEY);
-    let files: Vec<(&str, Vec<u8>)> = vec![
-        ("teacher_identity.bin", teacher.to_bytes().to_vec()),
-        ("student_group_after_g0.bin", sg.to_bytes().to_vec()),
-        ("student_group_after_g0.sealed", vestnik::storage::seal(&key, format::STATE_GROUP, &sg.to_bytes(), &mut rng)),
-        ("teacher_group.bin", tg.to_bytes().to_vec()),
-        ("g0.bin", msgs[0].clone()),
-        ("g1.bin", msgs[1].clone()),
-        ("g2.bin", msgs[2].clone()),
-    ];
-    for (name, bytes) in files {
-        std::fs::write(group_dir().join(name), bytes).unwrap();
-    }
-}
+/// The caller's clock for group decrypts (no removal happened in these groups).
+const NOW: u64 = 1_764_000_100;
+
+// The version-1 group files were written by a generator of the version-1
+// code (`regenerate_group_when_asked`, `generate_group_complete`, removed
+// when version 2 came: the current code writes only version 2). They stay
+// frozen; the tests below say what each does now.
 
 #[test]
 fn v1_group_state_loads_and_decrypts() {
     use vestnik::group::{GroupError, GroupSession};
     let teacher = DeviceIdentity::from_bytes(&read_group("teacher_identity.bin")).unwrap();
     let mut sg = GroupSession::from_bytes(&read_group("student_group_after_g0.bin")).unwrap();
-    let got = sg.decrypt(&read_group("g2.bin")).unwrap();
+    let got = sg.decrypt(&read_group("g2.bin"), NOW).unwrap();
     assert_eq!(got.plaintext(), GROUP_TEXTS[2].as_bytes());
     assert_eq!(*got.sender(), teacher.public());
-    assert_eq!(sg.decrypt(&read_group("g1.bin")).unwrap().plaintext(), GROUP_TEXTS[1].as_bytes());
-    assert_eq!(sg.decrypt(&read_group("g0.bin")).map(|_| ()), Err(GroupError::Duplicate));
-    let sealed =
-        unseal(&StorageKey::from_bytes(STORAGE_KEY), format::STATE_GROUP, &read_group("student_group_after_g0.sealed"))
-            .unwrap();
+    assert_eq!(sg.decrypt(&read_group("g1.bin"), NOW).unwrap().plaintext(), GROUP_TEXTS[1].as_bytes());
+    assert_eq!(sg.decrypt(&read_group("g0.bin"), NOW).map(|_| ()), Err(GroupError::Duplicate));
+    let sealed = unseal(
+        &StorageKey::from_bytes(STORAGE_KEY),
+        format::STATE_GROUP_V1,
+        &read_group("student_group_after_g0.sealed"),
+    )
+    .unwrap();
     let mut sg2 = GroupSession::from_bytes(&sealed).unwrap();
-    assert_eq!(sg2.decrypt(&read_group("g1.bin")).unwrap().plaintext(), GROUP_TEXTS[1].as_bytes());
-    // The teacher's frozen state still encrypts, and its messages follow g2.
+    assert_eq!(sg2.decrypt(&read_group("g1.bin"), NOW).unwrap().plaintext(), GROUP_TEXTS[1].as_bytes());
+    // Version 1 has no signed roster: a v1 state loads as a legacy group
+    // that reads its chains' v1 messages and refuses everything else.
     let mut tg = GroupSession::from_bytes(&read_group("teacher_group.bin")).unwrap();
-    let next = tg.encrypt(b"next").unwrap();
-    assert_eq!(sg.decrypt(&next).unwrap().plaintext(), b"next");
+    assert_eq!(tg.encrypt(b"next"), Err(GroupError::LegacyGroup));
+    assert_eq!(tg.roster_epoch(), None);
+    assert!(tg.rotate(&mut rand::rng()).is_empty());
+    // Saved again it is a version-2 state without a log, and still reads.
+    let resaved = sg2.to_bytes();
+    assert_eq!(&resaved[..3], &[0x08, 0x82, 0x46]);
+    let mut sg3 = GroupSession::from_bytes(&resaved).unwrap();
+    assert_eq!(sg3.decrypt(&read_group("g2.bin"), NOW).unwrap().plaintext(), GROUP_TEXTS[2].as_bytes());
 }
 
 const COMPLETE_DIR: &str = "tests/vectors/group/complete";
@@ -178,18 +163,25 @@ fn read_complete(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// The self-sufficient group set (SPEC.md §10): the student's state right
-/// after it installed the teacher's distribution, before any group message,
-/// so every message of the set decrypts from a frozen state. Generated once
-/// from a fixed seed; never overwrites.
+const V2_DIR: &str = "tests/vectors/group/v2";
+
+fn read_v2(name: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(V2_DIR).join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The version-2 group set (SPEC.md §10): a teacher creates the group with
+/// a student (signed roster log), the student joins from the log, installs
+/// the distribution, and the teacher sends g0–g2. Generated once from a
+/// fixed seed by `VESTNIK_REGEN_VECTORS=group-v2`; never overwrites.
 #[test]
-fn generate_group_complete() {
+fn generate_group_v2() {
     use rand::SeedableRng;
-    use vestnik::group::GroupSession;
-    if std::env::var("VESTNIK_REGEN_VECTORS").as_deref() != Ok("group-complete") {
+    use vestnik::group::{GroupSession, PayloadKind};
+    if std::env::var("VESTNIK_REGEN_VECTORS").as_deref() != Ok("group-v2") {
         return;
     }
-    let mut rng = rand::rngs::StdRng::seed_from_u64(0x6772_6f75_7076_3101); // "groupv1"
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x6772_6f75_7076_3201); // "groupv2"
     let teacher = DeviceIdentity::generate(&mut rng);
     let student = DeviceIdentity::generate(&mut rng);
     let mut s_pre = PreKeyStore::new(&student, 1_764_000_000, &mut rng);
@@ -197,20 +189,23 @@ fn generate_group_complete() {
     let mut s_to_t = PeerSessions::new(teacher.public());
     t_to_s.initiate(&teacher, &s_pre.bundle(&student, None), 1_764_000_000, &mut rng).unwrap();
     let (mut tg, plan) = GroupSession::create(b"class-7b", &teacher, &[student.public()], false, &mut rng).unwrap();
-    let (mut sg, _) = GroupSession::create(b"class-7b", &student, &[teacher.public()], false, &mut rng).unwrap();
-    let wire =
-        t_to_s.encrypt_typed(vestnik::ContentType::SenderKeyDistribution, plan.distribution(), &mut rng).unwrap();
-    let received = s_to_t.decrypt(&student, &mut s_pre, &wire, 1_764_000_010).unwrap();
-    assert_eq!(received.plaintext(), plan.distribution());
-    sg.process_distribution(&received).unwrap();
+    let payload = |k: PayloadKind| plan.sends().iter().find(|s| s.kind() == k).unwrap().payload().to_vec();
+    let (log, dist) = (payload(PayloadKind::RosterLog), payload(PayloadKind::Distribution));
+    let mut send = |p: &[u8], rng: &mut rand::rngs::StdRng| {
+        let w = t_to_s.encrypt_typed(vestnik::ContentType::SenderKeyDistribution, p, rng).unwrap();
+        s_to_t.decrypt(&student, &mut s_pre, &w, 1_764_000_010).unwrap()
+    };
+    let (mut sg, _) = GroupSession::join(&student, &send(&log, &mut rng), false, &mut rng).unwrap();
+    sg.process_distribution(&send(&dist, &mut rng)).unwrap();
     let before = sg.to_bytes().to_vec();
     let msgs: Vec<Vec<u8>> = GROUP_TEXTS.iter().map(|t| tg.encrypt(t.as_bytes()).unwrap()).collect();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(COMPLETE_DIR);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(V2_DIR);
     std::fs::create_dir_all(&dir).unwrap();
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("teacher_identity.bin", teacher.to_bytes().to_vec()),
         ("student_identity.bin", student.to_bytes().to_vec()),
-        ("distribution.bin", plan.distribution().to_vec()),
+        ("roster_log.bin", log),
+        ("distribution.bin", dist),
         ("student_group_before_g0.bin", before),
         ("teacher_group_after_g2.bin", tg.to_bytes().to_vec()),
         ("g0.bin", msgs[0].clone()),
@@ -225,6 +220,40 @@ fn generate_group_complete() {
     }
 }
 
+/// The version-2 set decrypts from its frozen state in any order; the
+/// frozen roster log verifies and names both devices, the teacher as
+/// creator and admin; the teacher's frozen state still encrypts.
+#[test]
+fn v2_group_vectors_load_verify_and_decrypt() {
+    use vestnik::group::{GroupError, GroupSession};
+    let teacher = DeviceIdentity::from_bytes(&read_v2("teacher_identity.bin")).unwrap();
+    let student = DeviceIdentity::from_bytes(&read_v2("student_identity.bin")).unwrap();
+    let texts = GROUP_TEXTS.map(str::as_bytes);
+    let before = read_v2("student_group_before_g0.bin");
+    let msgs = ["g0.bin", "g1.bin", "g2.bin"].map(read_v2);
+    for order in [[0usize, 1, 2], [2, 0, 1]] {
+        let mut sg = GroupSession::from_bytes(&before).unwrap();
+        assert_eq!(sg.members(), [teacher.public()]);
+        assert_eq!(sg.creator(), Some(*teacher.public().signing_key().as_bytes()));
+        assert_eq!(sg.admins(), [*teacher.public().signing_key().as_bytes()]);
+        assert_eq!(sg.roster_epoch().unwrap().0, 0);
+        for i in order {
+            let r = sg.decrypt(&msgs[i], NOW).unwrap();
+            assert_eq!((r.plaintext(), r.sender()), (texts[i], &teacher.public()));
+        }
+        for m in &msgs {
+            assert_eq!(sg.decrypt(m, NOW).map(|_| ()), Err(GroupError::Duplicate));
+        }
+    }
+    let mut tg = GroupSession::from_bytes(&read_v2("teacher_group_after_g2.bin")).unwrap();
+    assert_eq!((tg.own_chain().1, tg.chain_count()), (3, 0));
+    assert_eq!(tg.roster_log().unwrap(), read_v2("roster_log.bin"));
+    let next = tg.encrypt(b"next").unwrap();
+    let mut sg = GroupSession::from_bytes(&before).unwrap();
+    assert_eq!(sg.decrypt(&next, NOW).unwrap().plaintext(), b"next");
+    assert_ne!(student.public(), teacher.public());
+}
+
 /// Every group vector message, decrypted from the frozen states to the
 /// plaintexts SPEC.md §10 states.
 #[test]
@@ -235,9 +264,9 @@ fn every_group_vector_message_decrypts_from_a_frozen_state() {
     // chain, so g0 is only ever a replay there; g1 and g2 decrypt.
     let after_g0 = read_group("student_group_after_g0.bin");
     let mut sg = GroupSession::from_bytes(&after_g0).unwrap();
-    assert_eq!(sg.decrypt(&read_group("g0.bin")).map(|_| ()), Err(GroupError::Duplicate));
-    assert_eq!(sg.decrypt(&read_group("g1.bin")).unwrap().plaintext(), texts[1]);
-    assert_eq!(sg.decrypt(&read_group("g2.bin")).unwrap().plaintext(), texts[2]);
+    assert_eq!(sg.decrypt(&read_group("g0.bin"), NOW).map(|_| ()), Err(GroupError::Duplicate));
+    assert_eq!(sg.decrypt(&read_group("g1.bin"), NOW).unwrap().plaintext(), texts[1]);
+    assert_eq!(sg.decrypt(&read_group("g2.bin"), NOW).unwrap().plaintext(), texts[2]);
     // The teacher's state lists the student with no chain: it never got the
     // student's distribution.
     let tg = GroupSession::from_bytes(&read_group("teacher_group.bin")).unwrap();
@@ -252,11 +281,11 @@ fn every_group_vector_message_decrypts_from_a_frozen_state() {
         let mut sg = GroupSession::from_bytes(&before).unwrap();
         assert_eq!(sg.members(), [teacher.public()]);
         for i in order {
-            let r = sg.decrypt(&msgs[i]).unwrap();
+            let r = sg.decrypt(&msgs[i], NOW).unwrap();
             assert_eq!((r.plaintext(), r.sender()), (texts[i], &teacher.public()), "g{i} in order {order:?}");
         }
         for m in &msgs {
-            assert_eq!(sg.decrypt(m).map(|_| ()), Err(GroupError::Duplicate));
+            assert_eq!(sg.decrypt(m, NOW).map(|_| ()), Err(GroupError::Duplicate));
         }
     }
     let tg = GroupSession::from_bytes(&read_complete("teacher_group_after_g2.bin")).unwrap();

@@ -94,3 +94,21 @@ fn write_state_load_prekey_seed() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/state_load/seed-prekeys-with-memory");
     std::fs::write(path, &pre.to_bytes()[..]).unwrap();
 }
+
+/// Writes the group seeds from the group fixture (version-2 formats): the
+/// two states for `group_state_load`, and for `group_distribution` a
+/// distribution header, the admin's roster update intact and spliced. Run
+/// once with `--ignored` when a group format changes.
+#[test]
+#[ignore]
+fn write_group_seeds() {
+    use group_distribution::group_fixture;
+    let f = group_fixture();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let write = |target: &str, name: &str, bytes: &[u8]| std::fs::write(root.join(target).join(name), bytes).unwrap();
+    write("group_state_load", "seed-student", &f.student_group);
+    write("group_state_load", "seed-teacher", &f.teacher_group);
+    write("group_distribution", "seed-partial", b"\x08\x82\x44\x12\x08class-5a");
+    write("group_distribution", "seed-roster", &f.roster_update);
+    write("group_distribution", "seed-roster-spliced", &[0x52, 0x30, 0x01]);
+}

@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use std::collections::HashSet;
-use vestnik::group::{GroupError, GroupSession, RosterChange};
+use vestnik::group::{GroupError, GroupSession, MembershipPlan, PayloadKind, RosterChange};
 use vestnik::{ContentType, DeviceIdentity, IdentityPublic, PeerSessions, PreKeyStore};
 
 const N: usize = 5;
@@ -35,7 +35,7 @@ struct Device {
     id: DeviceIdentity,
     pre: PreKeyStore,
     peers: Vec<Option<PeerSessions>>,
-    group: GroupSession,
+    group: Option<GroupSession>,
     /// Bumped when the device's group state is created anew (re-added).
     generation: u32,
     member: bool,
@@ -61,21 +61,25 @@ struct Sim {
     delivered: HashSet<(u64, usize)>,
 }
 
+const NOW: u64 = 1_764_000_000;
+
 impl Sim {
     fn new() -> Sim {
         let mut rng = rand::rng();
         let ids: Vec<DeviceIdentity> = (0..N).map(|_| DeviceIdentity::generate(&mut rng)).collect();
         let publics: Vec<IdentityPublic> = ids.iter().map(|d| d.public()).collect();
+        // Device 0 creates the group and is its admin; it is never removed.
+        let (admin_group, plan) = GroupSession::create(b"school-57", &ids[0], &publics[1..], false, &mut rng).unwrap();
+        let mut admin_group = Some(admin_group);
         let mut devs: Vec<Device> = ids
             .into_iter()
             .map(|id| {
                 let pre = PreKeyStore::new(&id, 0, &mut rng);
-                let (group, _) = GroupSession::create(b"school-57", &id, &publics, false, &mut rng).unwrap();
                 Device {
                     id,
                     pre,
                     peers: (0..N).map(|_| None).collect(),
-                    group,
+                    group: admin_group.take(),
                     generation: 0,
                     member: true,
                     rotations: 0,
@@ -93,28 +97,69 @@ impl Sim {
             }
         }
         let mut sim = Sim { devs, delivered: HashSet::new() };
+        // A first message each way, so either side can send.
         for i in 0..N {
-            let d = sim.devs[i].group.distribution().to_vec();
-            for j in (0..N).filter(|&j| j != i) {
-                sim.distribute(i, j, &d);
+            for j in i + 1..N {
+                sim.one_to_one(i, j, b"hi");
             }
         }
+        sim.deliver_plan(0, &plan);
         sim
     }
 
-    fn distribute(&mut self, from: usize, to: usize, payload: &[u8]) {
+    fn one_to_one(&mut self, from: usize, to: usize, payload: &[u8]) -> vestnik::Received {
         let wire = self.devs[from].peers[to]
             .as_mut()
             .unwrap()
             .encrypt_typed(ContentType::SenderKeyDistribution, payload, &mut rand::rng())
             .unwrap();
         let d = &mut self.devs[to];
-        let r = d.peers[from].as_mut().unwrap().decrypt(&d.id, &mut d.pre, &wire, 0).unwrap();
-        d.group.process_distribution(&r).unwrap();
+        d.peers[from].as_mut().unwrap().decrypt(&d.id, &mut d.pre, &wire, 0).unwrap()
+    }
+
+    fn index(&self, p: &IdentityPublic) -> usize {
+        (0..N).find(|&j| self.devs[j].id.public() == *p).unwrap()
+    }
+
+    /// Delivers a plan and every plan it causes; each recipient must be a
+    /// member of the group. Devices that rotate on it are counted.
+    fn deliver_plan(&mut self, from: usize, plan: &MembershipPlan) {
+        let mut rng = rand::rng();
+        let copy = |p: &MembershipPlan| -> Vec<(PayloadKind, Vec<u8>, Vec<IdentityPublic>)> {
+            p.sends().iter().map(|s| (s.kind(), s.payload().to_vec(), s.recipients().to_vec())).collect()
+        };
+        let mut queue = std::collections::VecDeque::from([(from, copy(plan))]);
+        while let Some((from, sends)) = queue.pop_front() {
+            for (kind, payload, recipients) in sends {
+                for r in recipients {
+                    let to = self.index(&r);
+                    assert!(self.devs[to].member && to != from, "plan sends to a non-member");
+                    let received = self.one_to_one(from, to, &payload);
+                    let d = &mut self.devs[to];
+                    let next = if kind == PayloadKind::RosterLog {
+                        let (g, p) = GroupSession::join(&d.id, &received, false, &mut rng).unwrap();
+                        d.group = Some(g);
+                        p
+                    } else {
+                        d.group.as_mut().unwrap().receive(&received, NOW, &mut rng).unwrap()
+                    };
+                    // Every change here is a removal or a re-addition: each rotates.
+                    if kind == PayloadKind::RosterEntries {
+                        d.rotations += 1;
+                    }
+                    queue.push_back((to, copy(&next)));
+                }
+            }
+        }
     }
 
     fn members(&self) -> Vec<usize> {
         (0..N).filter(|&i| self.devs[i].member).collect()
+    }
+
+    fn admin_change(&mut self, change: &RosterChange) -> MembershipPlan {
+        let d = &mut self.devs[0];
+        d.group.as_mut().unwrap().change_roster(&d.id, change, NOW, &mut rand::rng()).unwrap()
     }
 
     fn remove(&mut self, x: usize) {
@@ -123,47 +168,28 @@ impl Sim {
         }
         self.devs[x].member = false;
         self.devs[x].removals += 1;
-        let change = RosterChange { added: vec![], removed: vec![self.devs[x].id.public()] };
-        for i in self.members() {
-            let plan = self.devs[i].group.apply_change(&change, &mut rand::rng()).unwrap();
-            self.devs[i].rotations += 1;
-            let d = plan.distribution().to_vec();
-            for r in plan.recipients() {
-                let j = (0..N).find(|&j| self.devs[j].id.public() == *r).unwrap();
-                assert!(self.devs[j].member && j != x);
-                self.distribute(i, j, &d);
-            }
-        }
+        let plan = self.admin_change(&RosterChange::remove(&[self.devs[x].id.public()]));
+        self.devs[0].rotations += 1;
+        self.deliver_plan(0, &plan);
     }
 
     fn readd(&mut self, x: usize) {
         if self.devs[x].member {
             return;
         }
-        let mut rng = rand::rng();
-        let mut publics: Vec<IdentityPublic> = self.members().iter().map(|&i| self.devs[i].id.public()).collect();
-        publics.push(self.devs[x].id.public());
-        let (group, plan) = GroupSession::create(b"school-57", &self.devs[x].id, &publics, false, &mut rng).unwrap();
-        self.devs[x].group = group;
         self.devs[x].generation += 1;
         self.devs[x].rotations += 1;
         self.devs[x].member = true;
-        let change = RosterChange { added: vec![self.devs[x].id.public()], removed: vec![] };
-        for i in self.members().into_iter().filter(|&i| i != x) {
-            let p = self.devs[i].group.apply_change(&change, &mut rng).unwrap();
-            assert_eq!(p.recipients(), &[self.devs[x].id.public()]);
-            self.distribute(i, x, p.distribution());
-        }
-        let d = plan.distribution().to_vec();
-        for r in plan.recipients().to_vec() {
-            let j = (0..N).find(|&j| self.devs[j].id.public() == r).unwrap();
-            self.distribute(x, j, &d);
-        }
+        // A re-addition rotates every member's chain.
+        let plan = self.admin_change(&RosterChange::add(&[self.devs[x].id.public()]));
+        self.devs[0].rotations += 1;
+        self.deliver_plan(0, &plan);
+        assert_eq!(self.devs[x].group.as_ref().unwrap().members().len(), self.members().len() - 1);
     }
 
     fn deliver(&mut self, m: &InFlight) {
         let to = &mut self.devs[m.to];
-        let r = to.group.decrypt(&m.bytes);
+        let r = to.group.as_mut().unwrap().decrypt(&m.bytes, NOW);
         let sender_removed_here = to.member && !self.devs[m.from].member;
         let to = &self.devs[m.to];
         let entitled = m.to_was_member && to.generation == m.to_generation;
@@ -203,7 +229,7 @@ fn run(actions: &[Action]) {
                 if !sim.devs[s].member {
                     continue;
                 }
-                let bytes = sim.devs[s].group.encrypt(&next.to_le_bytes()).unwrap();
+                let bytes = sim.devs[s].group.as_mut().unwrap().encrypt(&next.to_le_bytes()).unwrap();
                 for to in (0..N).filter(|&t| t != s) {
                     flight.push(InFlight {
                         to,

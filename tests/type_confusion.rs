@@ -120,9 +120,10 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
         vector("session", "bob_prekeys.bin"),
         vector("session", "alice_sessions.bin"),
         vector("session", "bob_sessions_after_m0.sealed"),
-        vector("group", "g0.bin"),
+        vector("group", "v2/g0.bin"),
         plan.distribution().to_vec(),
-        vector("group", "teacher_group.bin"),
+        vector("group", "v2/teacher_group_after_g2.bin"),
+        vector("group", "v2/roster_log.bin"),
         deliveries[0].body().to_vec(),
         vector("document", "ca.cert"),
         vector("credential", "status.bin"),
@@ -165,7 +166,7 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
                     &mut rand::rng(),
                 )
                 .unwrap();
-                decode_err!(g.decrypt(b), vestnik::group::GroupError::Decode)
+                decode_err!(g.decrypt(b, 0), vestnik::group::GroupError::Decode)
             }),
         ),
         (
@@ -186,6 +187,14 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
             }),
         ),
         (format::STATE_GROUP, Box::new(|b| GroupSession::from_bytes(b).err())),
+        (
+            format::ROSTER_UPDATE,
+            Box::new(|b| {
+                let r = carrier.borrow_mut().carry(ContentType::SenderKeyDistribution, b);
+                let me = DeviceIdentity::generate(&mut rand::rng());
+                decode_err!(GroupSession::join(&me, &r, false, &mut rand::rng()), vestnik::group::GroupError::Decode)
+            }),
+        ),
         (format::STATE_SIGNING_KEY, Box::new(|b| vestnik::crypto::sig::SigningKey::from_bytes(b).err())),
         (
             format::CALL_KEY,
@@ -251,6 +260,7 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
     // Every top-level format of SPEC §4.2 has a sample, except the signed
     // parts that only exist inside their outer object.
     let inner_only = [
+        format::ROSTER_ENTRY, // only inside a RosterUpdate or a GroupState
         format::CERTIFICATE_TBS,
         format::STATUS_LIST_TBS,
         format::TIMESTAMP_TBS,

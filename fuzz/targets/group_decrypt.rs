@@ -21,9 +21,9 @@ pub fn run(data: &[u8]) {
         _ => data.to_vec(),
     };
     let before = student.to_bytes().to_vec();
-    match student.decrypt(&input) {
+    match student.decrypt(&input, 0) {
         Ok(_) => {
-            let again = student.decrypt(&input).map(|_| ());
+            let again = student.decrypt(&input, 0).map(|_| ());
             assert!(again == Err(vestnik::group::GroupError::Duplicate), "decrypted twice");
         }
         Err(_) => assert!(student.to_bytes().to_vec() == before, "failed decrypt changed state"),

@@ -179,7 +179,7 @@ mod tests {
         type Edit = fn(&mut pb::CallKeyMessage);
         let cases: [(Edit, DecodeError); 10] = [
             (
-                |m| m.format = format::SENDER_KEY_DISTRIBUTION,
+                |m| m.format = 0x2201, // a group distribution, version 1
                 DecodeError::WrongType { found: 0x2201, expected: 0x3001 },
             ),
             (|m| m.format = 0x3002, DecodeError::UnsupportedVersion { found: 0x3002, expected: 0x3001 }),

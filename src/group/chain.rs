@@ -5,6 +5,7 @@ use crate::chain::{ChainKey, GROUP_CHAIN, MessageKey, OldCounter, SkippedKeys, W
 use crate::crypto::Secret32;
 use crate::crypto::sig::{SigningKey, VerifyingKey};
 use crate::group::GroupError;
+use crate::group::message::Epoch;
 use crate::wire::{format, group as pb};
 use core::fmt;
 use prost::Message;
@@ -19,13 +20,15 @@ pub(crate) struct OwnSenderChain {
     /// The chain key at iteration 0, kept only when history is shared with
     /// new members.
     pub(crate) origin: Option<ChainKey>,
+    /// The roster epoch this chain was made under.
+    pub(crate) epoch: Epoch,
 }
 
 impl OwnSenderChain {
-    pub(crate) fn generate<R: rand_core::CryptoRng + ?Sized>(rng: &mut R, keep_origin: bool) -> Self {
+    pub(crate) fn generate<R: rand_core::CryptoRng + ?Sized>(rng: &mut R, keep_origin: bool, epoch: Epoch) -> Self {
         let chain_key = ChainKey::new(Secret32::random(rng), &GROUP_CHAIN);
         let origin = keep_origin.then(|| chain_key.duplicate());
-        Self { chain_id: rng.next_u32(), chain_key, iteration: 0, signing: SigningKey::generate(rng), origin }
+        Self { chain_id: rng.next_u32(), chain_key, iteration: 0, signing: SigningKey::generate(rng), origin, epoch }
     }
 
     /// The next message key and its iteration. Refuses to pass `u32::MAX`.
@@ -52,6 +55,8 @@ impl OwnSenderChain {
             iteration,
             chain_key: key.secret().as_bytes().to_vec(),
             signing_key: self.signing.verifying_key().as_bytes().to_vec(),
+            roster_epoch: self.epoch.0,
+            roster_hash: self.epoch.1.to_vec(),
         };
         let out = Zeroizing::new(d.encode_to_vec());
         d.chain_key.zeroize();
@@ -72,6 +77,9 @@ pub(crate) struct ReceiverSenderChain {
     pub(crate) chain_key: Option<ChainKey>,
     pub(crate) next: u32,
     pub(crate) skipped: SkippedKeys,
+    /// The roster epoch the sender made the chain under; `None` for a
+    /// chain loaded from a version-1 state (it reads version-1 messages).
+    pub(crate) epoch: Option<Epoch>,
 }
 
 impl ReceiverSenderChain {
@@ -108,7 +116,7 @@ mod tests {
     #[test]
     fn debug_prints_no_secret() {
         let mut rng = rand::rng();
-        let mut own = OwnSenderChain::generate(&mut rng, true);
+        let mut own = OwnSenderChain::generate(&mut rng, true, (0, [0; 32]));
         own.chain_id = 0x1234;
         let theirs = ReceiverSenderChain {
             chain_id: 0xabcd,
@@ -116,6 +124,7 @@ mod tests {
             chain_key: Some(own.chain_key.duplicate()),
             next: 7,
             skipped: SkippedKeys::default(),
+            epoch: None,
         };
         assert_eq!(format!("{own:?}"), "OwnSenderChain { chain_id: 0x00001234, iteration: 0, .. }");
         assert_eq!(format!("{theirs:?}"), "ReceiverSenderChain { chain_id: 0x0000abcd, next: 7, skipped: 0, .. }");

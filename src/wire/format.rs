@@ -56,12 +56,20 @@ pub const ISSUED_CREDENTIAL: u32 = 0x5601;
 /// Serialized `HeldCredential` v1 (holds the holder key: secret).
 pub const STATE_HELD_CREDENTIAL: u32 = 0x5701;
 
-/// `GroupMessage` v1.
-pub const GROUP_MESSAGE: u32 = 0x2101;
-/// `SenderKeyDistribution` v1 (inside a 1:1 session only).
-pub const SENDER_KEY_DISTRIBUTION: u32 = 0x2201;
-/// Serialized `GroupSession` v1.
-pub const STATE_GROUP: u32 = 0x2301;
+/// `GroupMessage` v2 (roster epoch and key commitment in the signed body).
+pub const GROUP_MESSAGE: u32 = 0x2102;
+/// `GroupMessage` v1: still decrypted on the chains of a version-1 state.
+pub const GROUP_MESSAGE_V1: u32 = 0x2101;
+/// `SenderKeyDistribution` v2 (inside a 1:1 session only).
+pub const SENDER_KEY_DISTRIBUTION: u32 = 0x2202;
+/// Serialized `GroupSession` v2 (with the roster log).
+pub const STATE_GROUP: u32 = 0x2302;
+/// Serialized `GroupSession` v1: still loads, as a read-only legacy group.
+pub const STATE_GROUP_V1: u32 = 0x2301;
+/// `RosterEntry` v1 (one signed entry of a group's roster log).
+pub const ROSTER_ENTRY: u32 = 0x2401;
+/// `RosterUpdate` v1 (roster log entries, inside a 1:1 session only).
+pub const ROSTER_UPDATE: u32 = 0x2501;
 
 /// `CallKeyMessage` v1 (inside a 1:1 session only).
 pub const CALL_KEY: u32 = 0x3001;
@@ -79,6 +87,8 @@ pub const ALL: &[(u32, &str)] = &[
     (GROUP_MESSAGE, "GroupMessage"),
     (SENDER_KEY_DISTRIBUTION, "SenderKeyDistribution"),
     (STATE_GROUP, "GroupState"),
+    (ROSTER_ENTRY, "RosterEntry"),
+    (ROSTER_UPDATE, "RosterUpdate"),
     (CALL_KEY, "CallKeyMessage"),
     (CERTIFICATE_TBS, "CertificateTbs"),
     (CERTIFICATE, "Certificate"),
