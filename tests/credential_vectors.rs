@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use vestnik::credential::*;
 use vestnik::crypto::sig::SigningKey;
 use vestnik::document::{
-    Certificate, CertificateRequest, ChainCache, DocumentLimits, KeyUsage, Role, StatusList, TrustAnchor,
+    Certificate, CertificateRequest, ChainCache, DocumentLimits, KeyUsage, Role, StatusList, StatusType, TrustAnchor,
 };
 
 /// The fuzz target whose fixture the `presentation_verify` seeds answer.
@@ -92,6 +92,31 @@ fn cert_request(key: &SigningKey, id: &str, name: &str, usage: KeyUsage, serial:
     .serial(serial)
 }
 
+/// Writes only `status_v2.bin` (the v2 credential status list of the frozen
+/// issuer, same window and revocations as `status.bin`), from the same seed.
+#[test]
+#[ignore = "writes tests/vectors/credential/status_v2.bin; needs VESTNIK_REGEN_VECTORS=1"]
+fn generate_status_v2() {
+    if std::env::var("VESTNIK_REGEN_VECTORS").as_deref() != Ok("1") {
+        return;
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x7665_6374_6f72_7331); // "vectors1"
+    let [_root, _ca, issuer_key] = [(); 3].map(|_| SigningKey::generate(&mut rng));
+    let issuer = Certificate::from_bytes(&read("issuer.cert")).unwrap();
+    assert_eq!(issuer.subject_key(), &issuer_key.verifying_key());
+    let status = StatusList::issue(
+        &issuer_key,
+        StatusType::Credentials,
+        CHECK_AT - DAY,
+        CHECK_AT + 7 * DAY,
+        1024,
+        &[3, 99],
+        &DocumentLimits::default(),
+    )
+    .unwrap();
+    std::fs::write(dir().join("status_v2.bin"), status.to_bytes()).unwrap();
+}
+
 #[test]
 #[ignore = "rewrites the frozen vectors; needs VESTNIK_REGEN_VECTORS=1"]
 fn generate_vectors() {
@@ -122,6 +147,7 @@ fn generate_vectors() {
     let issuer = CredentialIssuer::new(issuer_key, vec![issuer_cert.clone(), ca_cert.clone()]).unwrap();
     let status = StatusList::issue(
         issuer.signing_key(),
+        StatusType::Credentials,
         CHECK_AT - DAY,
         CHECK_AT + 7 * DAY,
         1024,
@@ -146,7 +172,9 @@ fn generate_vectors() {
     write("anchor.bin", &anchor.to_bytes());
     write("ca.cert", ca_cert.to_bytes());
     write("issuer.cert", issuer_cert.to_bytes());
-    write("status.bin", status.to_bytes());
+    // status.bin is the frozen v1 list (untyped, never counts since SPEC
+    // §11.4 v2); the generator now writes the v2 credential list.
+    write("status_v2.bin", status.to_bytes());
     write("issued.bin", &issued_bytes);
     write("held.bin", &held.to_bytes());
     write("request.bin", request.to_bytes());
@@ -186,6 +214,7 @@ struct Vectors {
     ca: Certificate,
     issuer: Certificate,
     status: StatusList,
+    status_v1: StatusList,
     issued: IssuedCredential,
     held: HeldCredential,
     request: PresentationRequest,
@@ -201,8 +230,12 @@ fn load() -> Vectors {
     assert_eq!(ca.to_bytes(), bytes("ca.cert"), "ca.cert");
     let issuer = Certificate::from_bytes(&bytes("issuer.cert")).unwrap();
     assert_eq!(issuer.to_bytes(), bytes("issuer.cert"), "issuer.cert");
-    let status = StatusList::from_bytes(&bytes("status.bin"), &DocumentLimits::default()).unwrap();
-    assert_eq!(status.to_bytes(), bytes("status.bin"), "status.bin");
+    let status_v1 = StatusList::from_bytes(&bytes("status.bin"), &DocumentLimits::default()).unwrap();
+    assert_eq!(status_v1.to_bytes(), bytes("status.bin"), "status.bin");
+    assert_eq!((status_v1.version(), status_v1.status_type()), (1, None));
+    let status = StatusList::from_bytes(&bytes("status_v2.bin"), &DocumentLimits::default()).unwrap();
+    assert_eq!(status.to_bytes(), bytes("status_v2.bin"), "status_v2.bin");
+    assert_eq!((status.version(), status.status_type()), (2, Some(StatusType::Credentials)));
     let issued = IssuedCredential::from_bytes(&bytes("issued.bin")).unwrap();
     assert_eq!(issued.to_bytes().as_slice(), bytes("issued.bin"), "issued.bin");
     let held = HeldCredential::from_bytes(&bytes("held.bin")).unwrap();
@@ -215,7 +248,7 @@ fn load() -> Vectors {
         assert_eq!(Disclosure::from_bytes(d.to_bytes()).as_ref(), Ok(d), "{}", d.name());
     }
     assert_eq!(Credential::from_bytes(issued.credential().to_bytes()).as_ref(), Ok(issued.credential()));
-    Vectors { anchor, ca, issuer, status, issued, held, request, presentation }
+    Vectors { anchor, ca, issuer, status, status_v1, issued, held, request, presentation }
 }
 
 fn policy(v: &Vectors) -> CredentialPolicy {
@@ -293,6 +326,10 @@ fn frozen_presentation_verifies_at_the_fixed_time() {
     let late = CHECK_AT + 601;
     assert!(matches!(verify_presentation(&bytes, &v.request, &policy, &lists, late), Err(VerifyError::Stale { .. })));
     assert_eq!(verify_presentation(&bytes, &v.request, &policy, &[], CHECK_AT), Err(VerifyError::StatusMissing(17)));
+    // The frozen v1 list (`status.bin`) still decodes but no longer counts
+    // as status (SPEC §10, §11.4): with it alone, the verdict is StatusMissing.
+    let v1 = [v.status_v1.clone()];
+    assert_eq!(verify_presentation(&bytes, &v.request, &policy, &v1, CHECK_AT), Err(VerifyError::StatusMissing(17)));
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let other = PresentationRequest::new(&request_spec(), &mut rng).unwrap();
     assert!(matches!(
