@@ -455,10 +455,123 @@ fn restamping_too_late_is_refused() {
         ),
         "{r}"
     );
+    // The archiver's own check refuses such a re-stamp up front.
+    let mut e = contract(&w);
+    e.add_certificate(&tsa1.cert).unwrap();
+    let req = e.archive_timestamp_request(&mut rand::rng());
+    let token = TimestampToken::issue(&tsa1.key, &req, at, 78);
+    let before = e.clone();
+    let refused = e.add_archive_timestamp_checked(token.clone(), &policy, at + 60);
+    assert!(
+        matches!(
+            refused,
+            Err(EnvelopeError::ArchiveRefused {
+                index: 0,
+                failure: Failure::NoValidTimestamp(Some(TimestampFailure::Tsa(ChainError::Revoked { serial: 2, .. })))
+            })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(e, before, "a refused re-stamp changes nothing");
     // Re-stamped in time (T0 + 2 years, before the revocation) it stands.
     let mut e = contract(&w);
     let early_tsa = tsa(&w, 23, T0 + YEAR, T0 + 12 * YEAR);
     restamp(&w, &mut e, &early_tsa, T0 + 2 * YEAR, &[]);
     let r = verify(&e, Some(DOC), &policy, at + 60);
     assert!(r.is_accepted(), "{r}");
+    // And the checked re-stamp accepts a timely one.
+    let mut e = contract(&w);
+    e.add_certificate(&early_tsa.cert).unwrap();
+    let req = e.archive_timestamp_request(&mut rand::rng());
+    let root_then =
+        StatusList::issue(&w.root, StatusType::Certificates, T0 + 2 * YEAR - DAY, T0 + 2 * YEAR + DAY, 64, &[], &l());
+    let then = strict(&w).with_required_timestamp(true).with_status_lists(vec![root_then.unwrap()]);
+    let token = TimestampToken::issue(&early_tsa.key, &req, T0 + 2 * YEAR, 79);
+    e.add_archive_timestamp_checked(token, &then, T0 + 2 * YEAR + 60).unwrap();
+    assert_eq!(e.archive_timestamps().len(), 1);
+}
+
+/// The v2 status list decoder: entries counted before allocation, sorted,
+/// inside the list, with consistent reasons; v1 fields refused in v2.
+#[test]
+fn status_list_v2_decoder_refuses_malformed_entries() {
+    let w = World::new();
+    let mut small = l();
+    small.max_status_entries = 2;
+    let rev = |s| Revocation::new(s, T0, RevocationReason::Unspecified);
+    let three = StatusList::issue_with_entries(
+        &w.ca.key,
+        StatusType::Certificates,
+        T0,
+        T0 + DAY,
+        64,
+        &[rev(1), rev(2), rev(3)],
+        &l(),
+    )
+    .unwrap();
+    assert_eq!(
+        StatusList::from_bytes(three.to_bytes(), &small),
+        Err(StatusError::Decode(vestnik::wire::DecodeError::TooMany {
+            field: "status_list.entries",
+            count: 3,
+            max: 2
+        }))
+    );
+    assert_eq!(
+        StatusList::issue_with_entries(
+            &w.ca.key,
+            StatusType::Certificates,
+            T0,
+            T0 + DAY,
+            64,
+            &[rev(1), rev(2), rev(3)],
+            &small
+        ),
+        Err(StatusError::TooManyEntries { count: 3, max: 2 })
+    );
+    let issue = |entries: &[Revocation]| {
+        StatusList::issue_with_entries(&w.ca.key, StatusType::Certificates, T0, T0 + DAY, 64, entries, &l())
+    };
+    assert_eq!(issue(&[rev(1), rev(1)]), Err(StatusError::Unsorted));
+    assert_eq!(issue(&[rev(64)]), Err(StatusError::SerialOutOfRange(64)));
+    assert_eq!(issue(&[Revocation::new(1, T0 + 1, RevocationReason::Unspecified)]), Err(StatusError::BadEntry(1)));
+    assert_eq!(issue(&[Revocation::new(1, 0, RevocationReason::Superseded)]), Err(StatusError::BadEntry(1)));
+    let late = RevocationReason::KeyCompromise { invalid_since: T0 + 1 };
+    assert_eq!(issue(&[Revocation::new(1, T0, late)]), Err(StatusError::BadEntry(1)));
+    // Entries out of order in the encoding (issue sorts them, so reorder the bytes).
+    let list = issue(&[rev(1), rev(2)]).unwrap();
+    assert_eq!(list.entries().iter().map(|e| e.serial).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(list.revocation(2).map(|r| r.effective_from()), Some(T0));
+    assert_eq!(list.revocation(3), None);
+    assert_eq!(list.version(), 2);
+}
+
+/// A v1 envelope cannot carry archive timestamps, and an archive timestamp
+/// cannot claim coverage of material the envelope does not carry.
+#[test]
+fn archive_fields_are_checked_at_decode() {
+    let w = World::new();
+    let mut e = contract(&w);
+    let tsa1 = tsa(&w, 21, T0, T0 + 14 * YEAR);
+    restamp(&w, &mut e, &tsa1, T0 + YEAR, &[]);
+    let bytes = e.to_bytes();
+    assert_eq!(&bytes[..3], &[0x08, 0x82, 0x8e], "format 0x4702");
+    let mut v1 = bytes.clone();
+    v1[1] = 0x81; // 0x4701
+    assert_eq!(
+        Envelope::from_bytes(&v1, &l()),
+        Err(EnvelopeError::Decode(vestnik::wire::DecodeError::Invalid("envelope.archive_timestamps")))
+    );
+    // Adding after sealing is refused, appending material is not.
+    assert_eq!(e.add_timestamp(0, e.signers()[0].timestamps()[0].clone()), Err(EnvelopeError::Sealed));
+    e.add_certificate(&w.school.cert).unwrap();
+    let again = roundtrip(&e);
+    assert_eq!(again.archive_timestamps()[0].certificates() + 1, again.certificates().len());
+    // A token over another imprint is refused when added.
+    let mut rng = rand::rng();
+    let other = TimestampRequest::for_imprint([7; 64], &mut rng);
+    assert_eq!(
+        e.add_archive_timestamp(TimestampToken::issue(&tsa1.key, &other, T0 + YEAR, 1)),
+        Err(EnvelopeError::Timestamp(TimestampError::ImprintMismatch))
+    );
 }

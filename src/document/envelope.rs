@@ -89,6 +89,16 @@ pub enum EnvelopeError {
     /// The envelope carries an archive timestamp, so its signatures are sealed.
     #[error("the envelope is sealed by an archive timestamp")]
     Sealed,
+    /// With the archive timestamp added, a signature would not verify (the
+    /// previous TSA's certificate expired or was revoked before the re-stamp,
+    /// status is missing, the token is bad...): re-stamping is refused.
+    #[error("archive timestamp refused: signature {index} would not verify: {failure}")]
+    ArchiveRefused {
+        /// The first signature that fails.
+        index: usize,
+        /// Its first failure.
+        failure: super::report::Failure,
+    },
     /// An archive timestamp covers more certificates or status lists than
     /// carried, or fewer than an earlier one.
     #[error("archive timestamp {0} covers an impossible prefix")]
@@ -432,6 +442,29 @@ impl Envelope {
             status_lists: self.status_lists.len(),
         });
         self.version = 2;
+        Ok(())
+    }
+
+    /// As [`Self::add_archive_timestamp`], but the archiver's check first:
+    /// with the token added, every signature must verify under `policy` at
+    /// `now` (the document itself is not needed). Refused
+    /// ([`EnvelopeError::ArchiveRefused`]) when re-stamping comes too late,
+    /// after the previous TSA's certificate expired or was revoked; the
+    /// envelope is then unchanged.
+    pub fn add_archive_timestamp_checked(
+        &mut self,
+        token: TimestampToken,
+        policy: &super::policy::VerificationPolicy,
+        now: u64,
+    ) -> Result<(), EnvelopeError> {
+        let mut next = self.clone();
+        next.add_archive_timestamp(token)?;
+        let report = super::verify::verify_signatures(&next, policy, now);
+        if let Some(s) = report.signatures.iter().find(|s| !s.is_valid()) {
+            let failure = s.first_failure().cloned().unwrap_or(super::report::Failure::BadSignature);
+            return Err(EnvelopeError::ArchiveRefused { index: s.index, failure });
+        }
+        *self = next;
         Ok(())
     }
 

@@ -101,6 +101,11 @@ pub fn verify_with_cache(
     verify_with(envelope, document, policy, now, Some(cache), &mut Direct)
 }
 
+/// The per-signature part of [`verify`] (no document check).
+pub(crate) fn verify_signatures(envelope: &Envelope, policy: &VerificationPolicy, now: u64) -> VerificationReport {
+    verify_with(envelope, None, policy, now, None, &mut Direct)
+}
+
 fn check_document(envelope: &Envelope, document: Option<&[u8]>) -> Result<(), DocumentFailure> {
     let doc = document.or(envelope.inline_payload()).ok_or(DocumentFailure::Missing)?;
     if doc.len() as u64 != envelope.document_length() {
