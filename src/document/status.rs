@@ -282,11 +282,14 @@ impl StatusList {
         } else {
             (format::STATUS_LIST, format::STATUS_LIST_TBS, limits.max_status_list_len())
         };
-        let outer: pb::StatusList = wire::decode_typed(bytes, max, outer_format, &[])?;
+        // Each entry holds at least `revoked_at` and `reason` (two keys, two
+        // values). The entries are counted inside the outer message's `tbs`
+        // before anything, the outer message included, is allocated.
+        let entries = [Cap::new(8, "status_list.entries", limits.max_status_entries).min_len(4)];
+        let outer_caps = [Cap::new(2, "status_list.tbs", 1).within(&entries)];
+        let outer: pb::StatusList = wire::decode_typed(bytes, max, outer_format, &outer_caps)?;
         let signature = Signature::from_field("status_list.signature", &outer.signature)?;
-        // Each entry holds at least `revoked_at` and `reason` (two keys, two values).
-        let caps = [Cap::new(8, "status_list.entries", limits.max_status_entries).min_len(4)];
-        let t: pb::StatusListTbs = wire::decode_typed(&outer.tbs, max, tbs_format, &caps)?;
+        let t: pb::StatusListTbs = wire::decode_typed(&outer.tbs, max, tbs_format, &[])?;
         let issuer_key_id = wire::fixed::<KEY_ID_LEN>("status_list.issuer_key_id", &t.issuer_key_id)?;
         if t.size > limits.max_status_list_serials {
             return Err(StatusError::TooManySerials { size: t.size, max: limits.max_status_list_serials });
@@ -306,17 +309,24 @@ impl StatusList {
             }
             let status_type =
                 StatusType::from_u32(t.status_type).ok_or(DecodeError::Invalid("status_list.status_type"))?;
-            let mut entries: Vec<Revocation> = Vec::with_capacity(t.entries.len());
-            for e in &t.entries {
-                let reason =
-                    RevocationReason::from_wire(e.reason, e.invalid_since).ok_or(StatusError::BadEntry(e.serial))?;
-                let r = Revocation::new(e.serial, e.revoked_at, reason);
-                r.valid_in(t.size, t.this_update)?;
-                if entries.last().is_some_and(|p| p.serial >= r.serial) {
-                    return Err(StatusError::Unsorted);
-                }
-                entries.push(r);
-            }
+            let mut last: Option<u64> = None;
+            // Converted in place (same size and alignment), so the decoded
+            // entries are not copied.
+            let entries = t
+                .entries
+                .into_iter()
+                .map(|e| {
+                    let reason = RevocationReason::from_wire(e.reason, e.invalid_since)
+                        .ok_or(StatusError::BadEntry(e.serial))?;
+                    let r = Revocation::new(e.serial, e.revoked_at, reason);
+                    r.valid_in(t.size, t.this_update)?;
+                    if last.is_some_and(|p| p >= r.serial) {
+                        return Err(StatusError::Unsorted);
+                    }
+                    last = Some(r.serial);
+                    Ok(r)
+                })
+                .collect::<Result<Vec<_>, StatusError>>()?;
             (Some(status_type), Vec::new(), entries)
         };
         Ok(Self {
