@@ -562,6 +562,13 @@ fn archive_fields_are_checked_at_decode() {
         Envelope::from_bytes(&v1, &l()),
         Err(EnvelopeError::Decode(vestnik::wire::DecodeError::Invalid("envelope.archive_timestamps")))
     );
+    // Coverage of more certificates than carried is refused (the entry's
+    // last fields are `certificates` and `status_lists`, small varints).
+    let n = bytes.len();
+    assert_eq!((bytes[n - 4], bytes[n - 2]), (0x10, 0x18));
+    let mut over = bytes.clone();
+    over[n - 3] = 99;
+    assert_eq!(Envelope::from_bytes(&over, &l()), Err(EnvelopeError::ArchiveCoverage(0)));
     // Adding after sealing is refused, appending material is not.
     assert_eq!(e.add_timestamp(0, e.signers()[0].timestamps()[0].clone()), Err(EnvelopeError::Sealed));
     e.add_certificate(&w.school.cert).unwrap();
