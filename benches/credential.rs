@@ -30,7 +30,7 @@ use std::hint::black_box;
 use vestnik::credential::*;
 use vestnik::crypto::sig::SigningKey;
 use vestnik::document::{
-    Certificate, CertificateRequest, ChainCache, DocumentLimits, KeyUsage, Role, StatusList, TrustAnchor,
+    Certificate, CertificateRequest, ChainCache, DocumentLimits, KeyUsage, Role, StatusList, StatusType, TrustAnchor,
 };
 use vestnik::labels;
 
@@ -124,9 +124,16 @@ impl Fixture {
         )
         .unwrap();
         let presentation = held.present(&request, NOW).unwrap().to_bytes().to_vec();
-        let status =
-            StatusList::issue(issuer.signing_key(), NOW - 60, NOW + 86_400, 1024, &[], &DocumentLimits::default())
-                .unwrap();
+        let status = StatusList::issue(
+            issuer.signing_key(),
+            StatusType::Credentials,
+            NOW - 60,
+            NOW + 86_400,
+            1024,
+            &[],
+            &DocumentLimits::default(),
+        )
+        .unwrap();
         let policy = CredentialPolicy::new(vec![IssuerRule::new(anchor, &["ru.gov.passport"])]);
         let f = Self {
             root_key: *root.verifying_key().as_bytes(),

@@ -43,7 +43,9 @@ fn main() {
         .sample_size(10)
         .configure_from_args();
     let w = World::new();
-    let policy = w.policy();
+    // The realistic policy: fresh status required, the verifier's own lists.
+    let policy =
+        w.policy().with_fresh_status(true).with_status_lists(w.status_lists(&[], T0 - DAY, T0 + 7 * DAY).to_vec());
 
     c.bench_function("document/sign", |b| {
         b.iter(|| {

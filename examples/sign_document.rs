@@ -93,21 +93,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         token.matches_request(&request)?; // the requester checks the answer
         env.add_timestamp(i, token)?;
     }
-    let list = StatusList::issue(&ca, now, now + 7 * DAY, 1024, &[3], &DocumentLimits::default())?;
-    env.add_status_list(&list)?;
+    // Status lists (v2, type certificates) of the CA and the root, carried
+    // for offline validation. Serial 3 was superseded a day ago.
+    let limits = DocumentLimits::default();
+    let revoked = [Revocation::new(3, now - DAY, RevocationReason::Superseded)];
+    let lists = |at: u64| -> Result<Vec<StatusList>, StatusError> {
+        Ok(vec![
+            StatusList::issue_with_entries(&ca, StatusType::Certificates, at, at + 7 * DAY, 1024, &revoked, &limits)?,
+            StatusList::issue(&root, StatusType::Certificates, at, at + 7 * DAY, 1024, &[], &limits)?,
+        ])
+    };
+    for list in lists(now)? {
+        env.add_status_list(&list)?;
+    }
     let wire = env.to_bytes();
     println!("Envelope: {} bytes for a {}-byte document, {} signatures\n", wire.len(), pdf.len(), env.signers().len());
 
-    // Verify now: two distinct signers and timestamps required.
+    // Verify now: two distinct signers, timestamps and (the default) fresh
+    // revocation status required; the verifier passes the lists it fetched
+    // from the issuers itself, which decide over whatever the envelope carries.
     let received = Envelope::from_bytes(&wire, &DocumentLimits::default())?;
     let policy = VerificationPolicy::new(vec![anchor]).with_min_signers(2).with_required_timestamp(true);
-    let report = verify(&received, Some(&pdf), &policy, now + 3600);
+    let policy_now = policy.clone().with_status_lists(lists(now + 3000)?);
+    let report = verify(&received, Some(&pdf), &policy_now, now + 3600);
     println!("--- Checked an hour after signing ---\n{report}");
 
     // Two years later the citizen's certificate has expired; the timestamp
     // proves the signature was made while it was valid.
+    // The verifier fetches the issuers' lists current then.
     let later = now + 2 * 365 * DAY;
-    let report = verify(&received, Some(&pdf), &policy, later);
+    let report = verify(&received, Some(&pdf), &policy.clone().with_status_lists(lists(later - 60)?), later);
     println!("--- Checked two years later (citizen's certificate expired) ---\n{report}");
 
     // A tampered document is caught.
@@ -115,7 +130,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(b) = tampered.get_mut(20) {
         *b ^= 1;
     }
-    let report = verify(&received, Some(&tampered), &policy, now + 3600);
+    let report = verify(&received, Some(&tampered), &policy_now, now + 3600);
     println!("--- A tampered copy ---\nVerdict accepted: {}; document: {:?}", report.is_accepted(), report.document);
     Ok(())
 }

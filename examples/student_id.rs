@@ -8,7 +8,9 @@
 
 use vestnik::credential::*;
 use vestnik::crypto::sig::SigningKey;
-use vestnik::document::{Certificate, CertificateRequest, DocumentLimits, KeyUsage, Role, StatusList, TrustAnchor};
+use vestnik::document::{
+    Certificate, CertificateRequest, DocumentLimits, KeyUsage, Role, StatusList, StatusType, TrustAnchor,
+};
 use vestnik::{ContentType, DeviceIdentity, IdentityPublic, PeerSessions, PreKeyBundle, PreKeyStore};
 
 const DAY: u64 = 86_400;
@@ -165,7 +167,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         IssuerRule::new(anchor, &["ru.edu.student_id"]).for_issuer("ru.edu.registry"),
     ]);
     let list = |issuer: &CredentialIssuer, revoked: &[u64]| {
-        StatusList::issue(issuer.signing_key(), now - 3600, now + DAY, 65_536, revoked, &DocumentLimits::default())
+        StatusList::issue(
+            issuer.signing_key(),
+            StatusType::Credentials,
+            now - 3600,
+            now + DAY,
+            65_536,
+            revoked,
+            &DocumentLimits::default(),
+        )
     };
     let lists = [list(&passports, &[])?, list(&students, &[])?];
     let me: IdentityPublic = bot.public();

@@ -28,8 +28,14 @@ pub const SIG_IDENTITY_DH_KEY: SigContext = SigContext("vestnik/v1/sig/identity-
 pub const SIG_SIGNED_PREKEY: SigContext = SigContext("vestnik/v1/sig/signed-prekey");
 /// Issuer signing a certificate's to-be-signed bytes (SPEC.md §11.3).
 pub const SIG_CERTIFICATE: SigContext = SigContext("vestnik/v1/sig/certificate");
-/// Issuer signing a revocation status list (SPEC.md §11.4).
+/// Issuer signing a version-1 (untyped) status list (SPEC.md §11.4). Retired:
+/// v1 lists still decode, but never count as status, so nothing verifies
+/// under this context any more; it stays reserved.
 pub const SIG_STATUS_LIST: SigContext = SigContext("vestnik/v1/sig/status-list");
+/// Issuer signing a v2 status list of certificates (SPEC.md §11.4).
+pub const SIG_STATUS_CERTIFICATES: SigContext = SigContext("vestnik/v1/sig/status/certificates");
+/// Issuer signing a v2 status list of credentials (SPEC.md §11.4, §14.6).
+pub const SIG_STATUS_CREDENTIALS: SigContext = SigContext("vestnik/v1/sig/status/credentials");
 /// Timestamping authority signing a timestamp token (SPEC.md §11.5).
 pub const SIG_TIMESTAMP: SigContext = SigContext("vestnik/v1/sig/timestamp");
 /// A signer signing a document in an envelope (SPEC.md §11.6).
@@ -76,6 +82,8 @@ pub const HASH_GROUP_ROSTER_MEMBERS: &str = "vestnik/v1/hash/group-roster-member
 /// Group: HMAC input committing a group message to its message key.
 pub const KDF_GROUP_KEY_COMMITMENT: &str = "vestnik/v1/kdf/group-key-commitment";
 
+/// Documents: prefix of an envelope's archive imprint (SPEC.md §11.5).
+pub const HASH_ARCHIVE_TIMESTAMP: &str = "vestnik/v1/hash/archive-timestamp";
 /// Credentials: prefix of a claim digest over a disclosure (SPEC.md §14.2).
 pub const HASH_CREDENTIAL_CLAIM: &str = "vestnik/v1/hash/credential-claim";
 /// Credentials: prefix of the digest of the disclosed set (SPEC.md §14.5).
@@ -102,6 +110,8 @@ pub const ALL: &[&str] = &[
     SIG_SIGNED_PREKEY.0,
     SIG_CERTIFICATE.0,
     SIG_STATUS_LIST.0,
+    SIG_STATUS_CERTIFICATES.0,
+    SIG_STATUS_CREDENTIALS.0,
     SIG_TIMESTAMP.0,
     SIG_DOCUMENT.0,
     SIG_COUNTERSIGNATURE.0,
@@ -122,6 +132,7 @@ pub const ALL: &[&str] = &[
     KDF_GROUP_KEY_COMMITMENT,
     SIG_CREDENTIAL.0,
     SIG_PRESENTATION.0,
+    HASH_ARCHIVE_TIMESTAMP,
     HASH_CREDENTIAL_CLAIM,
     HASH_DISCLOSED_SET,
     HASH_CREDENTIAL_BYTES,

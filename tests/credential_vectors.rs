@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use vestnik::credential::*;
 use vestnik::crypto::sig::SigningKey;
 use vestnik::document::{
-    Certificate, CertificateRequest, ChainCache, DocumentLimits, KeyUsage, Role, StatusList, TrustAnchor,
+    Certificate, CertificateRequest, ChainCache, DocumentLimits, KeyUsage, Role, StatusList, StatusType, TrustAnchor,
 };
 
 /// The fuzz target whose fixture the `presentation_verify` seeds answer.
@@ -127,6 +127,39 @@ fn cert_request(
     .credential_types(types)
 }
 
+/// Writes only `status_v2.bin` of each set (the v2 credential status list of
+/// its frozen issuer, same window and revocations as its `status.bin`), from
+/// the set's seed; every other file stays as frozen.
+#[test]
+#[ignore = "writes status_v2.bin of both credential sets; needs VESTNIK_REGEN_VECTORS=1"]
+fn generate_status_v2() {
+    if std::env::var("VESTNIK_REGEN_VECTORS").as_deref() != Ok("1") {
+        return;
+    }
+    // "vectors1" made the first set, "vectors2" the typed set; the issuer
+    // key is the third key drawn from each.
+    for (set, seed) in [(Set::Untyped, 0x7665_6374_6f72_7331u64), (Set::Typed, 0x7665_6374_6f72_7332)] {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let [_root, _ca, issuer_key] = [(); 3].map(|_| SigningKey::generate(&mut rng));
+        let issuer = Certificate::from_bytes(&read_from(set, "issuer.cert")).unwrap();
+        assert_eq!(issuer.subject_key(), &issuer_key.verifying_key());
+        let status = StatusList::issue(
+            &issuer_key,
+            StatusType::Credentials,
+            CHECK_AT - DAY,
+            CHECK_AT + 7 * DAY,
+            1024,
+            &[3, 99],
+            &DocumentLimits::default(),
+        )
+        .unwrap();
+        let path = dir(set).join("status_v2.bin");
+        if !path.exists() {
+            std::fs::write(path, status.to_bytes()).unwrap();
+        }
+    }
+}
+
 #[test]
 #[ignore = "rewrites the frozen vectors; needs VESTNIK_REGEN_VECTORS=1"]
 fn generate_vectors() {
@@ -164,6 +197,7 @@ fn generate_vectors() {
     let issuer = CredentialIssuer::new(issuer_key, vec![issuer_cert.clone(), ca_cert.clone()]).unwrap();
     let status = StatusList::issue(
         issuer.signing_key(),
+        StatusType::Credentials,
         CHECK_AT - DAY,
         CHECK_AT + 7 * DAY,
         1024,
@@ -188,7 +222,9 @@ fn generate_vectors() {
     write("anchor.bin", &anchor.to_bytes());
     write("ca.cert", ca_cert.to_bytes());
     write("issuer.cert", issuer_cert.to_bytes());
-    write("status.bin", status.to_bytes());
+    // status.bin is the frozen v1 list (untyped, never counts since SPEC
+    // §11.4 v2); the generator now writes the v2 credential list.
+    write("status_v2.bin", status.to_bytes());
     write("issued.bin", &issued_bytes);
     write("held.bin", &held.to_bytes());
     write("request.bin", request.to_bytes());
@@ -232,6 +268,7 @@ struct Vectors {
     ca: Certificate,
     issuer: Certificate,
     status: StatusList,
+    status_v1: StatusList,
     issued: IssuedCredential,
     held: HeldCredential,
     request: PresentationRequest,
@@ -247,8 +284,12 @@ fn load_set(set: Set) -> Vectors {
     assert_eq!(ca.to_bytes(), bytes("ca.cert"), "ca.cert");
     let issuer = Certificate::from_bytes(&bytes("issuer.cert")).unwrap();
     assert_eq!(issuer.to_bytes(), bytes("issuer.cert"), "issuer.cert");
-    let status = StatusList::from_bytes(&bytes("status.bin"), &DocumentLimits::default()).unwrap();
-    assert_eq!(status.to_bytes(), bytes("status.bin"), "status.bin");
+    let status_v1 = StatusList::from_bytes(&bytes("status.bin"), &DocumentLimits::default()).unwrap();
+    assert_eq!(status_v1.to_bytes(), bytes("status.bin"), "status.bin");
+    assert_eq!((status_v1.version(), status_v1.status_type()), (1, None));
+    let status = StatusList::from_bytes(&bytes("status_v2.bin"), &DocumentLimits::default()).unwrap();
+    assert_eq!(status.to_bytes(), bytes("status_v2.bin"), "status_v2.bin");
+    assert_eq!((status.version(), status.status_type()), (2, Some(StatusType::Credentials)));
     let issued = IssuedCredential::from_bytes(&bytes("issued.bin")).unwrap();
     assert_eq!(issued.to_bytes().as_slice(), bytes("issued.bin"), "issued.bin");
     let held = HeldCredential::from_bytes(&bytes("held.bin")).unwrap();
@@ -261,7 +302,7 @@ fn load_set(set: Set) -> Vectors {
         assert_eq!(Disclosure::from_bytes(d.to_bytes()).as_ref(), Ok(d), "{}", d.name());
     }
     assert_eq!(Credential::from_bytes(issued.credential().to_bytes()).as_ref(), Ok(issued.credential()));
-    Vectors { anchor, ca, issuer, status, issued, held, request, presentation }
+    Vectors { anchor, ca, issuer, status, status_v1, issued, held, request, presentation }
 }
 
 fn load() -> Vectors {
@@ -353,6 +394,10 @@ fn frozen_presentation_verifies_at_the_fixed_time() {
     let late = CHECK_AT + 601;
     assert!(matches!(verify_presentation(&bytes, &v.request, &policy, &lists, late), Err(VerifyError::Stale { .. })));
     assert_eq!(verify_presentation(&bytes, &v.request, &policy, &[], CHECK_AT), Err(VerifyError::StatusMissing(17)));
+    // The frozen v1 list (`status.bin`) still decodes but no longer counts
+    // as status (SPEC §10, §11.4): with it alone, the verdict is StatusMissing.
+    let v1 = [v.status_v1.clone()];
+    assert_eq!(verify_presentation(&bytes, &v.request, &policy, &v1, CHECK_AT), Err(VerifyError::StatusMissing(17)));
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let other = PresentationRequest::new(&request_spec(), &mut rng).unwrap();
     assert!(matches!(

@@ -55,7 +55,7 @@ fn non_canonical_signed_structures_are_rejected() {
         assert!(TimestampToken::from_bytes(&v).is_err(), "timestamp {name}");
     }
     // The signed inner parts: a non-canonical TBS under the original signature.
-    for (outer, fmt) in [(cert.to_vec(), 0x4101u64), (list.to_bytes().to_vec(), 0x4301), (tok.clone(), 0x4501)] {
+    for (outer, fmt) in [(cert.to_vec(), 0x4101u64), (list.to_bytes().to_vec(), 0x4302), (tok.clone(), 0x4501)] {
         let tbs = extract_ld(&outer, 2);
         let sig = extract_ld(&outer, 3);
         assert_eq!(rewrap(&outer, fmt, &tbs, &sig), outer, "rewrap is exact");
@@ -63,7 +63,7 @@ fn non_canonical_signed_structures_are_rejected() {
             let bad = rewrap(&outer, fmt, &v, &sig);
             let refused = match fmt {
                 0x4101 => Certificate::from_bytes(&bad).is_err(),
-                0x4301 => StatusList::from_bytes(&bad, &l).is_err(),
+                0x4302 => StatusList::from_bytes(&bad, &l).is_err(),
                 _ => TimestampToken::from_bytes(&bad).is_err(),
             };
             assert!(refused, "inner tbs {fmt:#x} {name}");
@@ -150,12 +150,13 @@ fn limits_at_max_and_max_plus_one() {
     // Status list size.
     let mut l = DocumentLimits::default();
     l.max_status_list_serials = 64;
-    assert!(StatusList::issue(&w.ca.key, T0, T0 + 1, 64, &[63], &l).is_ok());
+    assert!(StatusList::issue(&w.ca.key, StatusType::Certificates, T0, T0 + 1, 64, &[63], &l).is_ok());
     assert!(matches!(
-        StatusList::issue(&w.ca.key, T0, T0 + 1, 65, &[], &l),
+        StatusList::issue(&w.ca.key, StatusType::Certificates, T0, T0 + 1, 65, &[], &l),
         Err(StatusError::TooManySerials { size: 65, max: 64 })
     ));
-    let big = StatusList::issue(&w.ca.key, T0, T0 + 1, 65, &[64], &DocumentLimits::default()).unwrap();
+    let big = StatusList::issue(&w.ca.key, StatusType::Certificates, T0, T0 + 1, 65, &[64], &DocumentLimits::default())
+        .unwrap();
     assert!(StatusList::from_bytes(big.to_bytes(), &l).is_err());
     assert_eq!(big.is_revoked(64), Some(true));
     assert_eq!(big.is_revoked(63), Some(false));
@@ -207,7 +208,7 @@ fn chain_length_at_max_and_max_plus_one() {
     for c in &certs[..4] {
         e.add_certificate(c).unwrap();
     }
-    let mut p = VerificationPolicy::new(vec![anchor]);
+    let mut p = VerificationPolicy::new(vec![anchor]).with_fresh_status(false);
     p.limits.max_chain_len = 5;
     assert!(verify(&e, None, &p, T0).is_accepted());
     p.limits.max_chain_len = 4;

@@ -29,7 +29,7 @@ use vestnik::credential::{
 };
 use vestnik::crypto::sig::SigningKey;
 use vestnik::document::{
-    Certificate, CertificateRequest, ChainCache, DocumentLimits, KeyUsage, Role, StatusList, TrustAnchor,
+    Certificate, CertificateRequest, ChainCache, DocumentLimits, KeyUsage, Role, StatusList, StatusType, TrustAnchor,
 };
 
 /// The verifier's clock.
@@ -133,7 +133,7 @@ fn build() -> Result<Fixture, Box<dyn std::error::Error>> {
         &mut rng,
     )?;
     let lists = vec![StatusList::issue(
-        issuer.signing_key(),
+        issuer.signing_key(), StatusType::Credentials,
         NOW - 3600,
         NOW + DAY,
         1024,

@@ -5,7 +5,9 @@
 
 use super::*;
 use crate::crypto::sig::{Signature, SigningKey};
-use crate::document::{Certificate, CertificateRequest, DocumentLimits, KeyUsage, Role, StatusList, TrustAnchor};
+use crate::document::{
+    Certificate, CertificateRequest, DocumentLimits, KeyUsage, Role, StatusList, StatusType, TrustAnchor,
+};
 use crate::labels;
 use crate::wire::{credential as pb, format};
 use prost::Message;
@@ -91,12 +93,22 @@ impl World {
     }
 
     pub(crate) fn list(key: &SigningKey, revoked: &[u64]) -> StatusList {
-        StatusList::issue(key, NOW - 3600, NOW + 86_400, 4096, revoked, &DocumentLimits::default()).unwrap()
+        StatusList::issue(
+            key,
+            StatusType::Credentials,
+            NOW - 3600,
+            NOW + 86_400,
+            4096,
+            revoked,
+            &DocumentLimits::default(),
+        )
+        .unwrap()
     }
 
     /// A list of `key` that stopped speaking one second before `NOW`.
     pub(crate) fn stale_list(key: &SigningKey) -> StatusList {
-        StatusList::issue(key, NOW - 100_000, NOW - 1, 4096, &[], &DocumentLimits::default()).unwrap()
+        StatusList::issue(key, StatusType::Credentials, NOW - 100_000, NOW - 1, 4096, &[], &DocumentLimits::default())
+            .unwrap()
     }
 
     pub(crate) fn passport_template() -> CredentialTemplate {

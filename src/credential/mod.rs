@@ -22,7 +22,7 @@
 //! ```
 //! use vestnik::credential::*;
 //! use vestnik::crypto::sig::SigningKey;
-//! use vestnik::document::{Certificate, CertificateRequest, KeyUsage, Role, StatusList, TrustAnchor, DocumentLimits};
+//! use vestnik::document::{Certificate, CertificateRequest, KeyUsage, Role, StatusList, StatusType, TrustAnchor, DocumentLimits};
 //! let mut rng = rand::rng();
 //! let now = 1_780_000_000;
 //! // The portal: a root (the verifier's trust anchor) certifies the issuing
@@ -61,7 +61,7 @@
 //! // The verifier checks chain, status, claims and holder signature. The
 //! // rule accepts passports from whichever issuer the anchor's PKI certified
 //! // for `ru.gov.passport` (add `.for_issuer("ru.gov.mvd")` to pin one).
-//! let status = StatusList::issue(issuer.signing_key(), now - 60, now + 86_400, 1024, &[], &DocumentLimits::default())?;
+//! let status = StatusList::issue(issuer.signing_key(), StatusType::Credentials, now - 60, now + 86_400, 1024, &[], &DocumentLimits::default())?;
 //! let policy = CredentialPolicy::new(vec![IssuerRule::new(anchor, &["ru.gov.passport"])]);
 //! let verified = verify_presentation(presentation.to_bytes(), &request, &policy, &[status], now)?;
 //! assert!(verified.proves("age_over_14"));

@@ -9,7 +9,7 @@ use super::presentation::{Presentation, disclosed_set_digest};
 use super::request::PresentationRequest;
 use crate::document::limits::MAX_CHAIN_LEN;
 use crate::document::{CertPath, Certificate, ChainCache, KeyUsage, StatusList, TrustAnchor};
-use crate::document::{Standing, standing};
+use crate::document::{Standing, StatusSources, StatusType, Times, standing};
 use subtle::ConstantTimeEq;
 
 /// Which issuers may issue which document types, under which anchor.
@@ -290,8 +290,9 @@ fn verify_inner(
             at: now,
         });
     }
-    match standing(lists, issuer.subject_key(), cred.serial(), now, now, cache) {
-        Standing::Revoked => return Err(VerifyError::Revoked(cred.serial())),
+    let sources = StatusSources::verifier(lists);
+    match standing(sources, StatusType::Credentials, issuer.subject_key(), cred.serial(), Times::at(now), now, cache) {
+        Standing::Revoked(_) => return Err(VerifyError::Revoked(cred.serial())),
         Standing::Good { fresh: false, .. } | Standing::Unknown if policy.require_fresh_status => {
             return Err(VerifyError::StatusMissing(cred.serial()));
         }

@@ -59,7 +59,8 @@ impl SigOracle for Deferred {
 ///     envelopes.push(e);
 /// }
 /// let inputs: Vec<BatchInput> = envelopes.iter().map(|e| BatchInput { envelope: e, document: None }).collect();
-/// let policy = VerificationPolicy::new(vec![anchor]);
+/// let status = StatusList::issue(&root, StatusType::Certificates, 1_000, 3_000, 16, &[], &DocumentLimits::default())?;
+/// let policy = VerificationPolicy::new(vec![anchor]).with_status_lists(vec![status]);
 /// let mut cache = ChainCache::new();
 /// let reports = verify_batch(&inputs, &policy, 2_000, Some(&mut cache), &mut rng);
 /// assert!(reports.iter().all(|r| r.is_accepted()));

@@ -6,23 +6,28 @@
 //! build:  c_0 = leaf; for d = 0.. (d < max_chain_len):
 //!           an anchor with key id = c_d.issuer_key_id whose key verifies c_d -> done
 //!           else a pooled certificate with that subject key id verifying c_d -> c_{d+1}
-//! check at time t (verifier clock now):
+//! check for times (at, until), at <= until (verifier clock now):
 //!   c_0 has the needed usage; the anchor vouches for that usage
 //!   each c_d, d >= 1, has CERTIFICATE_ISSUING and path_len >= d - 1
 //!   each c_d, d + 1 < n: c_d.credential_types ⊆ c_{d+1}.credential_types
 //!     (the anchor names no types and constrains none)
 //!   anchor.path_len >= n - 1 (n certificates in the path)
-//!   each c_d: not_before <= t < not_after
-//!   each c_d: no authentic status list of its issuer marks it revoked;
-//!             with `require_status`, one such list covers it and is fresh
+//!   each c_d: not_before <= at  and  until < not_after
+//!   each c_d: no authentic certificate status list of its issuer records a
+//!             revocation effective at or before `until`; with
+//!             `require_status`, one such list covers it, fresh for `until`
 //! ```
+//!
+//! A signer's path is checked at its proven signing time (at = until); a
+//! timestamp authority's at the token's time and until the time the token
+//! was protected by the next (archive) timestamp, or now.
 //!
 //! Key ids only select candidates; the signature decides, so a wrong or
 //! colliding key id costs at most a failed verification.
 
 use super::anchor::TrustAnchor;
 use super::cert::{Certificate, key_id};
-use super::status::{Standing, StatusList, StatusSignatures};
+use super::status::{Revocation, Standing, StatusList, StatusSignatures, StatusSources, StatusType};
 use super::usage::KeyUsage;
 use crate::crypto::sig::VerifyingKey;
 
@@ -89,13 +94,20 @@ pub enum ChainError {
         /// The first type it names that its issuer does not.
         credential_type: String,
     },
-    /// An authentic status list marks the certificate revoked.
-    #[error("certificate at depth {depth} (serial {serial}) is revoked")]
+    /// An authentic status list records a revocation of the certificate
+    /// effective at or before the time it was needed.
+    #[error("certificate at depth {depth} (serial {serial}) is revoked from {since} ({reason:?}, checked at {at})")]
     Revoked {
         /// Position in the path.
         depth: usize,
         /// Its serial.
         serial: u64,
+        /// When the revocation takes effect (invalidity date for a key compromise).
+        since: u64,
+        /// The recorded reason.
+        reason: super::status::RevocationReason,
+        /// The time it was judged at.
+        at: u64,
     },
     /// Policy requires status, and no authentic list covers the certificate.
     #[error("no status list covers the certificate at depth {depth} (serial {serial})")]
@@ -113,6 +125,26 @@ pub enum ChainError {
         /// The latest `next_update` among covering lists.
         next_update: u64,
     },
+}
+
+/// When a path is needed: its certificates must be valid from `at` through
+/// `until`, revocation is judged at `until`, except a key compromise, judged
+/// at `compromise` (later, when the time is not proven).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Times {
+    /// When the key was used (the token's or proven signing time).
+    pub(crate) at: u64,
+    /// Until when it must have stayed valid (the protection time).
+    pub(crate) until: u64,
+    /// The time a key compromise is judged at.
+    pub(crate) compromise: u64,
+}
+
+impl Times {
+    /// One time for everything.
+    pub(crate) fn at(t: u64) -> Self {
+        Self { at: t, until: t, compromise: t }
+    }
 }
 
 /// A path whose signatures verified up to an anchor (times, usages and status
@@ -175,7 +207,8 @@ impl CertPath {
         }
     }
 
-    /// Usage, path length, validity at `t`, and revocation.
+    /// Usage, path length, validity at `t`, and revocation at `t`, against
+    /// the caller's lists only (the credentials layer's entry point).
     pub(crate) fn check<C: StatusSignatures + ?Sized>(
         &self,
         needed: KeyUsage,
@@ -183,8 +216,24 @@ impl CertPath {
         now: u64,
         lists: &[StatusList],
         require_status: bool,
+        cache: Option<&mut C>,
+    ) -> Result<(), ChainError> {
+        let times = Times { at: t, until: t, compromise: t };
+        self.check_at(needed, times, now, StatusSources::verifier(lists), require_status, cache)
+    }
+
+    /// Usage, path length, validity from `at` to `until`, and revocation
+    /// judged at `until` (see the module docs).
+    pub(crate) fn check_at<C: StatusSignatures + ?Sized>(
+        &self,
+        needed: KeyUsage,
+        times: Times,
+        now: u64,
+        sources: StatusSources<'_>,
+        require_status: bool,
         mut cache: Option<&mut C>,
     ) -> Result<(), ChainError> {
+        let (at, until) = (times.at, times.at.max(times.until));
         let n = self.certs.len();
         if !self.anchor.usage().contains(needed) {
             return Err(ChainError::UsageNotAllowed { depth: n, needed });
@@ -210,13 +259,14 @@ impl CertPath {
             if let Some(ty) = widened {
                 return Err(ChainError::CredentialTypeWidened { depth, credential_type: ty.clone() });
             }
-            if t < c.not_before() {
-                return Err(ChainError::NotYetValid { depth, not_before: c.not_before(), at: t });
+            if at < c.not_before() {
+                return Err(ChainError::NotYetValid { depth, not_before: c.not_before(), at });
             }
-            if t >= c.not_after() {
-                return Err(ChainError::Expired { depth, not_after: c.not_after(), at: t });
+            if until >= c.not_after() {
+                return Err(ChainError::Expired { depth, not_after: c.not_after(), at: until });
             }
-            self.check_status(depth, c, t, now, lists, require_status, cache.as_deref_mut())?;
+            let times = Times { at, until, compromise: times.compromise.max(until) };
+            self.check_status(depth, c, times, now, sources, require_status, cache.as_deref_mut())?;
         }
         Ok(())
     }
@@ -235,15 +285,17 @@ impl CertPath {
         &self,
         depth: usize,
         c: &Certificate,
-        t: u64,
+        times: Times,
         now: u64,
-        lists: &[StatusList],
+        sources: StatusSources<'_>,
         require_status: bool,
         cache: Option<&mut C>,
     ) -> Result<(), ChainError> {
         let issuer = self.issuer_key(depth);
-        let (covered, fresh, latest) = match super::status::standing(lists, issuer, c.serial(), t, now, cache) {
-            Standing::Revoked => return Err(ChainError::Revoked { depth, serial: c.serial() }),
+        let standing =
+            super::status::standing(sources, StatusType::Certificates, issuer, c.serial(), times, now, cache);
+        let (covered, fresh, latest) = match standing {
+            Standing::Revoked(r) => return Err(revoked(depth, &r, times.until)),
             Standing::Good { fresh, next_update } => (true, fresh, next_update),
             Standing::Unknown => (false, false, 0),
         };
@@ -255,4 +307,8 @@ impl CertPath {
         }
         Ok(())
     }
+}
+
+fn revoked(depth: usize, r: &Revocation, at: u64) -> ChainError {
+    ChainError::Revoked { depth, serial: r.serial, since: r.effective_from(), reason: r.reason, at }
 }

@@ -5,11 +5,13 @@
 use crate::crypto::sig::SigningKey;
 use crate::labels::{self, SigContext};
 
-const CONTEXTS: [SigContext; 7] = [
+const CONTEXTS: [SigContext; 9] = [
     labels::SIG_IDENTITY_DH_KEY,
     labels::SIG_SIGNED_PREKEY,
     labels::SIG_CERTIFICATE,
     labels::SIG_STATUS_LIST,
+    labels::SIG_STATUS_CERTIFICATES,
+    labels::SIG_STATUS_CREDENTIALS,
     labels::SIG_TIMESTAMP,
     labels::SIG_DOCUMENT,
     labels::SIG_COUNTERSIGNATURE,

@@ -3,12 +3,27 @@
 //! and the certificates and status lists needed to validate offline later.
 //!
 //! ```text
-//! Envelope = { format 0x4701, payload_type, document_digest = SHA-512(doc),
+//! Envelope = { format 0x4702, payload_type, document_digest = SHA-512(doc),
 //!              document_length, inline_payload?, signers[], certificates[],
-//!              status_lists[] }
+//!              status_lists[], archive_timestamps[] }
 //! SignerInfo = { signed_attributes = encode(SignedAttributes), signature,
 //!                timestamps[] = encode(TimestampToken over signature) }
+//! ArchiveTimestamp = { token over archive_imprint(k), certificates, status_lists }
+//! archive_imprint(k) = SHA-512(u8(len L) || L || lp(payload_type) || lp(digest)
+//!     || u64be(length) || u64be(#signers)
+//!     || per signer: lp(signed_attributes) || lp(signature)
+//!                    || u64be(#timestamps) || per token: lp(token)
+//!     || u64be(c_k) || lp(certificate) for the first c_k carried
+//!     || u64be(s_k) || lp(status list) for the first s_k carried
+//!     || u64be(k) || per earlier archive j < k: lp(token_j) || u64be(c_j) || u64be(s_j))
+//!   L = HASH_ARCHIVE_TIMESTAMP, lp(x) = u64be(len x) || x
 //! ```
+//!
+//! Once an archive timestamp is added the signatures are sealed: no signer,
+//! countersigner or signature timestamp may be added; certificates and
+//! status lists may still be appended (validation material for the next
+//! re-stamping). Version-1 envelopes (0x4701, no archive timestamps) still
+//! decode and re-encode byte-exactly.
 //!
 //! SHA-512 pairs with Ed25519 as RFC 8419 §3 prescribes for CMS signed
 //! attributes: one hash family across the construction, 256-bit collision
@@ -71,6 +86,46 @@ pub enum EnvelopeError {
     /// The signed attributes are malformed.
     #[error("signed attributes: {0}")]
     Attributes(DecodeError),
+    /// The envelope carries an archive timestamp, so its signatures are sealed.
+    #[error("the envelope is sealed by an archive timestamp")]
+    Sealed,
+    /// With the archive timestamp added, a signature would not verify (the
+    /// previous TSA's certificate expired or was revoked before the re-stamp,
+    /// status is missing, the token is bad...): re-stamping is refused.
+    #[error("archive timestamp refused: signature {index} would not verify: {failure}")]
+    ArchiveRefused {
+        /// The first signature that fails.
+        index: usize,
+        /// Its first failure.
+        failure: super::report::Failure,
+    },
+    /// An archive timestamp covers more certificates or status lists than
+    /// carried, or fewer than an earlier one.
+    #[error("archive timestamp {0} covers an impossible prefix")]
+    ArchiveCoverage(usize),
+}
+
+/// One archive timestamp of an envelope (SPEC.md §11.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveEntry {
+    token: TimestampToken,
+    certificates: usize,
+    status_lists: usize,
+}
+
+impl ArchiveEntry {
+    /// The token over the archive imprint.
+    pub fn token(&self) -> &TimestampToken {
+        &self.token
+    }
+    /// How many of the carried certificates it covers (the first ones).
+    pub fn certificates(&self) -> usize {
+        self.certificates
+    }
+    /// How many of the carried status lists it covers (the first ones).
+    pub fn status_lists(&self) -> usize {
+        self.status_lists
+    }
 }
 
 /// What is wrong with a payload (media) type. The rule (SPEC.md §11.6): 1 to
@@ -137,7 +192,19 @@ pub struct Envelope {
     signers: Vec<SignerEntry>,
     certificates: Vec<Certificate>,
     status_lists: Vec<StatusList>,
+    archive: Vec<ArchiveEntry>,
+    /// 1 for an envelope decoded from format 0x4701 and not re-stamped since.
+    version: u8,
     limits: DocumentLimits,
+}
+
+fn lp(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn u64be(out: &mut Vec<u8>, v: usize) {
+    out.extend_from_slice(&(v as u64).to_be_bytes());
 }
 
 fn check_payload_type(t: &str) -> Result<(), EnvelopeError> {
@@ -181,6 +248,8 @@ impl Envelope {
             signers: Vec::new(),
             certificates: Vec::new(),
             status_lists: Vec::new(),
+            archive: Vec::new(),
+            version: 2,
             limits: *limits,
         })
     }
@@ -231,6 +300,9 @@ impl Envelope {
         claimed_time: u64,
         target: Option<usize>,
     ) -> Result<usize, EnvelopeError> {
+        if !self.archive.is_empty() {
+            return Err(EnvelopeError::Sealed);
+        }
         if self.signers.len() >= self.limits.max_signers {
             return Err(EnvelopeError::TooManySigners(self.limits.max_signers));
         }
@@ -268,6 +340,9 @@ impl Envelope {
 
     /// Attaches a timestamp token to signer `index`.
     pub fn add_timestamp(&mut self, index: usize, token: TimestampToken) -> Result<(), EnvelopeError> {
+        if !self.archive.is_empty() {
+            return Err(EnvelopeError::Sealed);
+        }
         let max = self.limits.max_timestamps;
         let s = self.signers.get_mut(index).ok_or(EnvelopeError::BadTarget(index))?;
         if s.timestamps.len() >= max {
@@ -298,10 +373,116 @@ impl Envelope {
         Ok(())
     }
 
-    /// Encodes the envelope (format 0x4701).
+    /// The archive imprint the next archive timestamp must stamp: over the
+    /// signatures, their timestamps, every certificate and status list now
+    /// carried, and the earlier archive timestamps (module docs).
+    pub fn archive_imprint(&self) -> [u8; 64] {
+        self.imprint_for(self.archive.len(), self.certificates.len(), self.status_lists.len())
+    }
+
+    /// The imprint archive timestamp `k` must carry, from its recorded coverage.
+    pub(crate) fn archive_imprint_of(&self, k: usize) -> Option<[u8; 64]> {
+        let a = self.archive.get(k)?;
+        Some(self.imprint_for(k, a.certificates, a.status_lists))
+    }
+
+    fn imprint_for(&self, k: usize, certs: usize, lists: usize) -> [u8; 64] {
+        let mut m = Vec::new();
+        let label = crate::labels::HASH_ARCHIVE_TIMESTAMP.as_bytes();
+        m.push(label.len() as u8);
+        m.extend_from_slice(label);
+        lp(&mut m, self.payload_type.as_bytes());
+        lp(&mut m, &self.digest);
+        m.extend_from_slice(&self.length.to_be_bytes());
+        u64be(&mut m, self.signers.len());
+        for s in &self.signers {
+            lp(&mut m, &s.attrs_bytes);
+            lp(&mut m, s.signature.as_bytes());
+            u64be(&mut m, s.timestamps.len());
+            for t in &s.timestamps {
+                lp(&mut m, t.to_bytes());
+            }
+        }
+        u64be(&mut m, certs);
+        for c in self.certificates.iter().take(certs) {
+            lp(&mut m, c.to_bytes());
+        }
+        u64be(&mut m, lists);
+        for l in self.status_lists.iter().take(lists) {
+            lp(&mut m, l.to_bytes());
+        }
+        u64be(&mut m, k);
+        for a in self.archive.iter().take(k) {
+            lp(&mut m, a.token.to_bytes());
+            u64be(&mut m, a.certificates);
+            u64be(&mut m, a.status_lists);
+        }
+        sha512(&m)
+    }
+
+    /// A timestamp request for the next archive timestamp.
+    pub fn archive_timestamp_request<R: rand_core::CryptoRng + ?Sized>(&self, rng: &mut R) -> TimestampRequest {
+        TimestampRequest::for_imprint(self.archive_imprint(), rng)
+    }
+
+    /// Adds an archive timestamp over [`Self::archive_imprint`], covering
+    /// every certificate and status list carried now; seals the signatures.
+    /// Add the validation material first (the previous TSA's certificates
+    /// and status lists fresh for now), then stamp: SPEC.md §11.5.
+    pub fn add_archive_timestamp(&mut self, token: TimestampToken) -> Result<(), EnvelopeError> {
+        if token.imprint() != &self.archive_imprint() {
+            return Err(EnvelopeError::Timestamp(TimestampError::ImprintMismatch));
+        }
+        if self.archive.len() >= self.limits.max_archive_timestamps {
+            return Err(EnvelopeError::TooMany("archive timestamps"));
+        }
+        self.archive.push(ArchiveEntry {
+            token,
+            certificates: self.certificates.len(),
+            status_lists: self.status_lists.len(),
+        });
+        self.version = 2;
+        Ok(())
+    }
+
+    /// As [`Self::add_archive_timestamp`], but the archiver's check first:
+    /// with the token added, every signature must verify under `policy` at
+    /// `now` (the document itself is not needed). Refused
+    /// ([`EnvelopeError::ArchiveRefused`]) when re-stamping comes too late,
+    /// after the previous TSA's certificate expired or was revoked; the
+    /// envelope is then unchanged.
+    pub fn add_archive_timestamp_checked(
+        &mut self,
+        token: TimestampToken,
+        policy: &super::policy::VerificationPolicy,
+        now: u64,
+    ) -> Result<(), EnvelopeError> {
+        let mut next = self.clone();
+        next.add_archive_timestamp(token)?;
+        let report = super::verify::verify_signatures(&next, policy, now);
+        if let Some(s) = report.signatures.iter().find(|s| !s.is_valid()) {
+            let failure = s.first_failure().cloned().unwrap_or(super::report::Failure::BadSignature);
+            return Err(EnvelopeError::ArchiveRefused { index: s.index, failure });
+        }
+        *self = next;
+        Ok(())
+    }
+
+    /// The archive timestamps, oldest first.
+    pub fn archive_timestamps(&self) -> &[ArchiveEntry] {
+        &self.archive
+    }
+
+    /// The format version: 1 (decoded from 0x4701, never re-stamped) or 2.
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
+    /// Encodes the envelope (format 0x4702; 0x4701 for a v1 envelope decoded
+    /// and not re-stamped, byte-exactly as received).
     pub fn to_bytes(&self) -> Vec<u8> {
         pb::Envelope {
-            format: format::ENVELOPE,
+            format: if self.version == 1 { format::ENVELOPE_V1 } else { format::ENVELOPE },
             payload_type: self.payload_type.clone(),
             document_digest: self.digest.to_vec(),
             document_length: self.length,
@@ -317,6 +498,15 @@ impl Envelope {
                 .collect(),
             certificates: self.certificates.iter().map(|c| c.to_bytes().to_vec()).collect(),
             status_lists: self.status_lists.iter().map(|l| l.to_bytes().to_vec()).collect(),
+            archive_timestamps: self
+                .archive
+                .iter()
+                .map(|a| pb::ArchiveTimestamp {
+                    token: a.token.to_bytes().to_vec(),
+                    certificates: u32::try_from(a.certificates).unwrap_or(u32::MAX),
+                    status_lists: u32::try_from(a.status_lists).unwrap_or(u32::MAX),
+                })
+                .collect(),
         }
         .encode_to_vec()
     }
@@ -329,8 +519,15 @@ impl Envelope {
             Cap::new(6, "signers", limits.max_signers).within(&timestamps),
             Cap::new(7, "certificates", limits.max_certificates),
             Cap::new(8, "status_lists", limits.max_status_lists),
+            // Each entry holds at least a token (key, length, token bytes).
+            Cap::new(9, "archive_timestamps", limits.max_archive_timestamps).min_len(2),
         ];
-        let e: pb::Envelope = wire::decode_typed(bytes, limits.max_envelope_len, format::ENVELOPE, &caps)?;
+        let v1 = wire::peek_format(bytes)? == format::ENVELOPE_V1;
+        let fmt = if v1 { format::ENVELOPE_V1 } else { format::ENVELOPE };
+        let e: pb::Envelope = wire::decode_typed(bytes, limits.max_envelope_len, fmt, &caps)?;
+        if v1 && !e.archive_timestamps.is_empty() {
+            return Err(EnvelopeError::Decode(DecodeError::Invalid("envelope.archive_timestamps")));
+        }
         check_payload_type(&e.payload_type)?;
         let digest = wire::fixed::<64>("envelope.document_digest", &e.document_digest)?;
         let inline = if e.inline_payload.is_empty() {
@@ -361,6 +558,19 @@ impl Envelope {
         let certificates = e.certificates.iter().map(|c| Certificate::from_bytes(c)).collect::<Result<Vec<_>, _>>()?;
         let status_lists =
             e.status_lists.iter().map(|l| StatusList::from_bytes(l, limits)).collect::<Result<Vec<_>, _>>()?;
+        let mut archive: Vec<ArchiveEntry> = Vec::with_capacity(e.archive_timestamps.len());
+        for (k, a) in e.archive_timestamps.iter().enumerate() {
+            let (c, l) = (a.certificates as usize, a.status_lists as usize);
+            let monotone = archive.last().is_none_or(|p| p.certificates <= c && p.status_lists <= l);
+            if c > certificates.len() || l > status_lists.len() || !monotone {
+                return Err(EnvelopeError::ArchiveCoverage(k));
+            }
+            archive.push(ArchiveEntry {
+                token: TimestampToken::from_bytes(&a.token)?,
+                certificates: c,
+                status_lists: l,
+            });
+        }
         Ok(Self {
             payload_type: e.payload_type,
             digest,
@@ -369,6 +579,8 @@ impl Envelope {
             signers,
             certificates,
             status_lists,
+            archive,
+            version: if v1 { 1 } else { 2 },
             limits: *limits,
         })
     }

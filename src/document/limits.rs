@@ -29,10 +29,21 @@ pub const MAX_CREDENTIAL_TYPE_LEN: usize = 64;
 pub const MAX_PAYLOAD_TYPE_LEN: usize = 127;
 /// Largest number of serials one status list covers: 2^20 bits is 128 KiB.
 pub const MAX_STATUS_LIST_SERIALS: u64 = 1 << 20;
-/// Largest encoded status list: the bitstring plus framing.
+/// Largest encoded version-1 status list: the bitstring plus framing.
 pub const MAX_STATUS_LIST_LEN: usize = (1 << 17) + 512;
-/// Largest number of status lists an envelope carries.
-pub const MAX_STATUS_LISTS: usize = 8;
+/// Largest number of revocation entries in one (v2) status list. An issuer
+/// with more revocations partitions its serials over several lists (as
+/// RFC 5280 distribution points do); 4096 entries encode in under 160 KiB.
+pub const MAX_STATUS_ENTRIES: usize = 4096;
+/// Longest encoding of one revocation entry with its framing (two bytes of
+/// key and length, then four fields of at most 11 bytes each).
+pub const MAX_STATUS_ENTRY_LEN: usize = 2 + 4 * 11;
+/// Largest number of status lists an envelope carries: the signers' and
+/// TSAs' issuers at signing, plus one or two per archive re-stamping.
+pub const MAX_STATUS_LISTS: usize = 16;
+/// Largest number of archive timestamps on an envelope: re-stamped every
+/// few years, sixteen cover a lifetime.
+pub const MAX_ARCHIVE_TIMESTAMPS: usize = 16;
 /// Largest number of timestamp tokens on one signature.
 pub const MAX_TIMESTAMPS: usize = 4;
 /// Largest encoded timestamp token.
@@ -67,6 +78,10 @@ pub struct DocumentLimits {
     pub max_status_list_serials: u64,
     /// See [`MAX_TIMESTAMPS`].
     pub max_timestamps: usize,
+    /// See [`MAX_STATUS_ENTRIES`].
+    pub max_status_entries: usize,
+    /// See [`MAX_ARCHIVE_TIMESTAMPS`].
+    pub max_archive_timestamps: usize,
 }
 
 impl Default for DocumentLimits {
@@ -80,13 +95,20 @@ impl Default for DocumentLimits {
             max_status_lists: MAX_STATUS_LISTS,
             max_status_list_serials: MAX_STATUS_LIST_SERIALS,
             max_timestamps: MAX_TIMESTAMPS,
+            max_status_entries: MAX_STATUS_ENTRIES,
+            max_archive_timestamps: MAX_ARCHIVE_TIMESTAMPS,
         }
     }
 }
 
 impl DocumentLimits {
-    /// Largest encoded status list under these limits.
-    pub(crate) fn max_status_list_len(&self) -> usize {
+    /// Largest encoded version-1 status list under these limits.
+    pub(crate) fn max_status_list_v1_len(&self) -> usize {
         usize::try_from(self.max_status_list_serials.div_ceil(8)).unwrap_or(usize::MAX).saturating_add(512)
+    }
+
+    /// Largest encoded version-2 status list under these limits.
+    pub(crate) fn max_status_list_len(&self) -> usize {
+        self.max_status_entries.saturating_mul(MAX_STATUS_ENTRY_LEN).saturating_add(512)
     }
 }

@@ -39,16 +39,17 @@ pub use attributes::SignedAttributes;
 pub use batch::{BatchInput, verify_batch};
 pub use cache::{ChainCache, DEFAULT_CACHE_ENTRIES};
 pub use cert::{CertError, Certificate, CertificateRequest, KEY_ID_LEN, key_id};
+pub(crate) use chain::Times;
 pub use chain::{CertPath, ChainError};
-pub use envelope::{Envelope, EnvelopeError, PayloadTypeError, SignerEntry};
+pub use envelope::{ArchiveEntry, Envelope, EnvelopeError, PayloadTypeError, SignerEntry};
 pub use limits::DocumentLimits;
 pub use policy::{DEFAULT_MAX_CLOCK_SKEW, VerificationPolicy};
 pub use report::{
     Check, CheckKind, DocumentFailure, Failure, PolicyFailure, SignatureReport, SignerIdentity, TimestampFailure,
     VerificationReport,
 };
-pub(crate) use status::{Standing, standing};
-pub use status::{StatusError, StatusList};
+pub use status::{Revocation, RevocationReason, StatusError, StatusList, StatusType};
+pub(crate) use status::{Standing, StatusSources, standing};
 pub use timestamp::{TimestampError, TimestampRequest, TimestampToken};
 pub use usage::{Commitment, KeyUsage, Role};
 pub use verify::{verify, verify_with_cache};

@@ -21,8 +21,13 @@ pub enum CheckKind {
     Signature,
     /// A timestamp token proves the signing time.
     Timestamp,
-    /// The claimed signing time is not after the proven (or current) time.
+    /// The claimed signing time is within the signer certificate's validity
+    /// start and the proven (or current) time plus the allowed skew.
     ClaimedTime,
+    /// Every archive timestamp of the envelope verifies, each validated at
+    /// the time of the next one and the last at now (present only when the
+    /// envelope carries archive timestamps).
+    ArchiveTimestamps,
 }
 
 /// Why a check failed.
@@ -57,6 +62,23 @@ pub enum Failure {
         /// Latest acceptable.
         limit: u64,
     },
+    /// The claimed time is before the signer certificate's validity starts.
+    #[error("claimed signing time {claimed} is before the certificate's not_before {not_before}")]
+    ClaimedTimeTooEarly {
+        /// Claimed time.
+        claimed: u64,
+        /// The certificate's `not_before`.
+        not_before: u64,
+    },
+    /// An archive timestamp does not verify (it and the ones before it
+    /// protect nothing).
+    #[error("archive timestamp {index}: {reason}")]
+    ArchiveTimestamp {
+        /// Position among the envelope's archive timestamps.
+        index: usize,
+        /// Why it failed.
+        reason: TimestampFailure,
+    },
     /// Not checked because an earlier check failed.
     #[error("not checked: {0}")]
     NotChecked(&'static str),
@@ -78,6 +100,9 @@ pub enum TimestampFailure {
     /// The token's time is after the verifier's clock.
     #[error("the token is dated in the future")]
     Future,
+    /// An archive timestamp is dated before the one it follows.
+    #[error("the archive timestamp is dated before the previous one")]
+    OutOfOrder,
 }
 
 /// One check and its outcome.
@@ -119,7 +144,8 @@ pub struct SignatureReport {
     pub claimed_time: u64,
     /// The earliest time proven by a valid timestamp, if any.
     pub proven_time: Option<u64>,
-    /// The time the certificate path was checked at (proven time, else now).
+    /// The time the signature was judged at: the proven time, else (no
+    /// timestamp required and none carried) the claimed time.
     pub validation_time: u64,
     /// Every check, in order.
     pub checks: Vec<Check>,
@@ -185,10 +211,15 @@ pub struct VerificationReport {
     pub document: Result<(), DocumentFailure>,
     /// One report per signature.
     pub signatures: Vec<SignatureReport>,
-    /// Distinct keys among valid signatures.
+    /// Distinct subjects (subject id per trust anchor) among valid signatures.
     pub distinct_valid_signers: usize,
     /// Policy requirements not met.
     pub policy_failures: Vec<PolicyFailure>,
+    /// Whether fresh revocation status was required (false: the policy
+    /// opted out, and revocation was checked only against what was supplied).
+    pub fresh_status_required: bool,
+    /// Times of the envelope's archive timestamps that verified, oldest first.
+    pub archive_times: Vec<u64>,
 }
 
 impl VerificationReport {
@@ -207,6 +238,14 @@ impl fmt::Display for VerificationReport {
         match &self.document {
             Ok(()) => writeln!(f, "Document: matches the signed digest and length")?,
             Err(e) => writeln!(f, "Document: {e}")?,
+        }
+        if self.fresh_status_required {
+            writeln!(f, "Revocation status: fresh status required for every certificate")?;
+        } else {
+            writeln!(f, "Revocation status: NOT required (policy opt-out); only supplied lists were checked")?;
+        }
+        for t in &self.archive_times {
+            writeln!(f, "Archive timestamp: {t}")?;
         }
         for s in &self.signatures {
             let who = s.signer.as_ref().map_or_else(
@@ -231,7 +270,7 @@ impl fmt::Display for VerificationReport {
                 Some(t) => writeln!(f, "   signing time proven by timestamp: {t}")?,
                 None => writeln!(f, "   signing time not proven by a timestamp")?,
             }
-            writeln!(f, "   certificate checked at time {}", s.validation_time)?;
+            writeln!(f, "   signature judged at time {}", s.validation_time)?;
             for c in &s.checks {
                 match &c.result {
                     Ok(()) => writeln!(f, "   [ok]   {:?}", c.kind)?,
@@ -239,7 +278,7 @@ impl fmt::Display for VerificationReport {
                 }
             }
         }
-        writeln!(f, "Distinct valid signers: {}", self.distinct_valid_signers)?;
+        writeln!(f, "Distinct valid signers (subjects): {}", self.distinct_valid_signers)?;
         for p in &self.policy_failures {
             writeln!(f, "Policy: {p}")?;
         }

@@ -51,6 +51,14 @@ impl TimestampRequest {
         Self { imprint: sha512(signature.as_bytes()), nonce }
     }
 
+    /// A request for an archive timestamp over `imprint` (SPEC.md §11.5,
+    /// [`super::Envelope::archive_imprint`]), with a random nonce.
+    pub fn for_imprint<R: rand_core::CryptoRng + ?Sized>(imprint: [u8; 64], rng: &mut R) -> Self {
+        let mut nonce = [0u8; 16];
+        rng.fill_bytes(&mut nonce);
+        Self { imprint, nonce }
+    }
+
     /// The imprint to stamp.
     pub fn imprint(&self) -> &[u8; 64] {
         &self.imprint
@@ -142,6 +150,11 @@ impl TimestampToken {
     /// True when the token covers `signature`.
     pub(crate) fn covers(&self, signature: &Signature) -> bool {
         self.imprint == sha512(signature.as_bytes())
+    }
+
+    /// The stamped imprint.
+    pub fn imprint(&self) -> &[u8; 64] {
+        &self.imprint
     }
 
     /// The exact encoded bytes.

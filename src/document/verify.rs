@@ -1,24 +1,32 @@
 //! Verifying one envelope (SPEC.md §11.7), step by step:
 //!
 //! ```text
+//! status sources: the policy's (verifier's) lists, then the carried ones
+//! 0. archive chain: archive timestamp k has imprint archive_imprint(k),
+//!    time >= time of k-1, time <= now, TSA path (TIMESTAMPING) checked
+//!    from its time until the time of k+1 (the last: until now); TSA
+//!    signature. protected_until = time of archive 0, else now
 //! 1. document: length and SHA-512 match (detached, else inline), else fail
 //! 2. per signature i:
 //!    a. certificate = the carried one whose SHA-512 = signer_certificate_hash
 //!    b. signed role = certified role
 //!    c. path from the certificate to an anchor (signatures only)
 //!    d. Ed25519 signature over the signing input (§11.6) under the rule (§11.1)
-//!    e. timestamps: imprint = SHA-512(signature); a TSA path with usage
-//!       TIMESTAMPING checked at now; TSA signature; time <= now.
-//!       proven_time = earliest valid token time
-//!    f. t = proven_time, else now; the path checked at t with usage
-//!       DOCUMENT_SIGNING and the carried status lists (long-term validation)
-//!    g. claimed_time <= (proven_time or now) + max_clock_skew
+//!    e. timestamps: imprint = SHA-512(signature); time <= now; a TSA path
+//!       with usage TIMESTAMPING checked from the token's time until
+//!       protected_until; TSA signature. proven_time = earliest valid time
+//!    f. t = proven_time, else the claimed time (a key compromise then
+//!       judged at now); the path checked at t with usage DOCUMENT_SIGNING
+//!    g. cert.not_before <= claimed_time <= (proven_time or now) + max_clock_skew
 //!    h. policy: a timestamp is required -> (e) must have succeeded
-//! 3. distinct valid signers (by key) >= min_signers; every signature valid
+//!    i. with archive timestamps: step 0 succeeded
+//! 3. distinct valid subjects (anchor, subject id) >= min_signers; every
+//!    signature valid
 //! ```
 
 use super::cache::ChainCache;
 use super::cert::{Certificate, sha512};
+use super::chain::Times;
 use super::chain::{CertPath, ChainError};
 use super::envelope::Envelope;
 use super::policy::VerificationPolicy;
@@ -26,6 +34,7 @@ use super::report::{
     Check, CheckKind, DocumentFailure, Failure, PolicyFailure, SignatureReport, SignerIdentity, TimestampFailure,
     VerificationReport,
 };
+use super::status::StatusSources;
 use super::usage::KeyUsage;
 use crate::crypto::sig::{Signature, VerifyingKey};
 use crate::labels::{self, SigContext};
@@ -64,7 +73,11 @@ impl SigOracle for Direct {
 /// let mut env = Envelope::new("application/pdf", doc, false, &DocumentLimits::default())?;
 /// env.sign(&alice, &cert, Commitment::Approved, 1_750_000_000)?;
 /// let env = Envelope::from_bytes(&env.to_bytes(), &DocumentLimits::default())?;
-/// let report = verify(&env, Some(doc), &VerificationPolicy::new(vec![anchor]), 1_750_000_100);
+/// // The verifier's own status list from the root (fresh status is required by default).
+/// let status = StatusList::issue(&root, StatusType::Certificates, 1_749_990_000, 1_750_600_000, 16, &[],
+///     &DocumentLimits::default())?;
+/// let policy = VerificationPolicy::new(vec![anchor]).with_status_lists(vec![status]);
+/// let report = verify(&env, Some(doc), &policy, 1_750_000_100);
 /// assert!(report.is_accepted(), "{report}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -86,6 +99,11 @@ pub fn verify_with_cache(
     cache: &mut ChainCache,
 ) -> VerificationReport {
     verify_with(envelope, document, policy, now, Some(cache), &mut Direct)
+}
+
+/// The per-signature part of [`verify`] (no document check).
+pub(crate) fn verify_signatures(envelope: &Envelope, policy: &VerificationPolicy, now: u64) -> VerificationReport {
+    verify_with(envelope, None, policy, now, None, &mut Direct)
 }
 
 fn check_document(envelope: &Envelope, document: Option<&[u8]>) -> Result<(), DocumentFailure> {
@@ -112,6 +130,37 @@ fn find_path(
     }
 }
 
+/// The archive chain (step 0): every archive timestamp `k` verifies, its
+/// TSA path checked at its time and until the next one's time (the last
+/// until `now`). Returns the time that protects the signature timestamps
+/// (the first archive time, else `now`), the archive times, and the failure.
+fn check_archive_chain(
+    envelope: &Envelope,
+    policy: &VerificationPolicy,
+    now: u64,
+    mut cache: Option<&mut ChainCache>,
+    oracle: &mut dyn SigOracle,
+) -> (u64, Vec<u64>, Option<Failure>) {
+    let archive = envelope.archive_timestamps();
+    let mut times = Vec::with_capacity(archive.len());
+    for (index, a) in archive.iter().enumerate() {
+        let token = a.token();
+        let result = if Some(*token.imprint()) != envelope.archive_imprint_of(index) {
+            Err(TimestampFailure::WrongImprint)
+        } else if times.last().is_some_and(|&p| token.time() < p) {
+            Err(TimestampFailure::OutOfOrder)
+        } else {
+            let until = archive.get(index + 1).map_or(now, |next| next.token().time());
+            check_token(token, until, envelope, policy, now, cache.as_deref_mut(), oracle)
+        };
+        match result {
+            Ok(t) => times.push(t),
+            Err(reason) => return (now, times, Some(Failure::ArchiveTimestamp { index, reason })),
+        }
+    }
+    (times.first().copied().unwrap_or(now), times, None)
+}
+
 /// The procedure of the module docs, with signature checks through `oracle`.
 pub(crate) fn verify_with(
     envelope: &Envelope,
@@ -121,7 +170,12 @@ pub(crate) fn verify_with(
     mut cache: Option<&mut ChainCache>,
     oracle: &mut dyn SigOracle,
 ) -> VerificationReport {
+    let sources = StatusSources { verifier: &policy.status_lists, carried: envelope.status_lists() };
+    let (protected_until, archive_times, archive_failure) =
+        check_archive_chain(envelope, policy, now, cache.as_deref_mut(), oracle);
     let mut signatures = Vec::with_capacity(envelope.signers().len());
+    // (anchor key, subject id) of each signature whose path was built.
+    let mut subjects: Vec<Option<([u8; 32], String)>> = Vec::with_capacity(envelope.signers().len());
     for (index, entry) in envelope.signers().iter().enumerate() {
         let attrs = entry.attributes();
         let mut report = SignatureReport {
@@ -138,6 +192,7 @@ pub(crate) fn verify_with(
         let Some(cert) = envelope.certificates().iter().find(|c| c.hash() == &attrs.signer_certificate_hash) else {
             push(&mut report, CheckKind::CertificateFound, Err(Failure::CertificateMissing));
             signatures.push(report);
+            subjects.push(None);
             continue;
         };
         push(&mut report, CheckKind::CertificateFound, Ok(()));
@@ -155,15 +210,23 @@ pub(crate) fn verify_with(
             key: *cert.subject_key(),
             anchor: path.as_ref().ok().map(|p| p.anchor().name().to_owned()),
         });
+        subjects.push(path.as_ref().ok().map(|p| (*p.anchor().key().as_bytes(), cert.subject_id().to_owned())));
         let sig_ok = match envelope.signing_input_of(index) {
             Some((ctx, msg)) if oracle.check(cert.subject_key(), ctx, &msg, entry.signature()) => Ok(()),
             _ => Err(Failure::BadSignature),
         };
         push(&mut report, CheckKind::Signature, sig_ok);
-        // Timestamps: the earliest valid one proves the signing time.
+        // Timestamps: the earliest valid one proves the signing time; each
+        // TSA path is checked at the token's time, until the first archive
+        // timestamp (or now) protected it.
         let mut last_ts_failure = None;
         for token in entry.timestamps() {
-            match check_timestamp(token, entry.signature(), envelope, policy, now, cache.as_deref_mut(), oracle) {
+            let checked = if token.covers(entry.signature()) {
+                check_token(token, protected_until, envelope, policy, now, cache.as_deref_mut(), oracle)
+            } else {
+                Err(TimestampFailure::WrongImprint)
+            };
+            match checked {
                 Ok(t) => report.proven_time = Some(report.proven_time.map_or(t, |p| p.min(t))),
                 Err(e) => last_ts_failure = Some(e),
             }
@@ -173,79 +236,91 @@ pub(crate) fn verify_with(
         } else if policy.require_timestamp || last_ts_failure.is_some() {
             push(&mut report, CheckKind::Timestamp, Err(Failure::NoValidTimestamp(last_ts_failure)));
         }
-        let t = report.proven_time.unwrap_or(now);
+        if !envelope.archive_timestamps().is_empty() {
+            push(&mut report, CheckKind::ArchiveTimestamps, archive_failure.clone().map_or(Ok(()), Err));
+        }
+        // Judged at the proven time; with no timestamp (none required, none
+        // carried) at the claimed time, except that a key compromise is
+        // judged at now: an unproven time cannot escape it.
+        let (t, compromise_t) = match report.proven_time {
+            Some(p) => (p, p),
+            None => (attrs.claimed_signing_time, now.max(attrs.claimed_signing_time)),
+        };
         report.validation_time = t;
+        let times = Times { at: t, until: t, compromise: compromise_t };
         let path_ok = path.and_then(|p| {
-            p.check(
+            p.check_at(
                 KeyUsage::DOCUMENT_SIGNING,
-                t,
+                times,
                 now,
-                envelope.status_lists(),
+                sources,
                 policy.require_fresh_status,
                 cache.as_deref_mut(),
             )
         });
         push(&mut report, CheckKind::CertificatePath, path_ok.map_err(Failure::Chain));
-        let limit = t.saturating_add(policy.max_clock_skew);
-        let claimed_ok = if attrs.claimed_signing_time <= limit {
-            Ok(())
+        let limit = report.proven_time.unwrap_or(now).saturating_add(policy.max_clock_skew);
+        let claimed = attrs.claimed_signing_time;
+        let claimed_ok = if claimed < cert.not_before() {
+            Err(Failure::ClaimedTimeTooEarly { claimed, not_before: cert.not_before() })
+        } else if claimed > limit {
+            Err(Failure::ClaimedTimeTooLate { claimed, limit })
         } else {
-            Err(Failure::ClaimedTimeTooLate { claimed: attrs.claimed_signing_time, limit })
+            Ok(())
         };
         push(&mut report, CheckKind::ClaimedTime, claimed_ok);
         signatures.push(report);
     }
-    let mut keys: Vec<[u8; 32]> = signatures
+    let mut people: Vec<&([u8; 32], String)> = signatures
         .iter()
-        .filter(|s| s.is_valid())
-        .filter_map(|s| s.signer.as_ref().map(|p| *p.key.as_bytes()))
+        .zip(subjects.iter())
+        .filter(|(s, _)| s.is_valid())
+        .filter_map(|(_, subject)| subject.as_ref())
         .collect();
-    keys.sort_unstable();
-    keys.dedup();
+    people.sort_unstable();
+    people.dedup();
     let mut policy_failures = Vec::new();
     for s in signatures.iter().filter(|s| !s.is_valid()) {
         policy_failures.push(PolicyFailure::InvalidSignature(s.index));
     }
-    if keys.len() < policy.min_signers {
-        policy_failures.push(PolicyFailure::TooFewSigners { found: keys.len(), required: policy.min_signers });
+    if people.len() < policy.min_signers {
+        policy_failures.push(PolicyFailure::TooFewSigners { found: people.len(), required: policy.min_signers });
     }
     VerificationReport {
         now,
         payload_type: envelope.payload_type().to_owned(),
         document: check_document(envelope, document),
+        distinct_valid_signers: people.len(),
         signatures,
-        distinct_valid_signers: keys.len(),
         policy_failures,
+        fresh_status_required: policy.require_fresh_status,
+        archive_times,
     }
 }
 
-/// Step 2e for one token: its proven time, or why it does not count.
-fn check_timestamp(
+/// One token (signature or archive timestamp, imprint already matched): its
+/// time, or why it does not count. The TSA path is checked at the token's
+/// time and until `until`, when the next archive timestamp (or the
+/// verifier, at now) sealed it (SPEC.md §11.5).
+fn check_token(
     token: &super::timestamp::TimestampToken,
-    signature: &Signature,
+    until: u64,
     envelope: &Envelope,
     policy: &VerificationPolicy,
     now: u64,
     mut cache: Option<&mut ChainCache>,
     oracle: &mut dyn SigOracle,
 ) -> Result<u64, TimestampFailure> {
-    if !token.covers(signature) {
-        return Err(TimestampFailure::WrongImprint);
-    }
     if token.time() > now {
         return Err(TimestampFailure::Future);
     }
+    let sources = StatusSources { verifier: &policy.status_lists, carried: envelope.status_lists() };
+    let until = until.max(token.time());
+    let times = Times { at: token.time(), until, compromise: until };
     let mut last = ChainError::UnknownCertificate;
     for tsa in envelope.certificates().iter().filter(|c| &super::cert::key_id(c.subject_key()) == token.tsa_key_id()) {
         let checked = find_path(tsa, envelope, policy, cache.as_deref_mut()).and_then(|p| {
-            p.check(
-                KeyUsage::TIMESTAMPING,
-                now,
-                now,
-                envelope.status_lists(),
-                policy.require_fresh_status,
-                cache.as_deref_mut(),
-            )
+            p.check_at(KeyUsage::TIMESTAMPING, times, now, sources, policy.require_fresh_status, cache.as_deref_mut())
         });
         match checked {
             Ok(()) => {

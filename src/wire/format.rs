@@ -24,18 +24,24 @@ pub const STATE_SIGNING_KEY: u32 = 0x1401;
 pub const CERTIFICATE_TBS: u32 = 0x4001;
 /// `Certificate` v1.
 pub const CERTIFICATE: u32 = 0x4101;
-/// `StatusListTbs` v1.
-pub const STATUS_LIST_TBS: u32 = 0x4201;
-/// `StatusList` v1.
-pub const STATUS_LIST: u32 = 0x4301;
+/// `StatusListTbs` v1 (untyped bitstring; decoded for archives, never counts as status).
+pub const STATUS_LIST_TBS_V1: u32 = 0x4201;
+/// `StatusList` v1 (decoded for archives, never counts as status).
+pub const STATUS_LIST_V1: u32 = 0x4301;
+/// `StatusListTbs` v2 (typed, with timed revocation entries).
+pub const STATUS_LIST_TBS: u32 = 0x4202;
+/// `StatusList` v2.
+pub const STATUS_LIST: u32 = 0x4302;
 /// `TimestampTbs` v1.
 pub const TIMESTAMP_TBS: u32 = 0x4401;
 /// `TimestampToken` v1.
 pub const TIMESTAMP_TOKEN: u32 = 0x4501;
 /// `SignedAttributes` v1 (the per-signer signed part of an envelope).
 pub const SIGNED_ATTRIBUTES: u32 = 0x4601;
-/// `Envelope` v1 (a signed document envelope).
-pub const ENVELOPE: u32 = 0x4701;
+/// `Envelope` v1 (a signed document envelope, no archive timestamps).
+pub const ENVELOPE_V1: u32 = 0x4701;
+/// `Envelope` v2 (with archive timestamps).
+pub const ENVELOPE: u32 = 0x4702;
 /// `TrustAnchor` v1 (a trust anchor file).
 pub const TRUST_ANCHOR: u32 = 0x4801;
 

@@ -6,7 +6,9 @@
 
 use vestnik::credential::*;
 use vestnik::crypto::sig::SigningKey;
-use vestnik::document::{Certificate, CertificateRequest, DocumentLimits, KeyUsage, Role, StatusList, TrustAnchor};
+use vestnik::document::{
+    Certificate, CertificateRequest, DocumentLimits, KeyUsage, Role, StatusList, StatusType, TrustAnchor,
+};
 
 pub const NOW: u64 = 1_780_000_000;
 
@@ -44,7 +46,16 @@ impl CredWorld {
         let ca_cert = cert(&root, &ca, "ca", KeyUsage::CERTIFICATE_ISSUING, &[PASSPORT]);
         let key = SigningKey::generate(&mut rng);
         let leaf = cert(&ca, &key, "mvd", KeyUsage::CREDENTIAL_ISSUING, &[PASSPORT]);
-        let list = StatusList::issue(&key, NOW - 3600, NOW + 86_400, 4096, &[], &DocumentLimits::default()).unwrap();
+        let list = StatusList::issue(
+            &key,
+            StatusType::Credentials,
+            NOW - 3600,
+            NOW + 86_400,
+            4096,
+            &[],
+            &DocumentLimits::default(),
+        )
+        .unwrap();
         let issuer = CredentialIssuer::new(key, vec![leaf, ca_cert.clone()]).unwrap();
         let policy = CredentialPolicy::new(vec![IssuerRule::new(anchor, &["ru.gov.passport"])]);
         Self { issuer, lists: vec![list], policy, ca_cert }
