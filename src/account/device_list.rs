@@ -81,8 +81,11 @@ impl DeviceList {
     /// last one seen, is the [`crate::account::DeviceListTracker`]'s job.
     pub fn from_bytes(bytes: &[u8], limits: &AccountLimits) -> Result<Self, AccountError> {
         let max_len = limits.max_device_list_len();
-        let outer: pb::DeviceList = wire::decode_typed(bytes, max_len, format::DEVICE_LIST, &[])?;
+        // The devices are counted inside the signed bytes before the outer
+        // message is decoded (SPEC.md §4.1 step 3).
         let caps = [Cap::new(7, "devices", limits.devices()).min_len(MIN_DEVICE_ENTRY_LEN)];
+        let outer_caps = [Cap::new(2, "tbs", 1).within(&caps)];
+        let outer: pb::DeviceList = wire::decode_typed(bytes, max_len, format::DEVICE_LIST, &outer_caps)?;
         let tbs: pb::DeviceListTbs = wire::decode_typed(&outer.tbs, max_len, format::DEVICE_LIST_TBS, &caps)?;
         let account = AccountPublic::from_field("account", &tbs.account)?;
         let signature = Signature::from_field("signature", &outer.signature)?;

@@ -6,7 +6,8 @@
 
 use crate::account::{AccountError, AccountLimits, AccountPublic, DeviceList};
 use crate::identity::IdentityPublic;
-use crate::wire::{self, DecodeError, account as pb, format};
+use crate::account::limits::MIN_DEVICE_ENTRY_LEN;
+use crate::wire::{self, Cap, DecodeError, account as pb, format};
 use prost::Message;
 
 /// Which devices one list adds and removes relative to the one before: the
@@ -170,7 +171,11 @@ impl DeviceListTracker {
     /// that it is this account's).
     pub fn from_bytes(bytes: &[u8], limits: &AccountLimits) -> Result<Self, AccountError> {
         let max = limits.max_device_list_len().saturating_add(64);
-        let s: pb::DeviceListTrackerState = wire::decode_typed(bytes, max, format::STATE_DEVICE_LIST_TRACKER, &[])?;
+        let devices =
+            [Cap::new(7, "devices", limits.max_devices.min(crate::account::MAX_DEVICES_CEILING)).min_len(MIN_DEVICE_ENTRY_LEN)];
+        let tbs = [Cap::new(2, "tbs", 1).within(&devices)];
+        let caps = [Cap::new(3, "device_list", 1).within(&tbs)];
+        let s: pb::DeviceListTrackerState = wire::decode_typed(bytes, max, format::STATE_DEVICE_LIST_TRACKER, &caps)?;
         let account = AccountPublic::from_field("account", &s.account)?;
         let mut t = Self::with_limits(account, *limits);
         if !s.device_list.is_empty() {
