@@ -39,7 +39,8 @@ fn device(name: &'static str, id: DeviceIdentity, account: AccountPublic, now: u
 
 fn refresh(d: &mut Device, server: &Server) -> Result<(), Error> {
     for (acct, bytes) in &server.lists {
-        let t = d.trackers.entry(*acct).or_insert_with(|| DeviceListTracker::new(AccountPublic::from_bytes(acct).unwrap()));
+        let t =
+            d.trackers.entry(*acct).or_insert_with(|| DeviceListTracker::new(AccountPublic::from_bytes(acct).unwrap()));
         t.observe_bytes(bytes)?;
     }
     Ok(())
@@ -74,7 +75,13 @@ fn send(devices: &mut [Device], from: usize, to: [u8; 32], server: &Server, text
 
 /// Delivers a group plan from `from` over the 1:1 sessions, then the plans
 /// the receivers make in turn (a joiner's distribution, rotations).
-fn deliver_plan(devices: &mut [Device], from: usize, plan: MembershipPlan, server: &Server, now: u64) -> Result<(), Error> {
+fn deliver_plan(
+    devices: &mut [Device],
+    from: usize,
+    plan: MembershipPlan,
+    server: &Server,
+    now: u64,
+) -> Result<(), Error> {
     let all = bundles(&devices.iter().collect::<Vec<_>>());
     let mut queue = vec![(devices[from].id.public(), plan)];
     while !queue.is_empty() {
@@ -176,7 +183,15 @@ fn main() -> Result<(), Error> {
     let (mut pending, code) = PendingLink::new(&tablet.public(), now, 300, &mut rng);
     let scanned = LinkingCode::from_bytes(&code.to_bytes())?;
     let current = DeviceList::from_bytes(&server.lists[&a], &limits)?;
-    let p = alice.provision(&devices[0].id.public(), &current, &scanned, &ProvisionOptions::new(), now, &limits, &mut rng)?;
+    let p = alice.provision(
+        &devices[0].id.public(),
+        &current,
+        &scanned,
+        &ProvisionOptions::new(),
+        now,
+        &limits,
+        &mut rng,
+    )?;
     server.lists.insert(a, p.list().to_bytes().to_vec());
     let linked = pending.accept(p.message(), now, &limits)?;
     println!("Alice links a tablet: her list is now version {}", p.list().version());
@@ -214,7 +229,10 @@ fn main() -> Result<(), Error> {
     let mut devices = all;
     send(&mut devices, 1, a, &server, "Только телефону и планшету", now)?;
     let laptop_tracker = &laptop.trackers[&a];
-    println!("   (the laptop got no copy: its own last list, v{}, is no longer the account's)", laptop_tracker.current().map_or(0, |l| l.version()));
+    println!(
+        "   (the laptop got no copy: its own last list, v{}, is no longer the account's)",
+        laptop_tracker.current().map_or(0, |l| l.version())
+    );
 
     let later = SafetyNumber::for_accounts(&bob.public(), &alice.public());
     println!("Alice's safety number at Bob's:    {}", later.display_grouped());

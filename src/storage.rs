@@ -179,9 +179,9 @@ sealable!(GroupSession, format::STATE_GROUP, GroupLimits, |b, limits| Ok(GroupSe
 sealable!(HeldCredential, format::STATE_HELD_CREDENTIAL, (), |b, _| HeldCredential::from_bytes(&b)
     .map_err(StorageError::Credential));
 sealable!(SigningKey, format::STATE_SIGNING_KEY, (), |b, _| Ok(SigningKey::from_bytes(&b)?));
-sealable!(crate::account::AccountKey, format::STATE_ACCOUNT_KEY, (), |b, _| Ok(crate::account::AccountKey::from_bytes(
-    &b
-)?));
+sealable!(crate::account::AccountKey, format::STATE_ACCOUNT_KEY, (), |b, _| Ok(
+    crate::account::AccountKey::from_bytes(&b)?
+));
 sealable!(crate::account::PendingLink, format::STATE_PENDING_LINK, (), |b, _| Ok(
     crate::account::PendingLink::from_bytes(&b)?
 ));

@@ -223,16 +223,15 @@ fn device_count_at_max_and_max_plus_one() {
     let over = acct.add_device(&list, &extra, None, T0, &big).unwrap();
     assert_eq!(
         DeviceList::from_bytes(over.to_bytes(), &lim()),
-        Err(AccountError::Decode(DecodeError::TooMany {
-            field: "devices",
-            count: MAX_DEVICES + 1,
-            max: MAX_DEVICES
-        }))
+        Err(AccountError::Decode(DecodeError::TooMany { field: "devices", count: MAX_DEVICES + 1, max: MAX_DEVICES }))
     );
     assert!(DeviceList::from_bytes(over.to_bytes(), &big).is_ok());
     // The size cap: a list padded to one byte over its limit's length.
     assert_eq!(lim().max_device_list_len(), 256 + 192 * MAX_DEVICES);
-    let blob = vec![0x08, 0x81, 0xe2, 0x01].into_iter().chain(std::iter::repeat_n(0, lim().max_device_list_len())).collect::<Vec<_>>();
+    let blob = vec![0x08, 0x81, 0xe2, 0x01]
+        .into_iter()
+        .chain(std::iter::repeat_n(0, lim().max_device_list_len()))
+        .collect::<Vec<_>>();
     assert!(matches!(DeviceList::from_bytes(&blob, &lim()), Err(AccountError::Decode(DecodeError::TooLarge { .. }))));
 }
 
@@ -263,7 +262,10 @@ fn linking_end_to_end_and_replay() {
     let code = LinkingCode::from_bytes(&l.code).unwrap();
     assert_eq!(code.expires_at(), T0 + 300);
     assert_eq!(code.code_hash(), *l.pending.code_hash());
-    let p = l.account.provision(&l.phone.public(), &l.list, &code, &ProvisionOptions::new(), T0 + 10, &lim(), &mut r).unwrap();
+    let p = l
+        .account
+        .provision(&l.phone.public(), &l.list, &code, &ProvisionOptions::new(), T0 + 10, &lim(), &mut r)
+        .unwrap();
     // What a server sees: the code hash (its routing), the sender, a length.
     let header = ProvisioningHeader::read(p.message(), &lim()).unwrap();
     assert_eq!(header.code_hash(), l.pending.code_hash());
@@ -282,7 +284,9 @@ fn linking_end_to_end_and_replay() {
     assert_eq!(reloaded.accept(p.message(), T0 + 12, &lim()).unwrap_err(), AccountError::Duplicate);
     // The code scanned again by the primary, once the device is linked.
     assert_eq!(
-        l.account.provision(&l.phone.public(), p.list(), &code, &ProvisionOptions::new(), T0 + 20, &lim(), &mut r).unwrap_err(),
+        l.account
+            .provision(&l.phone.public(), p.list(), &code, &ProvisionOptions::new(), T0 + 20, &lim(), &mut r)
+            .unwrap_err(),
         AccountError::AlreadyLinked
     );
     // The new device holds no account key: it cannot sign a list (there is
@@ -487,7 +491,12 @@ impl World {
     }
 
     /// Delivers one copy from account `from` (device identity `sender`).
-    fn deliver(&mut self, from: usize, sender: &IdentityPublic, copy: &FanoutCopy) -> Result<AccountMessage, AccountError> {
+    fn deliver(
+        &mut self,
+        from: usize,
+        sender: &IdentityPublic,
+        copy: &FanoutCopy,
+    ) -> Result<AccountMessage, AccountError> {
         let (a, d) = self.find(copy.device()).expect("recipient exists");
         self.refresh(a, d);
         let acct = *self.accounts[from].key.public().as_bytes();
@@ -516,7 +525,10 @@ impl World {
         let acct = &self.accounts[a];
         let primary = acct.devices[0].id.public();
         let code = LinkingCode::from_bytes(&code.to_bytes()).unwrap();
-        let p = acct.key.provision(&primary, &list, &code, &ProvisionOptions::new(), self.now, &lim(), &mut self.rng).unwrap();
+        let p = acct
+            .key
+            .provision(&primary, &list, &code, &ProvisionOptions::new(), self.now, &lim(), &mut self.rng)
+            .unwrap();
         self.lists.insert(*acct.key.public().as_bytes(), p.list().to_bytes().to_vec());
         let linked = pending.accept(p.message(), self.now, &lim()).unwrap();
         let public = new.public();
@@ -651,7 +663,10 @@ fn fanout_reports_missing_bundles_drops_unlisted_and_refuses_unlisted_senders() 
     // A device that is not on its own account's list cannot fan out.
     let mut bogus = DeviceSessions::new(w.accounts[1].key.public());
     let targets = FanoutTargets::new(&t, &[]);
-    assert!(matches!(bogus.encrypt(&gone.id, &targets, &[], b"x", T0, &mut w.rng), Err(AccountError::UnlistedDevice { .. })));
+    assert!(matches!(
+        bogus.encrypt(&gone.id, &targets, &[], b"x", T0, &mut w.rng),
+        Err(AccountError::UnlistedDevice { .. })
+    ));
     // The tracker of another account as "own": refused.
     let mut alice_sessions = DeviceSessions::new(w.accounts[0].key.public());
     assert_eq!(
@@ -683,7 +698,15 @@ fn deliver_plan(
             let targets = FanoutTargets::new(&trackers[&own], &[&trackers[&to]]).only(&[*r]);
             let out = dev
                 .sessions
-                .encrypt_typed(&dev.id, &targets, &bundles, ContentType::SenderKeyDistribution, send.payload(), now, &mut w.rng)
+                .encrypt_typed(
+                    &dev.id,
+                    &targets,
+                    &bundles,
+                    ContentType::SenderKeyDistribution,
+                    send.payload(),
+                    now,
+                    &mut w.rng,
+                )
                 .unwrap();
             assert_eq!(out.copies.len(), 1);
             let sender = dev.id.public();
@@ -758,7 +781,10 @@ fn groups_follow_device_changes() {
     let _gone = w.unlink(0, 1);
     w.refresh(0, 0);
     let m = members(&w);
-    assert!(matches!(m.check_roster(&groups[&admin_key], &w.accounts[0].devices[0].id), Err(AccountError::UnlistedDevice { .. })));
+    assert!(matches!(
+        m.check_roster(&groups[&admin_key], &w.accounts[0].devices[0].id),
+        Err(AccountError::UnlistedDevice { .. })
+    ));
     let change = m.roster_change(&groups[&admin_key], &w.accounts[0].devices[0].id);
     assert_eq!((change.added.clone(), change.removed.clone()), (vec![], vec![laptop]));
     let g = groups.get_mut(&admin_key).unwrap();
@@ -777,7 +803,9 @@ fn groups_follow_device_changes() {
     // member that checks the roster against the lists.
     let ghost = DeviceIdentity::generate(&mut w.rng).public();
     let g = groups.get_mut(&admin_key).unwrap();
-    let _ = g.change_roster(&w.accounts[0].devices[0].id, &vestnik::group::RosterChange::add(&[ghost]), T0, &mut w.rng).unwrap();
+    let _ = g
+        .change_roster(&w.accounts[0].devices[0].id, &vestnik::group::RosterChange::add(&[ghost]), T0, &mut w.rng)
+        .unwrap();
     assert_eq!(
         m.check_roster(&groups[&admin_key], &w.accounts[0].devices[0].id),
         Err(AccountError::UnlistedDevice { device: *ghost.signing_key().as_bytes() })

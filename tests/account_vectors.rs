@@ -38,7 +38,15 @@ fn generate() {
     let (pending, code) = PendingLink::new(&tablet.public(), T0, 300, &mut rng);
     let pending_bytes = pending.to_bytes().to_vec();
     let p = account
-        .provision(&phone.public(), &v1, &code, &ProvisionOptions::new().with_name_hash([0x11; 32]), T0 + 10, &limits, &mut rng)
+        .provision(
+            &phone.public(),
+            &v1,
+            &code,
+            &ProvisionOptions::new().with_name_hash([0x11; 32]),
+            T0 + 10,
+            &limits,
+            &mut rng,
+        )
         .unwrap();
     let mut tracker = DeviceListTracker::new(account.public());
     tracker.observe(v1.clone()).unwrap();
@@ -118,5 +126,8 @@ fn frozen_account_vectors_load_byte_exactly_and_still_work() {
 
     // The frozen account key still signs the next list.
     let v3 = account.remove_device(&v2, &tablet.public(), T0 + 20).unwrap();
-    assert_eq!(tracker.observe(v3).unwrap(), DeviceListUpdate::Changed(DeviceDelta { added: vec![], removed: vec![tablet.public()] }));
+    assert_eq!(
+        tracker.observe(v3).unwrap(),
+        DeviceListUpdate::Changed(DeviceDelta { added: vec![], removed: vec![tablet.public()] })
+    );
 }

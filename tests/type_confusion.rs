@@ -279,7 +279,9 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
         ),
         (
             format::LINKING_CODE,
-            Box::new(|b| decode_err!(vestnik::account::LinkingCode::from_bytes(b), vestnik::account::AccountError::Decode)),
+            Box::new(|b| {
+                decode_err!(vestnik::account::LinkingCode::from_bytes(b), vestnik::account::AccountError::Decode)
+            }),
         ),
         (
             format::PROVISIONING_MESSAGE,

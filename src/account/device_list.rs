@@ -271,7 +271,8 @@ impl AccountKey {
         now: u64,
     ) -> Result<DeviceList, AccountError> {
         self.check_own(current)?;
-        let entry = current.entry(device).ok_or(AccountError::UnlistedDevice { device: *device.signing_key().as_bytes() })?;
+        let entry =
+            current.entry(device).ok_or(AccountError::UnlistedDevice { device: *device.signing_key().as_bytes() })?;
         if entry.device_id == current.primary_device_id {
             return Err(AccountError::CannotRemovePrimary);
         }
@@ -301,8 +302,8 @@ impl AccountKey {
         }
         .encode_to_vec();
         let signature = self.signing_key().sign(labels::SIG_ACCOUNT_DEVICE_LIST, &tbs);
-        let bytes =
-            pb::DeviceList { format: format::DEVICE_LIST, tbs, signature: signature.to_bytes().to_vec() }.encode_to_vec();
+        let bytes = pb::DeviceList { format: format::DEVICE_LIST, tbs, signature: signature.to_bytes().to_vec() }
+            .encode_to_vec();
         DeviceList::from_bytes(&bytes, &AccountLimits::default().with_max_devices(MAX_DEVICES_CEILING))
     }
 }

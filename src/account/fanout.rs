@@ -146,7 +146,10 @@ impl DeviceSessions {
 
     /// The sessions with `device`, if any.
     pub fn peer(&self, device: &IdentityPublic) -> Option<&PeerSessions> {
-        self.peers.get(device.signing_key().as_bytes()).filter(|e| e.sessions.remote_identity() == device).map(|e| &e.sessions)
+        self.peers
+            .get(device.signing_key().as_bytes())
+            .filter(|e| e.sessions.remote_identity() == device)
+            .map(|e| &e.sessions)
     }
 
     /// The devices this device holds sessions with, and their accounts.
@@ -225,7 +228,11 @@ impl DeviceSessions {
                 if targets.only.as_ref().is_some_and(|o| !o.contains(d.identity())) {
                     continue;
                 }
-                set.entry(*d.identity().signing_key().as_bytes()).or_insert((*d.identity(), *t.account(), d.device_id()));
+                set.entry(*d.identity().signing_key().as_bytes()).or_insert((
+                    *d.identity(),
+                    *t.account(),
+                    d.device_id(),
+                ));
             }
         }
         let new_peers = set.keys().filter(|k| !self.peers.contains_key(*k)).count();
@@ -244,10 +251,9 @@ impl DeviceSessions {
                 Some(e) if e.account == account && *e.sessions.remote_identity() == device => e,
                 _ => {
                     self.peers.remove(&key);
-                    self.peers.entry(key).or_insert(PeerEntry {
-                        account,
-                        sessions: PeerSessions::with_limits(device, self.limits),
-                    })
+                    self.peers
+                        .entry(key)
+                        .or_insert(PeerEntry { account, sessions: PeerSessions::with_limits(device, self.limits) })
                 }
             };
             if !entry.sessions.has_session() {

@@ -46,7 +46,10 @@ impl AccountMembers {
             names.push(*t.account());
             for d in list.devices() {
                 let key = *d.identity().signing_key().as_bytes();
-                if devices.insert(key, (*d.identity(), Some(*t.account()))).is_some_and(|(_, a)| a != Some(*t.account())) {
+                if devices
+                    .insert(key, (*d.identity(), Some(*t.account())))
+                    .is_some_and(|(_, a)| a != Some(*t.account()))
+                {
                     return Err(AccountError::WrongAccount);
                 }
             }

@@ -99,14 +99,21 @@ impl AccountKey {
     /// seed; every decoded copy of the seed is wiped.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
         let (max, f) = (MAX_ACCOUNT_KEY_STATE_LEN, format::STATE_ACCOUNT_KEY);
-        wire::decode_secret(bytes, max, f, &[], |m: &mut pb::AccountKeyState| m.seed.zeroize(), |m| {
-            let seed = Secret32::from_slice(&m.seed).ok_or(DecodeError::WrongLength {
-                field: "seed",
-                len: m.seed.len(),
-                expected: 32,
-            })?;
-            Ok(Self { key: SigningKey::from_seed(&seed) })
-        })
+        wire::decode_secret(
+            bytes,
+            max,
+            f,
+            &[],
+            |m: &mut pb::AccountKeyState| m.seed.zeroize(),
+            |m| {
+                let seed = Secret32::from_slice(&m.seed).ok_or(DecodeError::WrongLength {
+                    field: "seed",
+                    len: m.seed.len(),
+                    expected: 32,
+                })?;
+                Ok(Self { key: SigningKey::from_seed(&seed) })
+            },
+        )
     }
 }
 

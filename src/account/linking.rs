@@ -7,8 +7,8 @@
 //! code_hash = SHA-256("vestnik/v1/hash/account-linking-code" || encoded LinkingCode)
 //! ```
 
-use crate::account::limits::{MAX_LINKING_CODE_LEN, MAX_LINKING_CODE_VALIDITY_SECS};
 use crate::account::AccountError;
+use crate::account::limits::{MAX_LINKING_CODE_LEN, MAX_LINKING_CODE_VALIDITY_SECS};
 use crate::crypto::Secret32;
 use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
 use crate::identity::IdentityPublic;
@@ -150,10 +150,10 @@ impl PendingLink {
         let ephemeral = X25519Secret::generate(rng);
         let secret = Secret32::random(rng);
         let expires_at = now.saturating_add(validity_secs.min(MAX_LINKING_CODE_VALIDITY_SECS));
-        let code = LinkingCode { device: *device, ephemeral: *ephemeral.public(), secret: secret.duplicate(), expires_at };
+        let code =
+            LinkingCode { device: *device, ephemeral: *ephemeral.public(), secret: secret.duplicate(), expires_at };
         let code_hash = code.code_hash();
-        let pending =
-            Self { device: *device, ephemeral: Some(ephemeral), secret: Some(secret), expires_at, code_hash };
+        let pending = Self { device: *device, ephemeral: Some(ephemeral), secret: Some(secret), expires_at, code_hash };
         (pending, code)
     }
 
@@ -216,8 +216,12 @@ impl PendingLink {
                 expected: 32,
             })?;
             let ephemeral = X25519Secret::from_bytes(&e);
-            let code =
-                LinkingCode { device, ephemeral: *ephemeral.public(), secret: secret.duplicate(), expires_at: m.expires_at };
+            let code = LinkingCode {
+                device,
+                ephemeral: *ephemeral.public(),
+                secret: secret.duplicate(),
+                expires_at: m.expires_at,
+            };
             if code.code_hash() != code_hash {
                 return Err(DecodeError::Invalid("code_hash"));
             }

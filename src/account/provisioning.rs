@@ -10,8 +10,8 @@
 //! ciphertext = ChaCha20-Poly1305(key, nonce, AD, ProvisioningPayload)
 //! ```
 
-use crate::account::linking::{LinkingCode, PendingLink};
 use crate::account::limits::MAX_LINKING_CODE_VALIDITY_SECS;
+use crate::account::linking::{LinkingCode, PendingLink};
 use crate::account::{
     AccountError, AccountKey, AccountLimits, AccountPublic, DeviceList, DeviceListTracker, ProvisionOptions,
 };

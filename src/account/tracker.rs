@@ -4,9 +4,9 @@
 //! version (equivocation) is refused; a newer one reports which devices
 //! were added and removed.
 
+use crate::account::limits::MIN_DEVICE_ENTRY_LEN;
 use crate::account::{AccountError, AccountLimits, AccountPublic, DeviceList};
 use crate::identity::IdentityPublic;
-use crate::account::limits::MIN_DEVICE_ENTRY_LEN;
 use crate::wire::{self, Cap, DecodeError, account as pb, format};
 use prost::Message;
 
@@ -171,8 +171,8 @@ impl DeviceListTracker {
     /// that it is this account's).
     pub fn from_bytes(bytes: &[u8], limits: &AccountLimits) -> Result<Self, AccountError> {
         let max = limits.max_device_list_len().saturating_add(64);
-        let devices =
-            [Cap::new(7, "devices", limits.max_devices.min(crate::account::MAX_DEVICES_CEILING)).min_len(MIN_DEVICE_ENTRY_LEN)];
+        let devices = [Cap::new(7, "devices", limits.max_devices.min(crate::account::MAX_DEVICES_CEILING))
+            .min_len(MIN_DEVICE_ENTRY_LEN)];
         let tbs = [Cap::new(2, "tbs", 1).within(&devices)];
         let caps = [Cap::new(3, "device_list", 1).within(&tbs)];
         let s: pb::DeviceListTrackerState = wire::decode_typed(bytes, max, format::STATE_DEVICE_LIST_TRACKER, &caps)?;
