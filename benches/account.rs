@@ -11,7 +11,7 @@
 //! `-- --warm-up-time 1 --measurement-time 2`).
 
 // A bench that cannot set up its workload should stop loudly.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use criterion::{BatchSize, Criterion};
 use std::hint::black_box;

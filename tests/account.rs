@@ -5,7 +5,13 @@
 //! changes, a network simulation with devices linked and unlinked
 //! mid-stream and restarts from sealed state, and the limits at MAX and
 //! MAX+1.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // tests may panic
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::needless_range_loop
+)] // tests may panic
 
 use proptest::prelude::*;
 use rand::SeedableRng;
@@ -905,10 +911,10 @@ proptest! {
                 Action::DeliverSome { n } => {
                     // Out of order: from the back.
                     for _ in 0..n {
-                        if let Some(f) = flight.pop() {
-                            if deliver_one(&mut w, f, &unlinked)? {
-                                delivered += 1;
-                            }
+                        if let Some(f) = flight.pop()
+                            && deliver_one(&mut w, f, &unlinked)?
+                        {
+                            delivered += 1;
                         }
                     }
                 }

@@ -168,10 +168,10 @@ impl AccountKey {
         if !current.contains(sender) {
             return Err(AccountError::UnlistedDevice { device: *sender.signing_key().as_bytes() });
         }
-        if let Some(h) = &options.history {
-            if h.len() > limits.max_history_len {
-                return Err(AccountError::HistoryTooLarge { len: h.len(), max: limits.max_history_len });
-            }
+        if let Some(h) = &options.history
+            && h.len() > limits.max_history_len
+        {
+            return Err(AccountError::HistoryTooLarge { len: h.len(), max: limits.max_history_len });
         }
         let list = self.add_device(current, code.device(), options.name_hash, now, limits)?;
         let payload = pb::ProvisioningPayload {
@@ -288,10 +288,10 @@ impl PendingLink {
                 let history = (!p.history.is_empty()).then(|| Zeroizing::new(p.history.clone()));
                 Ok((account, p.device_list.clone(), history))
             })?;
-        if let Some(h) = &history {
-            if h.len() > limits.max_history_len {
-                return Err(AccountError::HistoryTooLarge { len: h.len(), max: limits.max_history_len });
-            }
+        if let Some(h) = &history
+            && h.len() > limits.max_history_len
+        {
+            return Err(AccountError::HistoryTooLarge { len: h.len(), max: limits.max_history_len });
         }
         let list = DeviceList::from_bytes(&list_bytes, limits)?;
         if *list.account() != account {
