@@ -99,6 +99,17 @@ pub const HASH_CREDENTIAL_SESSION: &str = "vestnik/v1/hash/credential-session";
 /// is bound to (SPEC.md §13.9).
 pub const HASH_CALL_ROSTER: &str = "vestnik/v1/hash/call-roster";
 
+/// Accounts: the account key signing a device list's to-be-signed bytes (SPEC.md §16.2).
+pub const SIG_ACCOUNT_DEVICE_LIST: SigContext = SigContext("vestnik/v1/sig/account/device-list");
+/// Accounts: prefix of the iterated account fingerprint hash (SPEC.md §9, §16.6).
+pub const HASH_ACCOUNT_SAFETY_NUMBER: &str = "vestnik/v1/hash/account-safety-number";
+/// Accounts: prefix of the hash of a linking code, which names it (SPEC.md §16.4).
+pub const HASH_ACCOUNT_LINKING_CODE: &str = "vestnik/v1/hash/account-linking-code";
+/// Accounts: HKDF info of the provisioning key and nonce (SPEC.md §16.4).
+pub const KDF_ACCOUNT_PROVISIONING: &str = "vestnik/v1/kdf/account-provisioning";
+/// Accounts: prefix of a provisioning message's associated data (SPEC.md §16.4).
+pub const AD_ACCOUNT_PROVISIONING: &str = "vestnik/v1/ad/account-provisioning";
+
 /// Chain-key step input for the next message key (Double Ratchet spec §5.2).
 pub const CHAIN_MESSAGE_KEY_BYTE: u8 = 0x01;
 /// Chain-key step input for the next chain key.
@@ -139,6 +150,11 @@ pub const ALL: &[&str] = &[
     HASH_PRESENTATION_REQUEST,
     HASH_CREDENTIAL_SESSION,
     HASH_CALL_ROSTER,
+    SIG_ACCOUNT_DEVICE_LIST.0,
+    HASH_ACCOUNT_SAFETY_NUMBER,
+    HASH_ACCOUNT_LINKING_CODE,
+    KDF_ACCOUNT_PROVISIONING,
+    AD_ACCOUNT_PROVISIONING,
 ];
 
 #[cfg(test)]

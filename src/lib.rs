@@ -15,6 +15,7 @@
 //! | signed documents: certificates, status lists, timestamps, envelopes | [`document`] | §11 |
 //! | official-document credentials: selective disclosure, presentations | [`credential`] | §14 |
 //! | Ed25519 acceptance rule (single and batch) | [`crypto::sig`] | §2.2, §11.1 |
+//! | multi-device accounts: device lists, linking, fan-out, account safety numbers | [`account`] | §16 |
 //!
 //! ## A conversation
 //!
@@ -42,6 +43,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+pub mod account;
 pub mod call;
 mod chain;
 pub mod credential;
@@ -98,4 +100,7 @@ const _: () = {
     assert_zeroize_on_drop::<call::Call>();
     assert_zeroize_on_drop::<call::CallKeyDelivery>();
     assert_zeroize_on_drop::<credential::HeldCredential>();
+    assert_zeroize_on_drop::<account::AccountKey>();
+    assert_zeroize_on_drop::<account::LinkingCode>();
+    assert_zeroize_on_drop::<account::PendingLink>();
 };

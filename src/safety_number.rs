@@ -23,6 +23,9 @@ pub const SAFETY_NUMBER_VERSION: u8 = 1;
 pub const ITERATIONS: usize = 5200;
 /// Length of the scannable form.
 pub const SCANNABLE_LEN: usize = 65;
+/// First byte of the scannable form of an account safety number (SPEC.md
+/// §9): a device code (`0x01`) never verifies as an account code.
+pub const ACCOUNT_SCANNABLE_VERSION: u8 = 0x02;
 
 /// Why a scanned code did not match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -39,15 +42,19 @@ pub enum SafetyNumberError {
 /// The safety number of a conversation between two identities.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SafetyNumber {
+    version: u8,
     local_fp: [u8; 32],
     remote_fp: [u8; 32],
     display: String,
 }
 
 fn fingerprint(key: &IdentityPublic) -> [u8; 32] {
-    let k = key.signing_key().as_bytes();
+    fingerprint_of(labels::HASH_SAFETY_NUMBER, key.signing_key().as_bytes())
+}
+
+fn fingerprint_of(label: &str, k: &[u8; 32]) -> [u8; 32] {
     let mut h = Sha512::new();
-    h.update(labels::HASH_SAFETY_NUMBER.as_bytes());
+    h.update(label.as_bytes());
     h.update([SAFETY_NUMBER_VERSION]);
     h.update(k);
     let mut d = h.finalize();
@@ -85,11 +92,39 @@ impl SafetyNumber {
     /// assert!(at_b.verify_scanned(&at_a.scannable()).is_ok());
     /// ```
     pub fn new(local: &IdentityPublic, remote: &IdentityPublic) -> Self {
-        let local_fp = fingerprint(local);
-        let remote_fp = fingerprint(remote);
+        Self::from_fingerprints(SAFETY_NUMBER_VERSION, fingerprint(local), fingerprint(remote))
+    }
+
+    /// The safety number between two *accounts* (SPEC.md §9, §16.6): from
+    /// the account keys alone, so it stays the same when either person adds
+    /// or removes a device. Same digits and scannable layout as a device
+    /// number, under its own hash label and scannable version
+    /// ([`ACCOUNT_SCANNABLE_VERSION`]).
+    ///
+    /// ```
+    /// use vestnik::{DeviceIdentity, account::AccountKey, safety_number::SafetyNumber};
+    /// let mut rng = rand::rng();
+    /// let (alice, _) = AccountKey::create(&DeviceIdentity::generate(&mut rng).public(), 0, &mut rng)?;
+    /// let (bob, _) = AccountKey::create(&DeviceIdentity::generate(&mut rng).public(), 0, &mut rng)?;
+    /// let at_alice = SafetyNumber::for_accounts(&alice.public(), &bob.public());
+    /// let at_bob = SafetyNumber::for_accounts(&bob.public(), &alice.public());
+    /// assert_eq!(at_alice.display(), at_bob.display());
+    /// assert!(at_bob.verify_scanned(&at_alice.scannable()).is_ok());
+    /// # Ok::<(), vestnik::account::AccountError>(())
+    /// ```
+    pub fn for_accounts(local: &crate::account::AccountPublic, remote: &crate::account::AccountPublic) -> Self {
+        let label = labels::HASH_ACCOUNT_SAFETY_NUMBER;
+        Self::from_fingerprints(
+            ACCOUNT_SCANNABLE_VERSION,
+            fingerprint_of(label, local.as_bytes()),
+            fingerprint_of(label, remote.as_bytes()),
+        )
+    }
+
+    fn from_fingerprints(version: u8, local_fp: [u8; 32], remote_fp: [u8; 32]) -> Self {
         let (a, b) = (digits(&local_fp), digits(&remote_fp));
         let display = if a <= b { a + &b } else { b + &a };
-        Self { local_fp, remote_fp, display }
+        Self { version, local_fp, remote_fp, display }
     }
 
     /// 60 digits, to read aloud in twelve groups of five.
@@ -108,7 +143,7 @@ impl SafetyNumber {
         let mut out = [0u8; SCANNABLE_LEN];
         let (v, rest) = out.split_at_mut(1);
         let (a, b) = rest.split_at_mut(32);
-        v.copy_from_slice(&[SAFETY_NUMBER_VERSION]);
+        v.copy_from_slice(&[self.version]);
         a.copy_from_slice(&self.local_fp);
         b.copy_from_slice(&self.remote_fp);
         out
@@ -118,7 +153,7 @@ impl SafetyNumber {
     /// peer's fingerprint first and ours second. Constant-time comparison.
     pub fn verify_scanned(&self, scanned: &[u8]) -> Result<(), SafetyNumberError> {
         let (v, rest) = scanned.split_first().ok_or(SafetyNumberError::Format)?;
-        if *v != SAFETY_NUMBER_VERSION || rest.len() != 64 {
+        if *v != self.version || rest.len() != 64 {
             return Err(SafetyNumberError::Format);
         }
         let (their_own, their_other) = rest.split_at(32);

@@ -179,6 +179,15 @@ sealable!(GroupSession, format::STATE_GROUP, GroupLimits, |b, limits| Ok(GroupSe
 sealable!(HeldCredential, format::STATE_HELD_CREDENTIAL, (), |b, _| HeldCredential::from_bytes(&b)
     .map_err(StorageError::Credential));
 sealable!(SigningKey, format::STATE_SIGNING_KEY, (), |b, _| Ok(SigningKey::from_bytes(&b)?));
+sealable!(crate::account::AccountKey, format::STATE_ACCOUNT_KEY, (), |b, _| Ok(
+    crate::account::AccountKey::from_bytes(&b)?
+));
+sealable!(crate::account::PendingLink, format::STATE_PENDING_LINK, (), |b, _| Ok(
+    crate::account::PendingLink::from_bytes(&b)?
+));
+sealable!(crate::account::DeviceSessions, format::STATE_DEVICE_SESSIONS, SessionLimits, |b, limits| Ok(
+    crate::account::DeviceSessions::from_bytes_with_limits(&b, *limits, crate::account::AccountLimits::default())?
+));
 
 fn associated_data(content_format: u32) -> Vec<u8> {
     let mut ad = labels::AD_SEALED_STATE.as_bytes().to_vec();

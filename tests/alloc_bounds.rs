@@ -227,6 +227,60 @@ fn loaders_allocate_a_small_constant_times_their_input() {
         DecodeError::WrongType { found: format::STATE_SESSIONS, expected: format::STATE_HELD_CREDENTIAL },
     );
 
+    // Accounts: device lists (devices counted inside the signed bytes before
+    // the outer list is decoded), trackers, pending links and device sessions.
+    let alim = vestnik::account::AccountLimits::default();
+    let account_err = |r: Result<(), vestnik::account::AccountError>| match r {
+        Err(vestnik::account::AccountError::Decode(e)) => Some(e),
+        other => panic!("{other:?}"),
+    };
+    let list = |b: &[u8]| account_err(vestnik::account::DeviceList::from_bytes(b, &alim).map(|_| ()));
+    let tracker = |b: &[u8]| account_err(vestnik::account::DeviceListTracker::from_bytes(b, &alim).map(|_| ()));
+    let list_blob = |tbs: &[u8]| {
+        let mut b = vec![0x08];
+        varint(u64::from(format::DEVICE_LIST), &mut b);
+        [b, field(2, tbs)].concat()
+    };
+    let max = alim.max_device_list_len();
+    let blob = list_blob(&flood(format::DEVICE_LIST_TBS, &[0x3a, 0x00], max - 8));
+    check("device list: empty devices", &blob, &list, DecodeError::Invalid("devices"));
+    let blob = list_blob(&flood(format::DEVICE_LIST_TBS, &field(7, &[0u8; 133]), max - 8));
+    check(
+        "device list: minimal devices past the cap",
+        &blob,
+        &list,
+        DecodeError::TooMany { field: "devices", count: alim.max_devices + 1, max: alim.max_devices },
+    );
+    let mut tb = vec![0x08];
+    varint(u64::from(format::STATE_DEVICE_LIST_TRACKER), &mut tb);
+    let tblob = [tb, field(3, &list_blob(&flood(format::DEVICE_LIST_TBS, &[0x3a, 0x00], max - 16)))].concat();
+    check("tracker: empty devices", &tblob, &tracker, DecodeError::Invalid("devices"));
+    let blob = flood(format::DEVICE_LIST, &[0x1a, 0x00], max);
+    check(
+        "tracker: a list-shaped blob",
+        &blob,
+        &tracker,
+        DecodeError::WrongType { found: format::DEVICE_LIST, expected: format::STATE_DEVICE_LIST_TRACKER },
+    );
+    let device_sessions = |b: &[u8]| vestnik::account::DeviceSessions::from_bytes(b).err();
+    let blob = flood(format::STATE_DEVICE_SESSIONS, &[0x1a, 0x00], MAX_STATE_LEN);
+    check("device sessions: empty entries at 64 MiB", &blob, &device_sessions, DecodeError::Invalid("entries"));
+    let blob = flood(format::STATE_DEVICE_SESSIONS, &field(3, &[0u8; 40]), MAX_STATE_LEN);
+    check(
+        "device sessions: entries past the cap",
+        &blob,
+        &device_sessions,
+        DecodeError::TooMany { field: "entries", count: alim.max_peer_devices + 1, max: alim.max_peer_devices },
+    );
+    let pending = |b: &[u8]| vestnik::account::PendingLink::from_bytes(b).err();
+    let blob = flood(format::STATE_SESSIONS, &[0x1a, 0x00], 1 << 20);
+    check(
+        "pending link: a sessions-shaped blob",
+        &blob,
+        &pending,
+        DecodeError::WrongType { found: format::STATE_SESSIONS, expected: format::STATE_PENDING_LINK },
+    );
+
     // Control: the counter sees what a real decode allocates, and input that
     // passes the scan (entries at the count caps, of the minimum size)
     // costs a small multiple of its size before it is refused.

@@ -70,6 +70,8 @@ replay!(
     document_status_list,
     credential_decode,
     presentation_verify,
+    account_device_list,
+    account_linking,
 );
 
 /// Writes the `state_load` seed of a prekey store signed by the target's

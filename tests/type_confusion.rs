@@ -137,6 +137,17 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
         vector("credential", "issued.bin"),
         vector("credential", "held.bin"),
         vestnik::crypto::sig::SigningKey::generate(&mut rng).to_bytes().to_vec(),
+        // Accounts (SPEC §16).
+        vector("account", "device_list_v2.bin"),
+        vector("account", "linking_code.bin"),
+        vector("account", "provisioning.bin"),
+        vector("account", "tracker.bin"),
+        vector("account", "pending_link.bin"),
+        vestnik::account::DeviceSessions::new(
+            vestnik::account::AccountPublic::from_bytes(&vector("account", "peer_account.bin")).unwrap(),
+        )
+        .to_bytes()
+        .to_vec(),
     ];
     let carrier = std::cell::RefCell::new(Carrier::new());
     let limits = DocumentLimits::default();
@@ -256,6 +267,43 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
             format::STATE_HELD_CREDENTIAL,
             Box::new(|b| decode_err!(HeldCredential::from_bytes(b), vestnik::credential::CredentialError::Decode)),
         ),
+        // Accounts (SPEC §16).
+        (
+            format::DEVICE_LIST,
+            Box::new(|b| {
+                decode_err!(
+                    vestnik::account::DeviceList::from_bytes(b, &Default::default()),
+                    vestnik::account::AccountError::Decode
+                )
+            }),
+        ),
+        (
+            format::LINKING_CODE,
+            Box::new(|b| {
+                decode_err!(vestnik::account::LinkingCode::from_bytes(b), vestnik::account::AccountError::Decode)
+            }),
+        ),
+        (
+            format::PROVISIONING_MESSAGE,
+            Box::new(|b| {
+                decode_err!(
+                    vestnik::account::ProvisioningHeader::read(b, &Default::default()),
+                    vestnik::account::AccountError::Decode
+                )
+            }),
+        ),
+        (
+            format::STATE_DEVICE_LIST_TRACKER,
+            Box::new(|b| {
+                decode_err!(
+                    vestnik::account::DeviceListTracker::from_bytes(b, &Default::default()),
+                    vestnik::account::AccountError::Decode
+                )
+            }),
+        ),
+        (format::STATE_PENDING_LINK, Box::new(|b| vestnik::account::PendingLink::from_bytes(b).err())),
+        (format::STATE_DEVICE_SESSIONS, Box::new(|b| vestnik::account::DeviceSessions::from_bytes(b).err())),
+        (format::STATE_ACCOUNT_KEY, Box::new(|b| vestnik::account::load_account_key_state(b).err())),
     ];
     // Every top-level format of SPEC §4.2 has a sample, except the signed
     // parts that only exist inside their outer object.
@@ -267,6 +315,9 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
         format::SIGNED_ATTRIBUTES,
         format::CREDENTIAL_TBS,
         format::PRESENTATION_TBS,
+        format::DEVICE_LIST_TBS,      // only inside a DeviceList
+        format::PROVISIONING_PAYLOAD, // only inside a provisioning message's AEAD
+        format::STATE_ACCOUNT_KEY,    // exported only sealed
     ];
     let sample_formats: Vec<u32> = samples.iter().map(|s| format_of(s)).collect();
     for (f, name) in format::ALL {

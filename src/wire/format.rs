@@ -80,6 +80,25 @@ pub const ROSTER_UPDATE: u32 = 0x2501;
 /// `CallKeyMessage` v1 (inside a 1:1 session only).
 pub const CALL_KEY: u32 = 0x3001;
 
+/// `DeviceListTbs` v1 (the account-signed part of a device list).
+pub const DEVICE_LIST_TBS: u32 = 0x7001;
+/// `DeviceList` v1 (an account's signed list of its devices).
+pub const DEVICE_LIST: u32 = 0x7101;
+/// `LinkingCode` v1 (the QR payload a new device shows; holds a secret).
+pub const LINKING_CODE: u32 = 0x7201;
+/// `ProvisioningMessage` v1 (the primary's answer to a linking code).
+pub const PROVISIONING_MESSAGE: u32 = 0x7301;
+/// Serialized `AccountKey` v1 (secret).
+pub const STATE_ACCOUNT_KEY: u32 = 0x7401;
+/// Serialized `DeviceListTracker` v1.
+pub const STATE_DEVICE_LIST_TRACKER: u32 = 0x7501;
+/// `ProvisioningPayload` v1 (the plaintext inside a provisioning message).
+pub const PROVISIONING_PAYLOAD: u32 = 0x7601;
+/// Serialized `PendingLink` v1 (a new device waiting to be linked; secret).
+pub const STATE_PENDING_LINK: u32 = 0x7701;
+/// Serialized `DeviceSessions` v1 (1:1 sessions with other devices, by account; secret).
+pub const STATE_DEVICE_SESSIONS: u32 = 0x7801;
+
 /// Every format number, for the uniqueness test and SPEC.md.
 pub const ALL: &[(u32, &str)] = &[
     (PREKEY_BUNDLE, "PreKeyBundle"),
@@ -113,6 +132,15 @@ pub const ALL: &[(u32, &str)] = &[
     (PRESENTATION, "Presentation"),
     (ISSUED_CREDENTIAL, "IssuedCredential"),
     (STATE_HELD_CREDENTIAL, "HeldCredentialState"),
+    (DEVICE_LIST_TBS, "DeviceListTbs"),
+    (DEVICE_LIST, "DeviceList"),
+    (LINKING_CODE, "LinkingCode"),
+    (PROVISIONING_MESSAGE, "ProvisioningMessage"),
+    (STATE_ACCOUNT_KEY, "AccountKeyState"),
+    (STATE_DEVICE_LIST_TRACKER, "DeviceListTrackerState"),
+    (PROVISIONING_PAYLOAD, "ProvisioningPayload"),
+    (STATE_PENDING_LINK, "PendingLinkState"),
+    (STATE_DEVICE_SESSIONS, "DeviceSessionsState"),
 ];
 
 #[cfg(test)]

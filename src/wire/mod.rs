@@ -19,6 +19,11 @@ use prost::Message;
 #[allow(missing_docs, unreachable_pub, clippy::all, clippy::indexing_slicing)]
 pub(crate) mod pb {
     pub(crate) mod vestnik {
+        pub(crate) mod account {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.account.v1.rs"));
+            }
+        }
         pub(crate) mod call {
             pub(crate) mod v1 {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.call.v1.rs"));
@@ -52,6 +57,7 @@ pub(crate) mod pb {
     }
 }
 
+pub(crate) use pb::vestnik::account::v1 as account;
 pub(crate) use pb::vestnik::call::v1 as call;
 pub(crate) use pb::vestnik::credential::v1 as credential;
 pub(crate) use pb::vestnik::document::v1 as document;
