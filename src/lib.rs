@@ -66,7 +66,7 @@ pub mod wire;
 pub use zeroize;
 
 pub use identity::{DeviceIdentity, IdentityPublic};
-pub use limits::{CallLimits, GroupLimits, SessionLimits};
+pub use limits::{CallLimits, GroupLimits, HandshakePolicy, SessionLimits};
 pub use prekey::{PreKeyBundle, PreKeyStore};
 pub use session::{ContentType, PeerSessions, Received, SessionError};
 
@@ -78,6 +78,9 @@ const fn assert_zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
 const _: () = {
     assert_zeroize_on_drop::<crypto::Secret32>();
     assert_zeroize_on_drop::<crypto::x25519::X25519Secret>();
+    // Post-quantum handshake (issue 16): the KEM secret and the key it wraps.
+    assert_zeroize_on_drop::<crypto::kem::KemDecapsulationKey>();
+    assert_zeroize_on_drop::<ml_kem::DecapsulationKey768>();
     assert_zeroize_on_drop::<crypto::sig::SigningKey>();
     assert_zeroize_on_drop::<ed25519_dalek::SigningKey>();
     assert_zeroize_on_drop::<x25519_dalek::StaticSecret>();
