@@ -102,7 +102,7 @@ pub(crate) fn decode(bytes: &[u8], max_len: usize) -> Result<Incoming, SessionEr
                 }
                 let ciphertext =
                     KemCiphertext::from_bytes(&m.kem_ciphertext).ok_or(DecodeError::Invalid("kem_ciphertext"))?;
-                Some(PendingKem { kem_prekey_id: m.kem_prekey_id, ciphertext })
+                Some(PendingKem::new(m.kem_prekey_id, ciphertext))
             };
             let initiator = m.initiator.ok_or(DecodeError::Missing("initiator"))?;
             wire::fixed::<32>("base_key", &m.base_key)?;

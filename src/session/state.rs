@@ -32,6 +32,16 @@ pub(crate) struct PendingPreKey {
 pub(crate) struct PendingKem {
     pub(crate) kem_prekey_id: u32,
     pub(crate) ciphertext: KemCiphertext,
+    /// SHA-256 of the ciphertext, bound into every prekey message's AD.
+    digest: [u8; 32],
+}
+
+impl PendingKem {
+    pub(crate) fn new(kem_prekey_id: u32, ciphertext: KemCiphertext) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(ciphertext.as_bytes()).into();
+        Self { kem_prekey_id, ciphertext, digest }
+    }
 }
 
 /// One Double Ratchet session with one peer device.
@@ -62,10 +72,12 @@ pub(crate) struct PreKeyBinding {
 }
 
 /// `base_key (32) || signed_prekey_id (4, BE) || has_one_time (1) ||
-/// one_time_prekey_id (4, BE) [|| kem_prekey_id (4, BE)]`: 41 bytes, 45 for
-/// a post-quantum prekey message.
+/// one_time_prekey_id (4, BE) [|| kem_prekey_id (4, BE) ||
+/// SHA-256(kem_ciphertext) (32)]`: 41 bytes, 77 for a post-quantum prekey
+/// message, so a prekey message whose KEM fields were altered fails even on
+/// a session its first message already started.
 pub(crate) fn prekey_binding(base_key: &X25519PublicKey, ids: &PendingPreKey) -> PreKeyBinding {
-    let mut b = Vec::with_capacity(45);
+    let mut b = Vec::with_capacity(77);
     b.extend_from_slice(base_key.as_bytes());
     b.extend_from_slice(&ids.signed_prekey_id.to_be_bytes());
     b.push(u8::from(ids.one_time_prekey_id.is_some()));
@@ -73,6 +85,7 @@ pub(crate) fn prekey_binding(base_key: &X25519PublicKey, ids: &PendingPreKey) ->
     let format = match &ids.kem {
         Some(k) => {
             b.extend_from_slice(&k.kem_prekey_id.to_be_bytes());
+            b.extend_from_slice(&k.digest);
             format::PREKEY_MESSAGE
         }
         None => format::PREKEY_MESSAGE_V1,
@@ -91,7 +104,7 @@ fn associated_data(
     binding: Option<&PreKeyBinding>,
 ) -> Vec<u8> {
     let label = labels::AD_SESSION_MESSAGE.as_bytes();
-    let mut ad = Vec::with_capacity(label.len() + 4 + 64 + header.len() + 45);
+    let mut ad = Vec::with_capacity(label.len() + 4 + 64 + header.len() + 77);
     ad.extend_from_slice(label);
     let format = binding.map_or(format::RATCHET_MESSAGE, |b| b.format);
     ad.extend_from_slice(&format.to_be_bytes());
@@ -127,7 +140,7 @@ impl Session {
         let kem = bundle
             .kem_prekey()
             .zip(ciphertext)
-            .map(|(k, ciphertext)| PendingKem { kem_prekey_id: k.id(), ciphertext });
+            .map(|(k, ciphertext)| PendingKem::new(k.id(), ciphertext));
         let base_key = *ephemeral.public();
         Ok(Self {
             local: local_public,
