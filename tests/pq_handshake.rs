@@ -478,3 +478,21 @@ fn kem_secret_debug_shows_public_half_only() {
     let digest: String = dk.public().digest().iter().take(8).map(|b| format!("{b:02x}")).collect();
     assert_eq!(printed, format!("KemDecapsulationKey {{ public: KemEncapsulationKey(sha256 {digest}), .. }}"));
 }
+
+#[test]
+fn sealed_v1_prekey_store_still_unseals_and_reseals_as_v2() {
+    use vestnik::storage::{Sealable, StorageKey, seal};
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/session");
+    let bob = DeviceIdentity::from_bytes(&std::fs::read(dir.join("bob_identity.bin")).unwrap()).unwrap();
+    let v1 = std::fs::read(dir.join("bob_prekeys.bin")).unwrap();
+    let key = StorageKey::from_bytes([0x42; 32]);
+    let sealed_v1 = seal(&key, format::STATE_PREKEYS_V1, &v1, &mut rand::rng());
+    let pre = PreKeyStore::unseal(&key, &sealed_v1, &bob.public()).unwrap();
+    assert!(!pre.publishes_kem_prekeys());
+    let again = pre.seal(&key, &mut rand::rng());
+    let pre2 = PreKeyStore::unseal(&key, &again, &bob.public()).unwrap();
+    assert_eq!(pre2.to_bytes(), pre.to_bytes());
+    assert_eq!(&pre.to_bytes()[..3], [0x08, 0x82, 0x22], "written as 0x1102");
+    // A v2 store's blob opened as another type still fails as before.
+    assert!(vestnik::storage::unseal(&key, format::STATE_SESSIONS, &again).is_err());
+}
