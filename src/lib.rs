@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | device identity, safety numbers | [`identity`], [`safety_number`] | §5.1, §9 |
 //! | prekeys and bundles | [`prekey`] | §5.2–5.3 |
-//! | X3DH-style handshake, Double Ratchet, sessions | [`session`] | §5.4–5.8 |
+//! | post-quantum handshake (PQXDH: X25519 + ML-KEM-768), Double Ratchet, sessions | [`session`], [`crypto::kem`] | §5.4–5.9 |
 //! | state at rest | [`storage`] | §8 |
 //! | groups (sender keys over 1:1 sessions) | [`group`] | §12 |
 //! | calls: SFrame media encryption, keys over 1:1 sessions | [`call`] | §13 |

@@ -900,13 +900,8 @@ impl PreKeyStore {
             })?;
             let signature =
                 Signature::from_slice(&k.signature).map_err(|_| DecodeError::Invalid("kem prekey signature"))?;
-            let public = KemPreKeyPublic {
-                id: k.id,
-                kind,
-                key: secret.public().clone(),
-                created_at: k.created_at,
-                signature,
-            };
+            let public =
+                KemPreKeyPublic { id: k.id, kind, key: secret.public().clone(), created_at: k.created_at, signature };
             public.verify(identity.signing_key()).map_err(|_| DecodeError::Invalid("kem prekey signature"))?;
             Ok(KemPreKey { secret, public, retired_at: k.retired_at })
         };
@@ -932,7 +927,8 @@ impl PreKeyStore {
         }
         let lr_ids: Vec<u32> =
             kem_last_resort.iter().chain(kem_last_resort_previous.iter()).map(|k| k.public.id).collect();
-        if lr_ids.iter().any(|id| kem_one_time.contains_key(id)) || lr_ids.first().zip(lr_ids.get(1)).is_some_and(|(a, b)| a == b)
+        if lr_ids.iter().any(|id| kem_one_time.contains_key(id))
+            || lr_ids.first().zip(lr_ids.get(1)).is_some_and(|(a, b)| a == b)
         {
             return Err(DecodeError::Invalid("kem prekey id"));
         }

@@ -181,9 +181,13 @@ macro_rules! sealable {
 sealable!(DeviceIdentity, format::STATE_IDENTITY, (), |b, _| Ok(DeviceIdentity::from_bytes(&b)?));
 // A prekey store sealed before the KEM prekeys has content format 0x1101:
 // it still opens as a `PreKeyStore` (and is sealed as 0x1102 from then on).
-sealable!(PreKeyStore, format::STATE_PREKEYS, IdentityPublic, |b, owner| Ok(PreKeyStore::from_bytes(&b, owner)?), |s| {
-    sealed_content_format(s).filter(|&f| f == format::STATE_PREKEYS_V1)
-});
+sealable!(
+    PreKeyStore,
+    format::STATE_PREKEYS,
+    IdentityPublic,
+    |b, owner| Ok(PreKeyStore::from_bytes(&b, owner)?),
+    |s| sealed_content_format(s).filter(|&f| f == format::STATE_PREKEYS_V1)
+);
 sealable!(PeerSessions, format::STATE_SESSIONS, SessionLimits, |b, limits| Ok(PeerSessions::from_bytes_with_limits(
     &b, *limits
 )?));
@@ -196,7 +200,8 @@ sealable!(SigningKey, format::STATE_SIGNING_KEY, (), |b, _| Ok(SigningKey::from_
 
 /// The content format a sealed blob names, if it decodes as one.
 fn sealed_content_format(sealed: &[u8]) -> Option<u32> {
-    let s: st::SealedState = wire::decode_typed(sealed, MAX_STATE_LEN.saturating_add(64), format::STATE_SEALED, &[]).ok()?;
+    let s: st::SealedState =
+        wire::decode_typed(sealed, MAX_STATE_LEN.saturating_add(64), format::STATE_SEALED, &[]).ok()?;
     Some(s.content_format)
 }
 

@@ -469,7 +469,10 @@ fn v2_post_quantum_vectors_load_byte_exactly_and_decrypt() {
         let m = read_session_v2(name);
         assert_eq!(&m[..3], [0x08, 0x82, 0x04], "{name}: PreKeyMessage 0x0202");
         let info = PeerSessions::inspect(&m).unwrap();
-        assert_eq!((info.kind(), info.kem_prekey_id(), info.one_time_prekey_id()), (MessageKind::PreKey, Some(3), Some(2)));
+        assert_eq!(
+            (info.kind(), info.kem_prekey_id(), info.one_time_prekey_id()),
+            (MessageKind::PreKey, Some(3), Some(2))
+        );
     }
     for order in [["m0_prekey.bin", "m1.bin"], ["m1.bin", "m0_prekey.bin"]] {
         let mut pre = PreKeyStore::from_bytes(&pre_bytes, &bob.public()).unwrap();

@@ -42,11 +42,7 @@ impl World {
         a.encrypt(text, &mut rand::rng()).unwrap()
     }
 
-    fn bob_receives(
-        &mut self,
-        at_bob: &mut PeerSessions,
-        m: &[u8],
-    ) -> Result<vestnik::Received, SessionError> {
+    fn bob_receives(&mut self, at_bob: &mut PeerSessions, m: &[u8]) -> Result<vestnik::Received, SessionError> {
         at_bob.decrypt(&self.bob, &mut self.bob_pre, m, 0)
     }
 
@@ -324,10 +320,7 @@ fn downgrade_v2_message_relabelled_v1_is_refused_or_fails_authentication() {
     assert_eq!(w.snapshot(&at_bob), before);
     // Format 0x0201 but the KEM fields kept: not a version-1 message.
     let mixed = edit_message(&m, |p| p.format = format::PREKEY_MESSAGE_V1);
-    assert!(matches!(
-        w.bob_receives(&mut at_bob, &mixed),
-        Err(SessionError::Decode(DecodeError::Invalid(_)))
-    ));
+    assert!(matches!(w.bob_receives(&mut at_bob, &mixed), Err(SessionError::Decode(DecodeError::Invalid(_)))));
     // Format 0x0202 without the KEM fields: refused at decode.
     let empty = edit_message(&m, |p| p.kem_ciphertext.clear());
     assert!(matches!(

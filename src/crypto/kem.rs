@@ -54,8 +54,7 @@ pub struct KemEncapsulationKey {
 impl KemEncapsulationKey {
     /// Imports a key, running the FIPS 203 §7.2 type and modulus checks.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KemKeyError> {
-        let arr: &[u8; ENCAPSULATION_KEY_LEN] =
-            bytes.try_into().map_err(|_| KemKeyError::WrongLength(bytes.len()))?;
+        let arr: &[u8; ENCAPSULATION_KEY_LEN] = bytes.try_into().map_err(|_| KemKeyError::WrongLength(bytes.len()))?;
         let key = Ek::new(&(*arr).into()).map_err(|_| KemKeyError::Modulus)?;
         Ok(Self::from_parts(Box::new(*arr), key))
     }
@@ -88,7 +87,10 @@ impl KemEncapsulationKey {
         Self::wrap(ct, &mut ss)
     }
 
-    fn wrap(ct: ml_kem::Ciphertext<MlKem768>, ss: &mut ml_kem::array::Array<u8, ml_kem::array::sizes::U32>) -> (KemCiphertext, Secret32) {
+    fn wrap(
+        ct: ml_kem::Ciphertext<MlKem768>,
+        ss: &mut ml_kem::array::Array<u8, ml_kem::array::sizes::U32>,
+    ) -> (KemCiphertext, Secret32) {
         let mut out = [0u8; 32];
         out.copy_from_slice(ss.as_slice());
         ss.as_mut_slice().zeroize();

@@ -52,10 +52,7 @@ pub mod testing {
     /// ML-KEM-768 encapsulation with the message `m` (FIPS 203
     /// `ML-KEM.Encaps_internal`) through the crate's wrapper: the key is
     /// imported with the §7.2 checks first.
-    pub fn mlkem768_encapsulate(
-        ek: &[u8],
-        m: &[u8; 32],
-    ) -> Result<(Vec<u8>, [u8; 32]), super::kem::KemKeyError> {
+    pub fn mlkem768_encapsulate(ek: &[u8], m: &[u8; 32]) -> Result<(Vec<u8>, [u8; 32]), super::kem::KemKeyError> {
         let ek = super::kem::KemEncapsulationKey::from_bytes(ek)?;
         let (ct, ss) = ek.encapsulate_deterministic(m);
         Ok((ct.as_bytes().to_vec(), *ss.as_bytes()))

@@ -98,8 +98,8 @@ fn pending_from_state(p: &st::PendingPreKeyState, post_quantum: bool) -> Result<
         (true, 0) => None,
         (false, id) if id != 0 => {
             wire::fixed::<CIPHERTEXT_LEN>("pending.kem_ciphertext", &p.kem_ciphertext)?;
-            let ciphertext = KemCiphertext::from_bytes(&p.kem_ciphertext)
-                .ok_or(DecodeError::Invalid("pending.kem_ciphertext"))?;
+            let ciphertext =
+                KemCiphertext::from_bytes(&p.kem_ciphertext).ok_or(DecodeError::Invalid("pending.kem_ciphertext"))?;
             Some(PendingKem::new(id, ciphertext))
         }
         _ => return Err(DecodeError::Invalid("pending.kem_prekey_id")),

@@ -137,10 +137,7 @@ impl Session {
             kem_prekey: bundle.kem_prekey().map(|k| (k.key(), k.id())),
         };
         let (out, ciphertext) = handshake::initiate(local, &ephemeral, &t, rng)?;
-        let kem = bundle
-            .kem_prekey()
-            .zip(ciphertext)
-            .map(|(k, ciphertext)| PendingKem::new(k.id(), ciphertext));
+        let kem = bundle.kem_prekey().zip(ciphertext).map(|(k, ciphertext)| PendingKem::new(k.id(), ciphertext));
         let base_key = *ephemeral.public();
         Ok(Self {
             local: local_public,
@@ -185,7 +182,8 @@ impl Session {
         let kem = match &msg.kem {
             None => None,
             Some(k) => {
-                let (dk, _) = prekeys.kem_secret(k.kem_prekey_id).ok_or(SessionError::UnknownKemPreKey(k.kem_prekey_id))?;
+                let (dk, _) =
+                    prekeys.kem_secret(k.kem_prekey_id).ok_or(SessionError::UnknownKemPreKey(k.kem_prekey_id))?;
                 Some((dk, &k.ciphertext, k.kem_prekey_id))
             }
         };
