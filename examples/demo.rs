@@ -1,6 +1,7 @@
-//! The main demo: Alice and Bob start a conversation through an untrusted
-//! server, exchange messages in Russian and Tatar, lose and reorder some of
-//! them, save and restore their state, and compare safety numbers.
+//! The main demo: Alice and Bob start a post-quantum conversation (PQXDH:
+//! X25519 and ML-KEM-768) through an untrusted server, exchange messages in
+//! Russian and Tatar, lose and reorder some of them, save and restore their
+//! state, and compare safety numbers.
 //!
 //! Run with `cargo run --example demo`.
 
@@ -16,13 +17,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let alice = DeviceIdentity::generate(&mut rng);
     let mut alice_prekeys = PreKeyStore::new(&alice, now, &mut rng);
     let uploaded = alice_prekeys.generate_one_time_prekeys(20, &mut rng)?;
-    println!("   identity key, a signed prekey and {} one-time prekeys go to the server", uploaded.len());
+    let kem_uploaded = alice_prekeys.generate_kem_prekeys(&alice, 10, now, &mut rng)?;
+    println!(
+        "   identity key, a signed prekey, {} one-time prekeys, {} signed one-time ML-KEM-768 prekeys and a \
+         last-resort one go to the server",
+        uploaded.len(),
+        kem_uploaded.len()
+    );
 
-    // The server assembles a bundle from what Alice uploaded, and validates it
-    // without any secret (it never sees plaintext).
-    let bundle_bytes = alice_prekeys.bundle(&alice, uploaded.first().map(|k| k.id())).to_bytes();
+    // The server assembles a bundle from what Alice uploaded (a one-time KEM
+    // prekey first, the last-resort one only when they run out), and
+    // validates it without any secret (it never sees plaintext).
+    let bundle_bytes = alice_prekeys
+        .bundle_with_kem(&alice, uploaded.first().map(|k| k.id()), kem_uploaded.first().map(|k| k.id()))
+        .to_bytes();
     let bundle = PreKeyBundle::from_bytes(&bundle_bytes)?;
-    println!("   the server checked the bundle's signatures and keys ({} bytes)", bundle_bytes.len());
+    println!(
+        "   the server checked the bundle's signatures and keys, the KEM key by FIPS 203 ({} bytes, post-quantum: {})",
+        bundle_bytes.len(),
+        bundle.is_post_quantum()
+    );
 
     println!("2. Bob fetches the bundle and starts a session.");
     let bob = DeviceIdentity::generate(&mut rng);
@@ -31,17 +45,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     bob_to_alice.initiate(&bob, &bundle, now, &mut rng)?;
 
     let first = bob_to_alice.encrypt("Привет, Алиса! Завтра контрольная по алгебре.".as_bytes(), &mut rng)?;
-    println!("   Bob's first message carries the handshake: {} bytes on the wire", first.len());
+    let kem_id = PeerSessions::inspect(&first)?.kem_prekey_id();
+    println!(
+        "   Bob's first message carries the handshake and a 1,088-byte ML-KEM ciphertext (KEM prekey {:?}): {} bytes",
+        kem_id.ok_or("a post-quantum first message names its KEM prekey")?,
+        first.len()
+    );
 
     println!("3. Alice receives it and answers in Tatar.");
     let claimed = PeerSessions::claimed_sender(&first)?.ok_or("a first message names its sender")?;
     let mut alice_to_bob = PeerSessions::new(claimed);
     let got = alice_to_bob.decrypt(&alice, &mut alice_prekeys, &first, now)?;
     println!("   Alice reads: {}", String::from_utf8_lossy(got.plaintext()));
-    println!("   one-time prekeys left: {}", alice_prekeys.one_time_count());
+    println!("   handshake: {:?} (a recording of it stays secret from a future quantum computer)", got.handshake());
+    println!(
+        "   one-time prekeys left: {}, one-time KEM prekeys left: {}",
+        alice_prekeys.one_time_count(),
+        alice_prekeys.kem_prekey_count()
+    );
     let reply = alice_to_bob.encrypt("Сәлам, Боб! Әзерләнергә кирәк.".as_bytes(), &mut rng)?;
     let got = bob_to_alice.decrypt(&bob, &mut bob_prekeys, &reply, now)?;
     println!("   Bob reads: {}", String::from_utf8_lossy(got.plaintext()));
+    println!(
+        "   sizes: the reply is {} bytes; a post-quantum bundle {} bytes, its first message {} bytes",
+        reply.len(),
+        bundle_bytes.len(),
+        first.len()
+    );
 
     println!("4. Bob sends three messages; the network reorders them and repeats one.");
     let texts = ["Первое: задача 5.", "Икенче: мәсьәлә 7.", "Третье: до встречи!"];

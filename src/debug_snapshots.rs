@@ -50,6 +50,15 @@ fn secret_types_print_redacted_and_leak_nothing() {
     assert_eq!(printed, format!("SigningKey {{ public: {:?}, .. }}", k.verifying_key()));
     assert!(!leaks(&printed, &bytes), "{printed}");
 
+    // The ML-KEM decapsulation key prints its public half (a SHA-256 prefix
+    // of the encapsulation key), never its seed.
+    let seed: [u8; 64] = [bytes, bytes].concat().try_into().unwrap();
+    let dk = crate::crypto::kem::KemDecapsulationKey::from_seed(&seed);
+    let printed = format!("{dk:?}");
+    assert_eq!(printed, format!("KemDecapsulationKey {{ public: {:?}, .. }}", dk.public()));
+    assert!(printed.starts_with("KemDecapsulationKey { public: KemEncapsulationKey(sha256 "), "{printed}");
+    assert!(!leaks(&printed, &bytes), "{printed}");
+
     // The leak check itself can fail.
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     assert!(leaks(&format!("{bytes:?}"), &bytes) && leaks(&hex, &bytes));

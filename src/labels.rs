@@ -26,6 +26,8 @@ impl SigContext {
 pub const SIG_IDENTITY_DH_KEY: SigContext = SigContext("vestnik/v1/sig/identity-dh-key");
 /// Ed25519 identity key signing a signed prekey.
 pub const SIG_SIGNED_PREKEY: SigContext = SigContext("vestnik/v1/sig/signed-prekey");
+/// Ed25519 identity key signing an ML-KEM-768 prekey (SPEC.md §5.2).
+pub const SIG_KEM_PREKEY: SigContext = SigContext("vestnik/v1/sig/kem-prekey");
 /// Issuer signing a certificate's to-be-signed bytes (SPEC.md §11.3).
 pub const SIG_CERTIFICATE: SigContext = SigContext("vestnik/v1/sig/certificate");
 /// Issuer signing a version-1 (untyped) status list (SPEC.md §11.4). Retired:
@@ -52,6 +54,8 @@ pub const SIG_PRESENTATION: SigContext = SigContext("vestnik/v1/sig/presentation
 
 /// X3DH: HKDF info deriving the first root key and chain key.
 pub const KDF_X3DH: &str = "vestnik/v1/kdf/x3dh";
+/// PQXDH: HKDF info prefix of the post-quantum handshake (SPEC.md §5.4).
+pub const KDF_PQXDH: &str = "vestnik/v1/kdf/pqxdh";
 /// Double Ratchet: HKDF info of the root-key step (KDF_RK).
 pub const KDF_ROOT: &str = "vestnik/v1/kdf/ratchet-root";
 /// Double Ratchet: HKDF-Expand info turning a message key into key and nonce.
@@ -155,6 +159,9 @@ pub const ALL: &[&str] = &[
     HASH_ACCOUNT_LINKING_CODE,
     KDF_ACCOUNT_PROVISIONING,
     AD_ACCOUNT_PROVISIONING,
+    // Post-quantum handshake (SPEC.md §5.2, §5.4).
+    SIG_KEM_PREKEY.0,
+    KDF_PQXDH,
 ];
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | device identity, safety numbers | [`identity`], [`safety_number`] | §5.1, §9 |
 //! | prekeys and bundles | [`prekey`] | §5.2–5.3 |
-//! | X3DH-style handshake, Double Ratchet, sessions | [`session`] | §5.4–5.8 |
+//! | post-quantum handshake (PQXDH: X25519 + ML-KEM-768), Double Ratchet, sessions | [`session`], [`crypto::kem`] | §5.4–5.9 |
 //! | state at rest | [`storage`] | §8 |
 //! | groups (sender keys over 1:1 sessions) | [`group`] | §12 |
 //! | calls: SFrame media encryption, keys over 1:1 sessions | [`call`] | §13 |
@@ -68,7 +68,7 @@ pub mod wire;
 pub use zeroize;
 
 pub use identity::{DeviceIdentity, IdentityPublic};
-pub use limits::{CallLimits, GroupLimits, SessionLimits};
+pub use limits::{CallLimits, GroupLimits, HandshakePolicy, SessionLimits};
 pub use prekey::{PreKeyBundle, PreKeyStore};
 pub use session::{ContentType, PeerSessions, Received, SessionError};
 
@@ -80,6 +80,9 @@ const fn assert_zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
 const _: () = {
     assert_zeroize_on_drop::<crypto::Secret32>();
     assert_zeroize_on_drop::<crypto::x25519::X25519Secret>();
+    // Post-quantum handshake (issue 16): the KEM secret and the key it wraps.
+    assert_zeroize_on_drop::<crypto::kem::KemDecapsulationKey>();
+    assert_zeroize_on_drop::<ml_kem::DecapsulationKey768>();
     assert_zeroize_on_drop::<crypto::sig::SigningKey>();
     assert_zeroize_on_drop::<ed25519_dalek::SigningKey>();
     assert_zeroize_on_drop::<x25519_dalek::StaticSecret>();

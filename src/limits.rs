@@ -22,9 +22,14 @@ pub const MAX_PREVIOUS_SESSIONS: usize = 40;
 /// Largest plaintext accepted by `encrypt` (attachments travel encrypted
 /// separately, under keys sent in messages).
 pub const MAX_PLAINTEXT_LEN: usize = 256 * 1024;
+/// Bytes of a message beyond its padded plaintext that any decoder allows:
+/// 1,024 for the framing, the identity and the keys, and 1,152 for the
+/// ML-KEM-768 ciphertext (1,088 bytes) and KEM prekey id a post-quantum
+/// prekey message carries.
+pub const MESSAGE_FRAMING_LEN: usize = 1024 + 1152;
 /// Largest encoded message any decoder reads: the largest plaintext after
 /// padding (Padmé adds under 1/16 here) plus framing.
-pub const MAX_MESSAGE_LEN: usize = MAX_PLAINTEXT_LEN + MAX_PLAINTEXT_LEN / 16 + 1024;
+pub const MAX_MESSAGE_LEN: usize = MAX_PLAINTEXT_LEN + MAX_PLAINTEXT_LEN / 16 + MESSAGE_FRAMING_LEN;
 /// Largest serialized `PeerSessions` state accepted by the loader: every
 /// session at its skipped-key cap would not fit, and need not; 64 MiB
 /// bounds the allocation a hostile file can cause.
@@ -40,6 +45,34 @@ pub const MAX_ACCEPTED_BASE_KEYS: usize = 50_000;
 /// How long the previous signed prekey still answers after a rotation:
 /// bundles fetched before the rotation stay usable for 30 days.
 pub const SIGNED_PREKEY_GRACE_SECS: u64 = 30 * 24 * 3600;
+/// Largest number of signed one-time ML-KEM-768 prekeys a store holds
+/// (SPEC.md §5.2). Each is 1,184 bytes on the server and about 150 bytes in
+/// the store (its 64-byte seed and signature), and costs a key generation
+/// and a signature check when the store loads (about 0.1 ms): 500 cover
+/// days of first contacts; when they run out the last-resort KEM prekey
+/// answers.
+pub const MAX_ONE_TIME_KEM_PREKEYS: usize = 500;
+/// How long the previous last-resort KEM prekey still answers after a
+/// rotation, as for signed prekeys.
+pub const KEM_LAST_RESORT_GRACE_SECS: u64 = 30 * 24 * 3600;
+
+/// Whether a classical (X25519-only) handshake is acceptable (SPEC.md §5.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum HandshakePolicy {
+    /// The default. An initiator refuses a bundle without a KEM prekey
+    /// ([`crate::SessionError::ClassicalRefused`]); a device whose
+    /// [`crate::PreKeyStore`] publishes KEM prekeys refuses classical prekey
+    /// messages that would start a new session. Sessions already
+    /// established are not affected.
+    #[default]
+    PostQuantumRequired,
+    /// The transition setting, for peers that run a vestnik without the
+    /// KEM: classical bundles and prekey messages start sessions, and
+    /// [`crate::Received::handshake`] reports
+    /// [`crate::session::Handshake::Classical`] for their messages.
+    AcceptClassical,
+}
 
 /// The configurable limits of the 1:1 layer. `Default` gives the constants above.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +92,8 @@ pub struct SessionLimits {
     pub max_plaintext_len: usize,
     /// See [`MAX_ACCEPTED_BASE_KEYS`] (also the hard cap).
     pub max_accepted_base_keys: usize,
+    /// See [`HandshakePolicy`]; post-quantum required by default.
+    pub handshake_policy: HandshakePolicy,
 }
 
 impl Default for SessionLimits {
@@ -71,6 +106,7 @@ impl Default for SessionLimits {
             max_previous_sessions: MAX_PREVIOUS_SESSIONS,
             max_plaintext_len: MAX_PLAINTEXT_LEN,
             max_accepted_base_keys: MAX_ACCEPTED_BASE_KEYS,
+            handshake_policy: HandshakePolicy::PostQuantumRequired,
         }
     }
 }
@@ -78,7 +114,7 @@ impl Default for SessionLimits {
 impl SessionLimits {
     /// Largest encoded message accepted under these limits.
     pub fn max_message_len(&self) -> usize {
-        self.max_plaintext_len.saturating_add(self.max_plaintext_len / 16).saturating_add(1024)
+        self.max_plaintext_len.saturating_add(self.max_plaintext_len / 16).saturating_add(MESSAGE_FRAMING_LEN)
     }
 }
 

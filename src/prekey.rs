@@ -6,27 +6,37 @@
 //! each used at most once. A server keeps only public parts and assembles
 //! [`PreKeyBundle`]s; [`PreKeyBundle::from_bytes`] is the server-side
 //! validation: signatures, weak and low-order keys, sizes and ids, no secret.
+//!
+//! Post-quantum (SPEC.md §5.2, §5.9): the store also holds signed ML-KEM-768
+//! prekeys, one-time ones and a last-resort one, and a bundle (v2) carries
+//! exactly one of them. A server hands out a one-time KEM prekey while it
+//! has any left, and the last-resort one only when they have run out.
 
 use crate::crypto::Secret32;
+use crate::crypto::kem::{KemDecapsulationKey, KemEncapsulationKey};
 use crate::crypto::sig::{Signature, VerifyingKey};
 use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
 use crate::identity::{DeviceIdentity, IdentityPublic};
 use crate::labels;
-use crate::limits::{MAX_ACCEPTED_BASE_KEYS, MAX_ONE_TIME_PREKEYS, SIGNED_PREKEY_GRACE_SECS};
+use crate::limits::{
+    KEM_LAST_RESORT_GRACE_SECS, MAX_ACCEPTED_BASE_KEYS, MAX_ONE_TIME_KEM_PREKEYS, MAX_ONE_TIME_PREKEYS,
+    SIGNED_PREKEY_GRACE_SECS,
+};
 use crate::wire::{self, Cap, DecodeError, format, session as pb, state as st};
 use core::fmt;
 use prost::Message;
 use std::collections::{BTreeMap, BTreeSet};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-/// Largest encoded bundle: three keys, two signatures, framing.
-pub const MAX_BUNDLE_LEN: usize = 512;
+/// Largest encoded bundle: three X25519 keys, an ML-KEM-768 key, three
+/// signatures, framing (a v2 bundle is about 1,570 bytes, a v1 about 290).
+pub const MAX_BUNDLE_LEN: usize = 2048;
 
 /// Why a bundle (or a prekey operation) was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BundleError {
-    /// The bytes do not decode as a v1 bundle.
+    /// The bytes do not decode as a bundle (v1 or v2).
     #[error("bundle does not decode: {0}")]
     Decode(#[from] DecodeError),
     /// The identity is invalid (bad key or bad certificate).
@@ -41,6 +51,16 @@ pub enum BundleError {
     /// The one-time prekey is not a valid X25519 key.
     #[error("one-time prekey is not a valid key")]
     OneTimePreKey,
+    /// The KEM prekey fails the FIPS 203 §7.2 encapsulation-key check.
+    #[error("KEM prekey is not a valid ML-KEM-768 key")]
+    KemPreKey,
+    /// The KEM prekey's signature does not verify under the identity (it
+    /// covers the key, id, kind and creation time: a swapped key fails here).
+    #[error("KEM prekey signature does not verify")]
+    KemPreKeySignature,
+    /// The KEM prekey's kind is neither one-time (1) nor last-resort (2).
+    #[error("KEM prekey kind {0} is unknown")]
+    KemPreKeyKind(u32),
     /// Id 0 is reserved and never names a prekey.
     #[error("prekey id 0 is reserved")]
     ReservedId,
@@ -115,12 +135,127 @@ impl OneTimePreKeyPublic {
     }
 }
 
-/// What a server hands to a device that wants to start a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether a KEM prekey is used once or is the last-resort one (signed: the
+/// kind byte is part of the signed bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KemPreKeyKind {
+    /// Used by one handshake, then deleted by the device (byte `0x01`).
+    OneTime,
+    /// Answers every handshake once the one-time ones have run out; kept
+    /// until rotated and expired (byte `0x02`).
+    LastResort,
+}
+
+impl KemPreKeyKind {
+    /// The kind byte (on the wire as `uint32`, in the signed bytes as one byte).
+    pub fn to_byte(self) -> u8 {
+        match self {
+            Self::OneTime => 1,
+            Self::LastResort => 2,
+        }
+    }
+
+    fn from_wire(v: u32) -> Result<Self, BundleError> {
+        match v {
+            1 => Ok(Self::OneTime),
+            2 => Ok(Self::LastResort),
+            other => Err(BundleError::KemPreKeyKind(other)),
+        }
+    }
+}
+
+/// The public half of a signed ML-KEM-768 prekey, as uploaded to a server.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KemPreKeyPublic {
+    id: u32,
+    kind: KemPreKeyKind,
+    key: KemEncapsulationKey,
+    created_at: u64,
+    signature: Signature,
+}
+
+impl KemPreKeyPublic {
+    /// The KEM prekey id (shared id space for one-time and last-resort).
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+    /// One-time or last-resort.
+    pub fn kind(&self) -> KemPreKeyKind {
+        self.kind
+    }
+    /// The ML-KEM-768 encapsulation key (checked at import).
+    pub fn key(&self) -> &KemEncapsulationKey {
+        &self.key
+    }
+    /// Creation time (seconds, the caller's clock), covered by the signature.
+    pub fn created_at(&self) -> u64 {
+        self.created_at
+    }
+
+    /// `kind (1) || id (4, BE) || created_at (8, BE) || key (1184)`.
+    fn signed_bytes(kind: KemPreKeyKind, id: u32, created_at: u64, key: &KemEncapsulationKey) -> Vec<u8> {
+        let mut m = Vec::with_capacity(13 + crate::crypto::kem::ENCAPSULATION_KEY_LEN);
+        m.push(kind.to_byte());
+        m.extend_from_slice(&id.to_be_bytes());
+        m.extend_from_slice(&created_at.to_be_bytes());
+        m.extend_from_slice(key.as_bytes());
+        m
+    }
+
+    fn sign(identity: &DeviceIdentity, kind: KemPreKeyKind, id: u32, now: u64, key: KemEncapsulationKey) -> Self {
+        let m = Self::signed_bytes(kind, id, now, &key);
+        let signature = identity.signing_key().sign(labels::SIG_KEM_PREKEY, &m);
+        Self { id, kind, key, created_at: now, signature }
+    }
+
+    fn verify(&self, identity: &VerifyingKey) -> Result<(), BundleError> {
+        let m = Self::signed_bytes(self.kind, self.id, self.created_at, &self.key);
+        identity.verify(labels::SIG_KEM_PREKEY, &m, &self.signature).map_err(|_| BundleError::KemPreKeySignature)
+    }
+
+    fn to_wire(&self) -> pb::KemPreKeyPublic {
+        pb::KemPreKeyPublic {
+            id: self.id,
+            kind: u32::from(self.kind.to_byte()),
+            key: self.key.as_bytes().to_vec(),
+            created_at: self.created_at,
+            signature: self.signature.to_bytes().to_vec(),
+        }
+    }
+
+    /// Checks everything but the signature (which needs the identity).
+    fn from_wire(k: &pb::KemPreKeyPublic) -> Result<Self, BundleError> {
+        if k.id == 0 {
+            return Err(BundleError::ReservedId);
+        }
+        let kind = KemPreKeyKind::from_wire(k.kind)?;
+        wire::fixed::<{ crate::crypto::kem::ENCAPSULATION_KEY_LEN }>("kem_prekey.key", &k.key)?;
+        let sig = wire::fixed::<64>("kem_prekey.signature", &k.signature)?;
+        let key = KemEncapsulationKey::from_bytes(&k.key).map_err(|_| BundleError::KemPreKey)?;
+        let signature = Signature::from_slice(&sig).map_err(|_| BundleError::KemPreKeySignature)?;
+        Ok(Self { id: k.id, kind, key, created_at: k.created_at, signature })
+    }
+}
+
+impl fmt::Debug for KemPreKeyPublic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KemPreKeyPublic {{ id: {}, kind: {:?}, key: {:?}, created_at: {} }}",
+            self.id, self.kind, self.key, self.created_at
+        )
+    }
+}
+
+/// What a server hands to a device that wants to start a session: version 2
+/// with a signed KEM prekey (post-quantum), version 1 without (classical).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreKeyBundle {
     identity: IdentityPublic,
     signed_prekey: SignedPreKeyPublic,
     one_time_prekey: Option<OneTimePreKeyPublic>,
+    kem_prekey: Option<KemPreKeyPublic>,
 }
 
 impl PreKeyBundle {
@@ -132,15 +267,34 @@ impl PreKeyBundle {
         one_time_prekey: Option<OneTimePreKeyPublic>,
     ) -> Result<Self, BundleError> {
         signed_prekey.verify(identity.signing_key())?;
-        Ok(Self { identity, signed_prekey, one_time_prekey })
+        Ok(Self { identity, signed_prekey, one_time_prekey, kem_prekey: None })
+    }
+
+    /// Adds the KEM prekey (making this a version-2, post-quantum bundle),
+    /// checking its signature under the bundle's identity.
+    ///
+    /// **Server duty** (SPEC.md §5.3): hand out each one-time KEM prekey
+    /// once, in any order, and the last-resort KEM prekey only when no
+    /// one-time one is left; never a bundle without a KEM prekey for a device
+    /// that uploaded any (initiators refuse it by default).
+    pub fn with_kem_prekey(mut self, kem_prekey: KemPreKeyPublic) -> Result<Self, BundleError> {
+        kem_prekey.verify(self.identity.signing_key())?;
+        self.kem_prekey = Some(kem_prekey);
+        Ok(self)
     }
 
     /// Decodes and validates a bundle: the server-side check and the client's.
     /// Refuses unknown versions, wrong sizes, reserved ids, weak, small-order
     /// or non-canonical keys, a bad identity certificate and a bad prekey
     /// signature. Needs no secret.
+    ///
+    /// Version 2 (`0x0102`) must carry a KEM prekey, which is checked too:
+    /// id, kind, the FIPS 203 §7.2 encapsulation-key check and its signature.
+    /// Version 1 (`0x0101`) must not; it decodes as a classical bundle.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BundleError> {
-        let b: pb::PreKeyBundle = wire::decode_typed(bytes, MAX_BUNDLE_LEN, format::PREKEY_BUNDLE, &[])?;
+        let v1 = wire::peek_format(bytes)? == format::PREKEY_BUNDLE_V1;
+        let expected = if v1 { format::PREKEY_BUNDLE_V1 } else { format::PREKEY_BUNDLE };
+        let b: pb::PreKeyBundle = wire::decode_typed(bytes, MAX_BUNDLE_LEN, expected, &[])?;
         let id = b.identity.as_ref().ok_or(DecodeError::Missing("identity"))?;
         for (name, field, len) in [
             ("identity.signing_key", &id.signing_key, 32),
@@ -176,13 +330,25 @@ impl PreKeyBundle {
                 Some(OneTimePreKeyPublic { id: o.id, key })
             }
         };
-        Self::new(identity, signed_prekey, one_time_prekey)
+        let kem_prekey = match (&b.kem_prekey, v1) {
+            (None, true) => None,
+            (Some(_), true) => return Err(DecodeError::Invalid("kem_prekey").into()),
+            (None, false) => return Err(DecodeError::Missing("kem_prekey").into()),
+            (Some(k), false) => Some(KemPreKeyPublic::from_wire(k)?),
+        };
+        let bundle = Self::new(identity, signed_prekey, one_time_prekey)?;
+        match kem_prekey {
+            Some(k) => bundle.with_kem_prekey(k),
+            None => Ok(bundle),
+        }
     }
 
-    /// Encodes the bundle (format 0x0101).
+    /// Encodes the bundle: format `0x0102` with its KEM prekey, `0x0101`
+    /// (classical) without.
     pub fn to_bytes(&self) -> Vec<u8> {
+        let format = if self.kem_prekey.is_some() { format::PREKEY_BUNDLE } else { format::PREKEY_BUNDLE_V1 };
         pb::PreKeyBundle {
-            format: format::PREKEY_BUNDLE,
+            format,
             identity: Some(self.identity.to_wire()),
             signed_prekey: Some(pb::SignedPreKeyPublic {
                 id: self.signed_prekey.id,
@@ -193,6 +359,7 @@ impl PreKeyBundle {
             one_time_prekey: self
                 .one_time_prekey
                 .map(|o| pb::OneTimePreKeyPublic { id: o.id, key: o.key.as_bytes().to_vec() }),
+            kem_prekey: self.kem_prekey.as_ref().map(KemPreKeyPublic::to_wire),
         }
         .encode_to_vec()
     }
@@ -209,6 +376,15 @@ impl PreKeyBundle {
     pub fn one_time_prekey(&self) -> Option<&OneTimePreKeyPublic> {
         self.one_time_prekey.as_ref()
     }
+    /// The KEM prekey: present in every version-2 bundle, absent in a
+    /// classical (version-1) one.
+    pub fn kem_prekey(&self) -> Option<&KemPreKeyPublic> {
+        self.kem_prekey.as_ref()
+    }
+    /// True for a version-2 bundle: a session started from it is post-quantum.
+    pub fn is_post_quantum(&self) -> bool {
+        self.kem_prekey.is_some()
+    }
 }
 
 #[derive(ZeroizeOnDrop)]
@@ -224,9 +400,21 @@ struct SignedPreKey {
     accepted: BTreeSet<[u8; 32]>,
 }
 
-/// Largest encoded prekey store: the one-time prekeys and both signed
-/// prekeys' replay memories at their caps, plus framing.
-pub const MAX_PREKEY_STATE_LEN: usize = 1024 + 48 * MAX_ONE_TIME_PREKEYS + 2 * 34 * MAX_ACCEPTED_BASE_KEYS;
+/// An ML-KEM-768 prekey held by the device: the secret (its seed) and the
+/// signed public half.
+struct KemPreKey {
+    // Zeroizes itself on drop.
+    secret: KemDecapsulationKey,
+    public: KemPreKeyPublic,
+    /// Last-resort only: 0 while current, else the time of retirement.
+    retired_at: u64,
+}
+
+/// Largest encoded prekey store: the one-time prekeys, both signed prekeys'
+/// replay memories and the KEM prekeys at their caps, plus framing (a KEM
+/// prekey is at most 160 bytes: id, 64-byte seed, times, 64-byte signature).
+pub const MAX_PREKEY_STATE_LEN: usize =
+    1024 + 48 * MAX_ONE_TIME_PREKEYS + 2 * 34 * MAX_ACCEPTED_BASE_KEYS + 160 * (MAX_ONE_TIME_KEM_PREKEYS + 2);
 
 /// Whether a handshake's base key may still be accepted under a signed
 /// prekey (see [`PreKeyStore::check_base_key`]).
@@ -240,8 +428,9 @@ pub(crate) enum BaseKeyStatus {
     Full,
 }
 
-/// A device's prekey secrets: the current and previous signed prekeys and the
-/// unused one-time prekeys. Zeroized on drop; `Debug` shows ids only.
+/// A device's prekey secrets: the current and previous signed prekeys, the
+/// unused one-time prekeys and the KEM prekeys (one-time, last-resort and
+/// the previous last-resort). Zeroized on drop; `Debug` shows ids only.
 #[derive(ZeroizeOnDrop)]
 pub struct PreKeyStore {
     current: SignedPreKey,
@@ -253,6 +442,17 @@ pub struct PreKeyStore {
     next_signed_id: u32,
     #[zeroize(skip)]
     next_one_time_id: u32,
+    // Each KemDecapsulationKey zeroizes itself when dropped.
+    #[zeroize(skip)]
+    kem_one_time: BTreeMap<u32, KemPreKey>,
+    #[zeroize(skip)]
+    kem_last_resort: Option<KemPreKey>,
+    #[zeroize(skip)]
+    kem_last_resort_previous: Option<KemPreKey>,
+    /// The id of the next KEM prekey (one-time or last-resort); 0 only in
+    /// a store that never had one.
+    #[zeroize(skip)]
+    next_kem_id: u32,
 }
 
 fn next_id(id: u32) -> u32 {
@@ -261,10 +461,128 @@ fn next_id(id: u32) -> u32 {
 }
 
 impl PreKeyStore {
-    /// A store with a fresh signed prekey created at `now` (seconds).
+    /// A store with a fresh signed prekey and a fresh last-resort KEM prekey
+    /// created at `now` (seconds): a post-quantum device (SPEC.md §5.9).
     pub fn new<R: rand_core::CryptoRng + ?Sized>(identity: &DeviceIdentity, now: u64, rng: &mut R) -> Self {
+        let mut s = Self::new_classical(identity, now, rng);
+        s.next_kem_id = 1;
+        s.rotate_last_resort_kem_prekey(identity, now, rng);
+        s
+    }
+
+    /// A store without KEM prekeys, as every store was before the
+    /// post-quantum handshake: its bundles are version 1 and it accepts
+    /// classical prekey messages. For interoperability tests and for the
+    /// transition only; [`PreKeyStore::rotate_last_resort_kem_prekey`] makes
+    /// it post-quantum.
+    pub fn new_classical<R: rand_core::CryptoRng + ?Sized>(identity: &DeviceIdentity, now: u64, rng: &mut R) -> Self {
         let current = Self::make_signed(identity, 1, now, rng);
-        Self { current, previous: None, one_time: BTreeMap::new(), next_signed_id: 2, next_one_time_id: 1 }
+        Self {
+            current,
+            previous: None,
+            one_time: BTreeMap::new(),
+            next_signed_id: 2,
+            next_one_time_id: 1,
+            kem_one_time: BTreeMap::new(),
+            kem_last_resort: None,
+            kem_last_resort_previous: None,
+            next_kem_id: 0,
+        }
+    }
+
+    fn kem_id_taken(&self, id: u32) -> bool {
+        self.kem_one_time.contains_key(&id)
+            || self.kem_last_resort.iter().chain(self.kem_last_resort_previous.iter()).any(|k| k.public.id == id)
+    }
+
+    fn take_kem_id(&mut self) -> u32 {
+        let mut id = self.next_kem_id.max(1);
+        while self.kem_id_taken(id) {
+            id = next_id(id);
+        }
+        self.next_kem_id = next_id(id);
+        id
+    }
+
+    fn make_kem<R: rand_core::CryptoRng + ?Sized>(
+        identity: &DeviceIdentity,
+        kind: KemPreKeyKind,
+        id: u32,
+        now: u64,
+        rng: &mut R,
+    ) -> KemPreKey {
+        let secret = KemDecapsulationKey::generate(rng);
+        let public = KemPreKeyPublic::sign(identity, kind, id, now, secret.public().clone());
+        KemPreKey { secret, public, retired_at: 0 }
+    }
+
+    /// Replaces the last-resort KEM prekey (or adds the first one, which
+    /// makes a classical store post-quantum). The old one keeps answering
+    /// handshakes for [`KEM_LAST_RESORT_GRACE_SECS`] (see
+    /// [`PreKeyStore::expire`]); the one before it is dropped now. Returns
+    /// the new public half to upload. Rotate it with the signed prekey.
+    pub fn rotate_last_resort_kem_prekey<R: rand_core::CryptoRng + ?Sized>(
+        &mut self,
+        identity: &DeviceIdentity,
+        now: u64,
+        rng: &mut R,
+    ) -> KemPreKeyPublic {
+        let id = self.take_kem_id();
+        let new = Self::make_kem(identity, KemPreKeyKind::LastResort, id, now, rng);
+        let public = new.public.clone();
+        if let Some(mut old) = self.kem_last_resort.replace(new) {
+            old.retired_at = now;
+            self.kem_last_resort_previous = Some(old);
+        }
+        public
+    }
+
+    /// Generates `count` signed one-time KEM prekeys created at `now` and
+    /// returns their public halves to upload. Refuses to grow the store past
+    /// [`MAX_ONE_TIME_KEM_PREKEYS`]. Ids are shared with the last-resort KEM
+    /// prekeys and wrap from `u32::MAX` to 1.
+    pub fn generate_kem_prekeys<R: rand_core::CryptoRng + ?Sized>(
+        &mut self,
+        identity: &DeviceIdentity,
+        count: usize,
+        now: u64,
+        rng: &mut R,
+    ) -> Result<Vec<KemPreKeyPublic>, BundleError> {
+        if self.kem_one_time.len().saturating_add(count) > MAX_ONE_TIME_KEM_PREKEYS {
+            return Err(BundleError::StoreFull { max: MAX_ONE_TIME_KEM_PREKEYS });
+        }
+        let mut out = Vec::with_capacity(count);
+        for _ in 0..count {
+            let id = self.take_kem_id();
+            let k = Self::make_kem(identity, KemPreKeyKind::OneTime, id, now, rng);
+            out.push(k.public.clone());
+            self.kem_one_time.insert(id, k);
+        }
+        Ok(out)
+    }
+
+    /// Public halves of the unused one-time KEM prekeys, ascending by id.
+    pub fn kem_prekeys(&self) -> Vec<KemPreKeyPublic> {
+        self.kem_one_time.values().map(|k| k.public.clone()).collect()
+    }
+
+    /// Number of unused one-time KEM prekeys.
+    pub fn kem_prekey_count(&self) -> usize {
+        self.kem_one_time.len()
+    }
+
+    /// The current last-resort KEM prekey's public half (`None` for a
+    /// classical store).
+    pub fn last_resort_kem_prekey(&self) -> Option<KemPreKeyPublic> {
+        self.kem_last_resort.as_ref().map(|k| k.public.clone())
+    }
+
+    /// True when this device publishes KEM prekeys (it holds a last-resort
+    /// or a one-time KEM prekey): under
+    /// [`crate::limits::HandshakePolicy::PostQuantumRequired`] it then
+    /// refuses classical prekey messages that would start a session.
+    pub fn publishes_kem_prekeys(&self) -> bool {
+        self.kem_last_resort.is_some() || !self.kem_one_time.is_empty()
     }
 
     fn make_signed<R: rand_core::CryptoRng + ?Sized>(
@@ -302,10 +620,18 @@ impl PreKeyStore {
         self.current.public
     }
 
-    /// Drops the previous signed prekey once its grace period has passed.
+    /// Drops the previous signed prekey and the previous last-resort KEM
+    /// prekey once their grace periods have passed.
     pub fn expire(&mut self, now: u64) {
         if self.previous.as_ref().is_some_and(|p| now.saturating_sub(p.retired_at) > SIGNED_PREKEY_GRACE_SECS) {
             self.previous = None;
+        }
+        if self
+            .kem_last_resort_previous
+            .as_ref()
+            .is_some_and(|p| now.saturating_sub(p.retired_at) > KEM_LAST_RESORT_GRACE_SECS)
+        {
+            self.kem_last_resort_previous = None;
         }
     }
 
@@ -348,12 +674,46 @@ impl PreKeyStore {
         self.one_time.len()
     }
 
-    /// A bundle with the current signed prekey and, if `one_time_id` names an
-    /// unused one, that one-time prekey (what a server would assemble).
+    /// A bundle with the current signed prekey, the one-time prekey
+    /// `one_time_id` names if it is unused, and the last-resort KEM prekey
+    /// (none for a classical store, which gives a version-1 bundle). See
+    /// [`PreKeyStore::bundle_with_kem`] to hand out a one-time KEM prekey.
     pub fn bundle(&self, identity: &DeviceIdentity, one_time_id: Option<u32>) -> PreKeyBundle {
+        self.bundle_with_kem(identity, one_time_id, None)
+    }
+
+    /// What a server assembles: like [`PreKeyStore::bundle`], with the
+    /// one-time KEM prekey `kem_id` if it is unused, else the last-resort
+    /// KEM prekey (one-time first, the last-resort only when they run out).
+    pub fn bundle_with_kem(
+        &self,
+        identity: &DeviceIdentity,
+        one_time_id: Option<u32>,
+        kem_id: Option<u32>,
+    ) -> PreKeyBundle {
         let one_time_prekey =
             one_time_id.and_then(|id| self.one_time.get(&id).map(|s| OneTimePreKeyPublic { id, key: *s.public() }));
-        PreKeyBundle { identity: identity.public(), signed_prekey: self.current.public, one_time_prekey }
+        let kem_prekey = kem_id
+            .and_then(|id| self.kem_one_time.get(&id))
+            .or(self.kem_last_resort.as_ref())
+            .map(|k| k.public.clone());
+        PreKeyBundle { identity: identity.public(), signed_prekey: self.current.public, one_time_prekey, kem_prekey }
+    }
+
+    /// The KEM prekey `id` names (one-time, current or previous
+    /// last-resort): its secret and kind.
+    pub(crate) fn kem_secret(&self, id: u32) -> Option<(&KemDecapsulationKey, KemPreKeyKind)> {
+        self.kem_one_time
+            .get(&id)
+            .or(self.kem_last_resort.as_ref().filter(|k| k.public.id == id))
+            .or(self.kem_last_resort_previous.as_ref().filter(|k| k.public.id == id))
+            .map(|k| (&k.secret, k.public.kind))
+    }
+
+    /// Deletes a one-time KEM prekey once the handshake that used it has
+    /// decrypted its first message. A last-resort id is left alone.
+    pub(crate) fn consume_kem_one_time(&mut self, id: u32) {
+        self.kem_one_time.remove(&id);
     }
 
     pub(crate) fn signed_secret(&self, id: u32) -> Option<&X25519Secret> {
@@ -407,9 +767,16 @@ impl PreKeyStore {
         self.current.accepted.len()
     }
 
-    /// Serializes the store (format 0x1101). It holds secrets: seal the
+    /// Serializes the store (format 0x1102). It holds secrets: seal the
     /// store with [`crate::storage::Sealable::seal`] instead where possible.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let kem = |k: &KemPreKey| st::KemPreKeyState {
+            id: k.public.id,
+            seed: k.secret.to_seed().to_vec(),
+            created_at: k.public.created_at,
+            signature: k.public.signature.to_bytes().to_vec(),
+            retired_at: k.retired_at,
+        };
         let spk = |k: &SignedPreKey| st::SignedPreKeyState {
             id: k.public.id,
             secret: k.secret.to_secret().as_bytes().to_vec(),
@@ -429,14 +796,22 @@ impl PreKeyStore {
                 .collect(),
             next_signed_id: self.next_signed_id,
             next_one_time_id: self.next_one_time_id,
+            kem_one_time: self.kem_one_time.values().map(kem).collect(),
+            kem_last_resort: self.kem_last_resort.as_ref().map(kem),
+            kem_last_resort_previous: self.kem_last_resort_previous.as_ref().map(kem),
+            next_kem_id: self.next_kem_id,
         };
         wire::encode_secret(s, wipe_prekey_state)
     }
 
-    /// Loads a store written by [`PreKeyStore::to_bytes`], checking every
-    /// signature against `identity`. Refuses non-canonical state: one-time
+    /// Loads a store written by [`PreKeyStore::to_bytes`] (format `0x1102`,
+    /// or `0x1101` from before the KEM prekeys), checking every signature
+    /// against `identity` (the KEM prekeys' after regenerating their keys
+    /// from their seeds). Refuses non-canonical state: one-time prekeys, KEM
     /// prekeys and remembered base keys must be in strictly ascending order.
     pub fn from_bytes(bytes: &[u8], identity: &IdentityPublic) -> Result<Self, DecodeError> {
+        let v1 = wire::peek_format(bytes)? == format::STATE_PREKEYS_V1;
+        let expected = if v1 { format::STATE_PREKEYS_V1 } else { format::STATE_PREKEYS };
         // (A repeated singular field is refused as non-canonical after the
         // scan; the totals bound what prost would merge from the copies.)
         let accepted =
@@ -446,13 +821,26 @@ impl PreKeyStore {
             Cap::new(3, "previous", usize::MAX).within(&accepted),
             // {id, 32-byte secret}: at least 36 bytes.
             Cap::new(4, "one_time", MAX_ONE_TIME_PREKEYS).min_len(36),
+            // {id, 64-byte seed, 64-byte signature}: at least 132 bytes.
+            Cap::new(7, "kem_one_time", MAX_ONE_TIME_KEM_PREKEYS).min_len(132),
+            Cap::new(8, "kem_last_resort", usize::MAX),
+            Cap::new(9, "kem_last_resort_previous", usize::MAX),
         ];
-        wire::decode_secret(bytes, MAX_PREKEY_STATE_LEN, format::STATE_PREKEYS, &caps, wipe_prekey_state, |s| {
-            Self::from_state(s, identity)
+        wire::decode_secret(bytes, MAX_PREKEY_STATE_LEN, expected, &caps, wipe_prekey_state, |s| {
+            Self::from_state(s, identity, v1)
         })
     }
 
-    fn from_state(s: &st::PreKeyStoreState, identity: &IdentityPublic) -> Result<Self, DecodeError> {
+    fn from_state(s: &st::PreKeyStoreState, identity: &IdentityPublic, v1: bool) -> Result<Self, DecodeError> {
+        // A version-1 store has no KEM fields (they did not exist).
+        if v1
+            && (!s.kem_one_time.is_empty()
+                || s.kem_last_resort.is_some()
+                || s.kem_last_resort_previous.is_some()
+                || s.next_kem_id != 0)
+        {
+            return Err(DecodeError::Invalid("kem prekeys in a version-1 store"));
+        }
         // Id 0 is reserved: no prekey has it and no counter may issue it.
         if s.next_signed_id == 0 {
             return Err(DecodeError::Invalid("next_signed_id"));
@@ -498,7 +886,67 @@ impl PreKeyStore {
             last = o.id;
             one_time.insert(o.id, X25519Secret::from_bytes(&secret));
         }
-        Ok(Self { current, previous, one_time, next_signed_id: s.next_signed_id, next_one_time_id: s.next_one_time_id })
+        let kem = |k: &st::KemPreKeyState, kind: KemPreKeyKind| -> Result<KemPreKey, DecodeError> {
+            if k.id == 0 {
+                return Err(DecodeError::Invalid("kem prekey id"));
+            }
+            if kind == KemPreKeyKind::OneTime && k.retired_at != 0 {
+                return Err(DecodeError::Invalid("kem prekey retired_at"));
+            }
+            let secret = KemDecapsulationKey::from_seed_slice(&k.seed).ok_or(DecodeError::WrongLength {
+                field: "kem prekey seed",
+                len: k.seed.len(),
+                expected: crate::crypto::kem::SEED_LEN,
+            })?;
+            let signature =
+                Signature::from_slice(&k.signature).map_err(|_| DecodeError::Invalid("kem prekey signature"))?;
+            let public =
+                KemPreKeyPublic { id: k.id, kind, key: secret.public().clone(), created_at: k.created_at, signature };
+            public.verify(identity.signing_key()).map_err(|_| DecodeError::Invalid("kem prekey signature"))?;
+            Ok(KemPreKey { secret, public, retired_at: k.retired_at })
+        };
+        let mut kem_one_time = BTreeMap::new();
+        let mut last = 0u32;
+        for k in &s.kem_one_time {
+            if k.id <= last {
+                return Err(DecodeError::Invalid("kem_one_time id"));
+            }
+            last = k.id;
+            kem_one_time.insert(k.id, kem(k, KemPreKeyKind::OneTime)?);
+        }
+        let kem_last_resort = s.kem_last_resort.as_ref().map(|k| kem(k, KemPreKeyKind::LastResort)).transpose()?;
+        let kem_last_resort_previous =
+            s.kem_last_resort_previous.as_ref().map(|k| kem(k, KemPreKeyKind::LastResort)).transpose()?;
+        // A current last-resort is not retired; a previous one needs a
+        // current one; ids are distinct; a store with KEM prekeys has a
+        // next id.
+        if kem_last_resort.as_ref().is_some_and(|k| k.retired_at != 0)
+            || (kem_last_resort_previous.is_some() && kem_last_resort.is_none())
+        {
+            return Err(DecodeError::Invalid("kem_last_resort"));
+        }
+        let lr_ids: Vec<u32> =
+            kem_last_resort.iter().chain(kem_last_resort_previous.iter()).map(|k| k.public.id).collect();
+        if lr_ids.iter().any(|id| kem_one_time.contains_key(id))
+            || lr_ids.first().zip(lr_ids.get(1)).is_some_and(|(a, b)| a == b)
+        {
+            return Err(DecodeError::Invalid("kem prekey id"));
+        }
+        let has_kem = kem_last_resort.is_some() || !kem_one_time.is_empty();
+        if has_kem && s.next_kem_id == 0 {
+            return Err(DecodeError::Invalid("next_kem_id"));
+        }
+        Ok(Self {
+            current,
+            previous,
+            one_time,
+            next_signed_id: s.next_signed_id,
+            next_one_time_id: s.next_one_time_id,
+            kem_one_time,
+            kem_last_resort,
+            kem_last_resort_previous,
+            next_kem_id: s.next_kem_id,
+        })
     }
 }
 
@@ -509,6 +957,10 @@ fn wipe_prekey_state(s: &mut st::PreKeyStoreState) {
     for o in &mut s.one_time {
         o.secret.zeroize();
     }
+    for k in s.kem_one_time.iter_mut().chain(s.kem_last_resort.iter_mut()).chain(s.kem_last_resort_previous.iter_mut())
+    {
+        k.seed.zeroize();
+    }
 }
 
 impl fmt::Debug for PreKeyStore {
@@ -518,6 +970,9 @@ impl fmt::Debug for PreKeyStore {
             .field("previous_id", &self.previous.as_ref().map(|p| p.public.id))
             .field("one_time_count", &self.one_time.len())
             .field("accepted_handshakes", &self.current.accepted.len())
+            .field("kem_one_time_count", &self.kem_one_time.len())
+            .field("kem_last_resort_id", &self.kem_last_resort.as_ref().map(|k| k.public.id))
+            .field("kem_last_resort_previous_id", &self.kem_last_resort_previous.as_ref().map(|k| k.public.id))
             .finish()
     }
 }

@@ -150,6 +150,11 @@ pub trait Sealable: private::Sealed + Sized {
 /// the opened bytes load.
 macro_rules! sealable {
     ($ty:ty, $format:expr, $ctx:ty, |$bytes:ident, $c:pat_param| $load:expr) => {
+        sealable!($ty, $format, $ctx, |$bytes, $c| $load, |_sealed| None);
+    };
+    // `$older`: the type's previous format when a blob is sealed under it
+    // (it then opens under that format; the loader reads both versions).
+    ($ty:ty, $format:expr, $ctx:ty, |$bytes:ident, $c:pat_param| $load:expr, |$sealed:ident| $older:expr) => {
         impl private::Sealed for $ty {}
 
         impl Sealable for $ty {
@@ -161,7 +166,12 @@ macro_rules! sealable {
             }
 
             fn unseal(key: &StorageKey, sealed: &[u8], $c: &$ctx) -> Result<Self, StorageError> {
-                let $bytes = unseal(key, Self::FORMAT, sealed)?;
+                let older: Option<u32> = {
+                    let $sealed = sealed;
+                    $older
+                };
+                let format = older.unwrap_or(Self::FORMAT);
+                let $bytes = unseal(key, format, sealed)?;
                 $load
             }
         }
@@ -169,7 +179,15 @@ macro_rules! sealable {
 }
 
 sealable!(DeviceIdentity, format::STATE_IDENTITY, (), |b, _| Ok(DeviceIdentity::from_bytes(&b)?));
-sealable!(PreKeyStore, format::STATE_PREKEYS, IdentityPublic, |b, owner| Ok(PreKeyStore::from_bytes(&b, owner)?));
+// A prekey store sealed before the KEM prekeys has content format 0x1101:
+// it still opens as a `PreKeyStore` (and is sealed as 0x1102 from then on).
+sealable!(
+    PreKeyStore,
+    format::STATE_PREKEYS,
+    IdentityPublic,
+    |b, owner| Ok(PreKeyStore::from_bytes(&b, owner)?),
+    |s| sealed_content_format(s).filter(|&f| f == format::STATE_PREKEYS_V1)
+);
 sealable!(PeerSessions, format::STATE_SESSIONS, SessionLimits, |b, limits| Ok(PeerSessions::from_bytes_with_limits(
     &b, *limits
 )?));
@@ -188,6 +206,13 @@ sealable!(crate::account::PendingLink, format::STATE_PENDING_LINK, (), |b, _| Ok
 sealable!(crate::account::DeviceSessions, format::STATE_DEVICE_SESSIONS, SessionLimits, |b, limits| Ok(
     crate::account::DeviceSessions::from_bytes_with_limits(&b, *limits, crate::account::AccountLimits::default())?
 ));
+
+/// The content format a sealed blob names, if it decodes as one.
+fn sealed_content_format(sealed: &[u8]) -> Option<u32> {
+    let s: st::SealedState =
+        wire::decode_typed(sealed, MAX_STATE_LEN.saturating_add(64), format::STATE_SEALED, &[]).ok()?;
+    Some(s.content_format)
+}
 
 fn associated_data(content_format: u32) -> Vec<u8> {
     let mut ad = labels::AD_SEALED_STATE.as_bytes().to_vec();

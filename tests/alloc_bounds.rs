@@ -166,6 +166,31 @@ fn loaders_allocate_a_small_constant_times_their_input() {
     let current: Vec<u8> = std::iter::repeat_n([0x32, 0x00], 500_000).flatten().collect();
     let blob = flood(format::STATE_PREKEYS, &field(2, &current), MAX_PREKEY_STATE_LEN);
     check("prekeys: empty remembered base keys", &blob, &prekeys, DecodeError::Invalid("accepted_base_keys"));
+    // Version 2 (post-quantum, issue 16): one-time KEM prekeys, empty and
+    // past their cap; the version-1 store keeps its caps.
+    let blob = flood(format::STATE_PREKEYS, &[0x3a, 0x00], MAX_PREKEY_STATE_LEN);
+    check("prekeys v2: empty one-time KEM prekeys", &blob, &prekeys, DecodeError::Invalid("kem_one_time"));
+    let blob = flood(format::STATE_PREKEYS, &field(7, &[0u8; 132]), MAX_PREKEY_STATE_LEN);
+    check(
+        "prekeys v2: one-time KEM prekeys past the cap",
+        &blob,
+        &prekeys,
+        DecodeError::TooMany { field: "kem_one_time", count: 501, max: 500 },
+    );
+    let blob = flood(format::STATE_PREKEYS_V1, &field(4, &[0u8; 36]), MAX_PREKEY_STATE_LEN);
+    check(
+        "prekeys v1: one-time prekeys past the cap",
+        &blob,
+        &prekeys,
+        DecodeError::TooMany { field: "one_time", count: 10_001, max: 10_000 },
+    );
+    // A bundle (v2, 2 KiB cap) flooded with empty KEM prekey fields.
+    let bundle = |b: &[u8]| match vestnik::PreKeyBundle::from_bytes(b) {
+        Err(vestnik::prekey::BundleError::Decode(e)) => Some(e),
+        other => panic!("{other:?}"),
+    };
+    let blob = flood(format::PREKEY_BUNDLE, &[0x2a, 0x00], vestnik::prekey::MAX_BUNDLE_LEN);
+    check("bundle v2: repeated empty KEM prekeys", &blob, &bundle, DecodeError::NonCanonical);
     let blob = flood(format::STATE_SESSIONS, &[0x22, 0x00], MAX_PREKEY_STATE_LEN);
     check(
         "prekeys: a sessions-shaped blob",

@@ -386,3 +386,118 @@ fn complete_group_vectors_follow_the_spec_from_the_distribution() {
         assert_eq!(&padded[1..end], GROUP_TEXTS[i].as_bytes());
     }
 }
+
+// ---- Post-quantum 1:1 session, version 2 (issue 16) -------------------------
+
+const SESSION_V2_DIR: &str = "tests/vectors/session/v2";
+const V2_TEXTS: [&str; 3] = ["Квант компьютеры укый алмый.", "Hello, post-quantum Bob", "Сәләм, Алиса! (PQ)"];
+
+fn read_session_v2(name: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SESSION_V2_DIR).join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Writes the version-2 session set once: `VESTNIK_REGEN_VECTORS=session-v2
+/// cargo test --test frozen_vectors generate_session_v2` (never overwrites).
+#[test]
+fn generate_session_v2() {
+    if std::env::var("VESTNIK_REGEN_VECTORS").as_deref() != Ok("session-v2") {
+        return;
+    }
+    let mut rng = rand::rng();
+    let alice = DeviceIdentity::generate(&mut rng);
+    let bob = DeviceIdentity::generate(&mut rng);
+    // Signed prekey 1, last-resort KEM prekey 1, one-time prekeys 1-3,
+    // one-time KEM prekeys 2-4.
+    let mut bob_pre = PreKeyStore::new(&bob, 1_764_000_000, &mut rng);
+    let otk = bob_pre.generate_one_time_prekeys(3, &mut rng).unwrap();
+    let kem = bob_pre.generate_kem_prekeys(&bob, 3, 1_764_000_000, &mut rng).unwrap();
+    let bundle = bob_pre.bundle_with_kem(&bob, Some(otk[1].id()), Some(kem[1].id())).to_bytes();
+    let mut a = PeerSessions::new(bob.public());
+    a.initiate(&alice, &PreKeyBundle::from_bytes(&bundle).unwrap(), 1_764_000_100, &mut rng).unwrap();
+    let m0 = a.encrypt(V2_TEXTS[0].as_bytes(), &mut rng).unwrap();
+    let m1 = a.encrypt(V2_TEXTS[1].as_bytes(), &mut rng).unwrap();
+    let mut b = PeerSessions::new(alice.public());
+    let mut bob_pre_live = PreKeyStore::from_bytes(&bob_pre.to_bytes(), &bob.public()).unwrap();
+    b.decrypt(&bob, &mut bob_pre_live, &m0, 1_764_000_200).unwrap();
+    let r0 = b.encrypt(V2_TEXTS[2].as_bytes(), &mut rng).unwrap();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SESSION_V2_DIR);
+    std::fs::create_dir_all(&dir).unwrap();
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("alice_identity.bin", alice.to_bytes().to_vec()),
+        ("bob_identity.bin", bob.to_bytes().to_vec()),
+        ("bob_prekeys.bin", bob_pre.to_bytes().to_vec()),
+        ("bob_bundle.bin", bundle),
+        ("alice_sessions.bin", a.to_bytes().to_vec()),
+        ("bob_sessions_after_m0.bin", b.to_bytes().to_vec()),
+        ("m0_prekey.bin", m0),
+        ("m1.bin", m1),
+        ("r0.bin", r0),
+    ];
+    for (name, bytes) in files {
+        use std::io::Write;
+        let mut f = std::fs::File::create_new(dir.join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e} (frozen: never overwritten)"));
+        f.write_all(&bytes).unwrap();
+    }
+}
+
+/// The version-2 (post-quantum) set: every state and the bundle re-encode
+/// byte-exactly; the frozen store decrypts the frozen v2 prekey messages in
+/// any order as a post-quantum session and consumes one-time KEM prekey 3
+/// (and nothing else of the KEM prekeys); the frozen sessions answer.
+#[test]
+fn v2_post_quantum_vectors_load_byte_exactly_and_decrypt() {
+    use vestnik::session::{Handshake, MessageKind};
+    let alice = DeviceIdentity::from_bytes(&read_session_v2("alice_identity.bin")).unwrap();
+    let bob = DeviceIdentity::from_bytes(&read_session_v2("bob_identity.bin")).unwrap();
+    assert_eq!(alice.to_bytes().to_vec(), read_session_v2("alice_identity.bin"));
+    let pre_bytes = read_session_v2("bob_prekeys.bin");
+    assert_eq!(&pre_bytes[..3], [0x08, 0x82, 0x22], "PreKeyStoreState 0x1102");
+    let pre = PreKeyStore::from_bytes(&pre_bytes, &bob.public()).unwrap();
+    assert_eq!(pre.to_bytes().to_vec(), pre_bytes);
+    assert_eq!(pre.last_resort_kem_prekey().map(|k| k.id()), Some(1));
+    assert_eq!(pre.kem_prekeys().iter().map(|k| k.id()).collect::<Vec<_>>(), [2, 3, 4]);
+    let bundle_bytes = read_session_v2("bob_bundle.bin");
+    assert_eq!(&bundle_bytes[..3], [0x08, 0x82, 0x02], "PreKeyBundle 0x0102");
+    let bundle = PreKeyBundle::from_bytes(&bundle_bytes).unwrap();
+    assert_eq!(bundle.to_bytes(), bundle_bytes);
+    assert_eq!(bundle.identity(), bob.public());
+    assert_eq!(bundle.kem_prekey().map(|k| (k.id(), k.kind())), Some((3, vestnik::prekey::KemPreKeyKind::OneTime)));
+    assert_eq!(bundle.one_time_prekey().map(|o| o.id()), Some(2));
+    for name in ["m0_prekey.bin", "m1.bin"] {
+        let m = read_session_v2(name);
+        assert_eq!(&m[..3], [0x08, 0x82, 0x04], "{name}: PreKeyMessage 0x0202");
+        let info = PeerSessions::inspect(&m).unwrap();
+        assert_eq!(
+            (info.kind(), info.kem_prekey_id(), info.one_time_prekey_id()),
+            (MessageKind::PreKey, Some(3), Some(2))
+        );
+    }
+    for order in [["m0_prekey.bin", "m1.bin"], ["m1.bin", "m0_prekey.bin"]] {
+        let mut pre = PreKeyStore::from_bytes(&pre_bytes, &bob.public()).unwrap();
+        let mut b = PeerSessions::new(alice.public());
+        for name in order {
+            let r = b.decrypt(&bob, &mut pre, &read_session_v2(name), 0).unwrap();
+            let want = if name == "m1.bin" { V2_TEXTS[1] } else { V2_TEXTS[0] };
+            assert_eq!((r.plaintext(), r.handshake()), (want.as_bytes(), Handshake::PostQuantum));
+        }
+        assert_eq!(pre.kem_prekeys().iter().map(|k| k.id()).collect::<Vec<_>>(), [2, 4]);
+        assert_eq!(pre.last_resort_kem_prekey().map(|k| k.id()), Some(1));
+        assert_eq!(b.decrypt(&bob, &mut pre, &read_session_v2("m1.bin"), 0).map(|_| ()), Err(SessionError::Duplicate));
+    }
+    let sessions = read_session_v2("bob_sessions_after_m0.bin");
+    let mut b = PeerSessions::from_bytes(&sessions).unwrap();
+    assert_eq!(b.to_bytes().to_vec(), sessions);
+    let mut pre = PreKeyStore::from_bytes(&pre_bytes, &bob.public()).unwrap();
+    let r = b.decrypt(&bob, &mut pre, &read_session_v2("m1.bin"), 0).unwrap();
+    assert_eq!((r.plaintext(), r.handshake()), (V2_TEXTS[1].as_bytes(), Handshake::PostQuantum));
+    let alice_sessions = read_session_v2("alice_sessions.bin");
+    let mut a = PeerSessions::from_bytes(&alice_sessions).unwrap();
+    assert_eq!(a.to_bytes().to_vec(), alice_sessions);
+    assert!(a.awaiting_reply());
+    let mut a_pre = PreKeyStore::new(&alice, 0, &mut rand::rng());
+    let r = a.decrypt(&alice, &mut a_pre, &read_session_v2("r0.bin"), 0).unwrap();
+    assert_eq!((r.plaintext(), r.handshake()), (V2_TEXTS[2].as_bytes(), Handshake::PostQuantum));
+    assert!(!a.awaiting_reply());
+}

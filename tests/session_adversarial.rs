@@ -85,7 +85,7 @@ fn bundle_validation_rules() {
         f(&mut m);
         PreKeyBundle::from_bytes(&m.encode_to_vec())
     };
-    assert!(matches!(edit(&|m| m.format = 0x0102), Err(BundleError::Decode(DecodeError::UnsupportedVersion { .. }))));
+    assert!(matches!(edit(&|m| m.format = 0x0103), Err(BundleError::Decode(DecodeError::UnsupportedVersion { .. }))));
     assert!(matches!(
         edit(&|m| m.format = format::RATCHET_MESSAGE),
         Err(BundleError::Decode(DecodeError::WrongType { .. }))
@@ -136,7 +136,7 @@ fn bundle_validation_rules() {
     // A foreign object is refused by its format, whatever its size.
     assert!(matches!(
         PreKeyBundle::from_bytes(&[0x08, 0x81, 0x04]),
-        Err(BundleError::Decode(DecodeError::WrongType { found: 0x0201, expected: 0x0101 }))
+        Err(BundleError::Decode(DecodeError::WrongType { found: 0x0201, expected: 0x0102 }))
     ));
     let mut dup = good.clone();
     dup.extend_from_slice(&[0x08, 0x81, 0x02]); // format repeated
@@ -389,7 +389,8 @@ fn debug_output_holds_no_secret() {
     assert_eq!(format!("{:?}", b.identity), format!("DeviceIdentity {{ public: IdentityPublic({id_hex}), .. }}"));
     assert_eq!(
         format!("{:?}", b.prekeys),
-        "PreKeyStore { signed_prekey_id: 1, previous_id: None, one_time_count: 4, accepted_handshakes: 1 }"
+        "PreKeyStore { signed_prekey_id: 1, previous_id: None, one_time_count: 4, accepted_handshakes: 1, \
+         kem_one_time_count: 0, kem_last_resort_id: Some(1), kem_last_resort_previous_id: None }"
     );
     let a_hex = &hex::encode(a.identity.public().signing_key().as_bytes())[..16];
     assert_eq!(
@@ -399,7 +400,8 @@ fn debug_output_holds_no_secret() {
     assert_eq!(
         format!("{r:?}"),
         format!(
-            "Received {{ sender: IdentityPublic({a_hex}), content_type: Application, len: 11, prekeys_changed: true }}"
+            "Received {{ sender: IdentityPublic({a_hex}), content_type: Application, len: 11, prekeys_changed: true, \
+             handshake: PostQuantum }}"
         )
     );
     let key = vestnik::storage::StorageKey::from_bytes([7; 32]);

@@ -132,7 +132,8 @@ fn signed_prekey_rotation_keeps_a_grace_period() {
     assert_ne!(restored.signed_prekey().id(), first);
     assert_eq!(
         format!("{restored:?}"),
-        "PreKeyStore { signed_prekey_id: 3, previous_id: Some(2), one_time_count: 0, accepted_handshakes: 0 }"
+        "PreKeyStore { signed_prekey_id: 3, previous_id: Some(2), one_time_count: 0, accepted_handshakes: 0, \
+         kem_one_time_count: 0, kem_last_resort_id: Some(1), kem_last_resort_previous_id: None }"
     );
 }
 

@@ -2,13 +2,17 @@
 //! numbers they print measure the same code.
 
 use super::{Device, MSG_100, vestnik_pair};
-use vestnik::{DeviceIdentity, PeerSessions, PreKeyBundle, PreKeyStore, Received};
+use vestnik::{DeviceIdentity, HandshakePolicy, PeerSessions, PreKeyBundle, PreKeyStore, Received, SessionLimits};
 use zeroize::Zeroizing;
 
-/// Session setup: "bundle bytes to first decrypted message".
+/// Session setup: "bundle bytes to first decrypted message". Classical
+/// (X25519 only, the workload vodozemac and the classical floor compare
+/// with) unless made by [`Setup::post_quantum`].
 pub(crate) struct Setup {
     alice: DeviceIdentity,
     bob: DeviceIdentity,
+    post_quantum: bool,
+    limits: SessionLimits,
 }
 
 /// What one setup iteration starts from (made outside the timing): Bob's
@@ -19,16 +23,39 @@ pub(crate) type SetupInput = (Vec<u8>, PreKeyStore);
 impl Setup {
     pub(crate) fn new() -> Self {
         let mut rng = rand::rng();
-        Self { alice: DeviceIdentity::generate(&mut rng), bob: DeviceIdentity::generate(&mut rng) }
+        let mut limits = SessionLimits::default();
+        limits.handshake_policy = HandshakePolicy::AcceptClassical;
+        Self {
+            alice: DeviceIdentity::generate(&mut rng),
+            bob: DeviceIdentity::generate(&mut rng),
+            post_quantum: false,
+            limits,
+        }
+    }
+
+    /// The post-quantum setup (PQXDH, the default of the crate): the bundle
+    /// carries a one-time KEM prekey.
+    pub(crate) fn post_quantum() -> Self {
+        Self { post_quantum: true, limits: SessionLimits::default(), ..Self::new() }
     }
 
     /// Untimed part. A fresh store per iteration, because decrypting the
-    /// first message consumes the one-time prekey.
+    /// first message consumes the one-time prekey (and the one-time KEM prekey).
     pub(crate) fn input(&self) -> SetupInput {
         let mut rng = rand::rng();
-        let mut store = PreKeyStore::new(&self.bob, 0, &mut rng);
+        let mut store = if self.post_quantum {
+            PreKeyStore::new(&self.bob, 0, &mut rng)
+        } else {
+            PreKeyStore::new_classical(&self.bob, 0, &mut rng)
+        };
         let otk = store.generate_one_time_prekeys(1, &mut rng).expect("one-time prekey");
-        let bytes = store.bundle(&self.bob, otk.first().map(|o| o.id())).to_bytes();
+        let kem = if self.post_quantum {
+            store.generate_kem_prekeys(&self.bob, 1, 0, &mut rng).expect("KEM prekey")
+        } else {
+            Vec::new()
+        };
+        let bytes =
+            store.bundle_with_kem(&self.bob, otk.first().map(|o| o.id()), kem.first().map(|k| k.id())).to_bytes();
         (bytes, store)
     }
 
@@ -38,10 +65,10 @@ impl Setup {
     pub(crate) fn run(&self, (bytes, mut store): SetupInput) -> (PeerSessions, PeerSessions, PreKeyStore, Received) {
         let mut rng = rand::rng();
         let bundle = PreKeyBundle::from_bytes(&bytes).expect("bundle");
-        let mut a = PeerSessions::new(bundle.identity());
+        let mut a = PeerSessions::with_limits(bundle.identity(), self.limits);
         a.initiate(&self.alice, &bundle, 0, &mut rng).expect("initiate");
         let wire = a.encrypt(&MSG_100, &mut rng).expect("encrypt");
-        let mut b = PeerSessions::new(self.alice.public());
+        let mut b = PeerSessions::with_limits(self.alice.public(), self.limits);
         let got = b.decrypt(&self.bob, &mut store, &wire, 0).expect("decrypt");
         (a, b, store, got)
     }

@@ -16,6 +16,11 @@ struct Pair {
     bob_prekeys: Vec<u8>,
     alice_sessions: Vec<u8>,
     bob_sessions: Vec<u8>,
+    /// Post-quantum (issue 16): Bob's store with one-time KEM prekeys before
+    /// any handshake, and Alice's first (version-2) message to it, which
+    /// uses a one-time prekey and a one-time KEM prekey.
+    bob_prekeys_fresh: Vec<u8>,
+    pq_first: Vec<u8>,
 }
 
 fn pair() -> &'static Pair {
@@ -40,7 +45,17 @@ fn pair() -> &'static Pair {
             let mut a_pre = PreKeyStore::new(&alice, 0, &mut rng);
             let _ = a.decrypt(&alice, &mut a_pre, &m, 0);
         }
+        // A fresh post-quantum handshake to a second store of Bob's.
+        let mut fresh = PreKeyStore::new(&bob, 0, &mut rng);
+        let otk = fresh.generate_one_time_prekeys(1, &mut rng).unwrap_or_default();
+        let kem = fresh.generate_kem_prekeys(&bob, 1, 0, &mut rng).unwrap_or_default();
+        let bundle = fresh.bundle_with_kem(&bob, otk.first().map(|o| o.id()), kem.first().map(|k| k.id()));
+        let mut a2 = PeerSessions::new(bob.public());
+        let _ = a2.initiate(&alice, &bundle, 0, &mut rng);
+        let pq_first = a2.encrypt(b"pq first", &mut rng).unwrap_or_default();
         Pair {
+            bob_prekeys_fresh: fresh.to_bytes().to_vec(),
+            pq_first,
             alice: alice.to_bytes().to_vec(),
             bob: bob.to_bytes().to_vec(),
             bob_prekeys: bob_pre.to_bytes().to_vec(),

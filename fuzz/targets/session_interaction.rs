@@ -67,6 +67,8 @@ pub fn run(data: &[u8]) {
                         deliveries += 1;
                         assert!(delivered.insert(id), "decrypted twice");
                         assert!(r.plaintext().chunks(4).all(|c| c == id.to_le_bytes()), "wrong plaintext");
+                        // The fixture's sessions started with PQXDH.
+                        assert_eq!(r.handshake(), vestnik::session::Handshake::PostQuantum);
                     }
                     Err(vestnik::SessionError::Duplicate) => assert!(delivered.contains(&id)),
                     // A chain is retired after 5 newer chains and forgotten

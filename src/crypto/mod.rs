@@ -7,6 +7,7 @@
 pub(crate) mod aead;
 pub(crate) mod fmt_public;
 pub(crate) mod kdf;
+pub mod kem;
 pub(crate) mod secret;
 pub mod sig;
 pub mod x25519;
@@ -38,6 +39,40 @@ pub mod testing {
     /// ChaCha20-Poly1305 open through the crate's wrapper.
     pub fn chacha20poly1305_open(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], ct: &[u8]) -> Option<Vec<u8>> {
         super::aead::open(key, nonce, ad, ct).ok().map(|v| v.to_vec())
+    }
+
+    /// ML-KEM-768 key generation from a 64-byte seed `d || z` through the
+    /// crate's wrapper: the encapsulation key and the FIPS 203 expanded
+    /// decapsulation key, or `None` for a seed of another length.
+    pub fn mlkem768_keygen(seed: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+        let dk = super::kem::KemDecapsulationKey::from_seed_slice(seed)?;
+        Some((dk.public().as_bytes().to_vec(), dk.to_expanded().to_vec()))
+    }
+
+    /// ML-KEM-768 encapsulation with the message `m` (FIPS 203
+    /// `ML-KEM.Encaps_internal`) through the crate's wrapper: the key is
+    /// imported with the §7.2 checks first.
+    pub fn mlkem768_encapsulate(ek: &[u8], m: &[u8; 32]) -> Result<(Vec<u8>, [u8; 32]), super::kem::KemKeyError> {
+        let ek = super::kem::KemEncapsulationKey::from_bytes(ek)?;
+        let (ct, ss) = ek.encapsulate_deterministic(m);
+        Ok((ct.as_bytes().to_vec(), *ss.as_bytes()))
+    }
+
+    /// ML-KEM-768 decapsulation with a seed-form key through the crate's
+    /// wrapper (implicit rejection included): `None` only for a seed or
+    /// ciphertext of the wrong length.
+    pub fn mlkem768_decapsulate(seed: &[u8], ct: &[u8]) -> Option<[u8; 32]> {
+        let dk = super::kem::KemDecapsulationKey::from_seed_slice(seed)?;
+        let ct = super::kem::KemCiphertext::from_bytes(ct)?;
+        Some(*dk.decapsulate(&ct).as_bytes())
+    }
+
+    /// ML-KEM-768 decapsulation with an expanded (2,400-byte) key, checked
+    /// as FIPS 203 §7.3 says: `None` if the key or the ciphertext length is
+    /// refused. vestnik never stores this form; the Wycheproof
+    /// semi-expanded vectors need it.
+    pub fn mlkem768_decapsulate_expanded(dk: &[u8], ct: &[u8]) -> Option<[u8; 32]> {
+        super::kem::decapsulate_expanded(dk, ct)
     }
 
     /// HKDF-SHA-256 through the crate's wrapper.

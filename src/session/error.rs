@@ -49,6 +49,18 @@ pub enum SessionError {
     /// already used.
     #[error("unknown or used one-time prekey {0}")]
     UnknownOneTimePreKey(u32),
+    /// The prekey message names a KEM prekey this device does not hold: a
+    /// one-time KEM prekey already used (or never issued), or a last-resort
+    /// one already expired.
+    #[error("unknown or used KEM prekey {0}")]
+    UnknownKemPreKey(u32),
+    /// A classical (X25519-only) handshake was refused by
+    /// [`crate::limits::HandshakePolicy::PostQuantumRequired`]: a bundle
+    /// without a KEM prekey (initiator), or a version-1 prekey message that
+    /// would start a session on a device that publishes KEM prekeys
+    /// (responder). Nothing changed.
+    #[error("classical handshake refused: post-quantum required")]
+    ClassicalRefused,
     /// The message comes from another identity than this peer's.
     #[error("message is from another identity than this peer")]
     WrongPeer,

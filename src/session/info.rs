@@ -14,8 +14,8 @@ use crate::session::message::{self, Incoming, ParsedRatchet};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MessageKind {
-    /// A prekey message (format `0x0201`): the initiator's messages until
-    /// the responder answers.
+    /// A prekey message (format `0x0202`, or `0x0201` classical): the
+    /// initiator's messages until the responder answers.
     PreKey,
     /// A ratchet message (format `0x0301`).
     Ratchet,
@@ -32,6 +32,7 @@ pub struct MessageInfo {
     claimed_sender: Option<IdentityPublic>,
     signed_prekey_id: Option<u32>,
     one_time_prekey_id: Option<u32>,
+    kem_prekey_id: Option<u32>,
 }
 
 impl MessageInfo {
@@ -45,6 +46,7 @@ impl MessageInfo {
             claimed_sender: None,
             signed_prekey_id: None,
             one_time_prekey_id: None,
+            kem_prekey_id: None,
         };
         Ok(match message::decode(bytes, SessionLimits::default().max_message_len())? {
             Incoming::Ratchet(m) => ratchet(MessageKind::Ratchet, &m),
@@ -53,6 +55,7 @@ impl MessageInfo {
                 claimed_sender: Some(IdentityPublic::from_wire(&p.initiator)?),
                 signed_prekey_id: Some(p.signed_prekey_id),
                 one_time_prekey_id: p.one_time_prekey_id,
+                kem_prekey_id: p.kem.as_ref().map(|k| k.kem_prekey_id),
                 ..ratchet(MessageKind::PreKey, &p.message)
             },
         })
@@ -100,5 +103,11 @@ impl MessageInfo {
     /// For a prekey message, the one-time prekey it used, if any.
     pub fn one_time_prekey_id(&self) -> Option<u32> {
         self.one_time_prekey_id
+    }
+
+    /// For a post-quantum (version-2) prekey message, the KEM prekey it
+    /// encapsulated to; `None` for a classical one and a ratchet message.
+    pub fn kem_prekey_id(&self) -> Option<u32> {
+        self.kem_prekey_id
     }
 }

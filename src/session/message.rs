@@ -1,10 +1,12 @@
 //! Wire conversion of the two 1:1 message types (SPEC.md §5.5): the only
 //! place the session layer touches generated protobuf types for messages.
 
+use crate::crypto::kem::{CIPHERTEXT_LEN, KemCiphertext};
 use crate::crypto::x25519::X25519PublicKey;
 use crate::identity::IdentityPublic;
 use crate::session::SessionError;
 use crate::session::ratchet::Header;
+use crate::session::state::{PendingKem, PendingPreKey};
 use crate::wire::{self, DecodeError, format, session as pb};
 use prost::Message;
 
@@ -27,7 +29,20 @@ pub(crate) struct ParsedPreKey {
     pub(crate) base_key: X25519PublicKey,
     pub(crate) signed_prekey_id: u32,
     pub(crate) one_time_prekey_id: Option<u32>,
+    /// Version 2: the KEM prekey id and ciphertext; `None` for version 1.
+    pub(crate) kem: Option<PendingKem>,
     pub(crate) message: ParsedRatchet,
+}
+
+impl ParsedPreKey {
+    /// The handshake fields, as the initiator's session holds them.
+    pub(crate) fn ids(&self) -> PendingPreKey {
+        PendingPreKey {
+            signed_prekey_id: self.signed_prekey_id,
+            one_time_prekey_id: self.one_time_prekey_id,
+            kem: self.kem.clone(),
+        }
+    }
 }
 
 /// An incoming 1:1 message of either type.
@@ -72,8 +87,23 @@ pub(crate) fn decode(bytes: &[u8], max_len: usize) -> Result<Incoming, SessionEr
             let m: pb::RatchetMessage = wire::decode_typed(bytes, max_len, format::RATCHET_MESSAGE, &[])?;
             Ok(Incoming::Ratchet(parse_ratchet(m)?))
         }
-        format::PREKEY_MESSAGE => {
-            let m: pb::PreKeyMessage = wire::decode_typed(bytes, max_len, format::PREKEY_MESSAGE, &[])?;
+        f @ (format::PREKEY_MESSAGE | format::PREKEY_MESSAGE_V1) => {
+            let m: pb::PreKeyMessage = wire::decode_typed(bytes, max_len, f, &[])?;
+            let kem = if f == format::PREKEY_MESSAGE_V1 {
+                // Fields 7 and 8 do not exist in version 1.
+                if !m.kem_ciphertext.is_empty() || m.kem_prekey_id != 0 {
+                    return Err(DecodeError::Invalid("kem fields in a version-1 prekey message").into());
+                }
+                None
+            } else {
+                wire::fixed::<CIPHERTEXT_LEN>("kem_ciphertext", &m.kem_ciphertext)?;
+                if m.kem_prekey_id == 0 {
+                    return Err(DecodeError::Invalid("kem_prekey_id").into());
+                }
+                let ciphertext =
+                    KemCiphertext::from_bytes(&m.kem_ciphertext).ok_or(DecodeError::Invalid("kem_ciphertext"))?;
+                Some(PendingKem::new(m.kem_prekey_id, ciphertext))
+            };
             let initiator = m.initiator.ok_or(DecodeError::Missing("initiator"))?;
             wire::fixed::<32>("base_key", &m.base_key)?;
             let base_key = X25519PublicKey::from_bytes(&m.base_key).map_err(|_| SessionError::InvalidKey)?;
@@ -86,6 +116,7 @@ pub(crate) fn decode(bytes: &[u8], max_len: usize) -> Result<Incoming, SessionEr
                 base_key,
                 signed_prekey_id: m.signed_prekey_id,
                 one_time_prekey_id: m.one_time_prekey_id,
+                kem,
                 message: inner,
             }))
         }
@@ -100,21 +131,23 @@ pub(crate) fn decode(bytes: &[u8], max_len: usize) -> Result<Incoming, SessionEr
     }
 }
 
-/// Wraps a ratchet message in the handshake header.
+/// Wraps a ratchet message in the handshake header: version 2 with the KEM
+/// fields of a post-quantum handshake, version 1 without.
 pub(crate) fn prekey_wire(
     initiator: &IdentityPublic,
     base_key: &X25519PublicKey,
-    signed_prekey_id: u32,
-    one_time_prekey_id: Option<u32>,
+    ids: &PendingPreKey,
     message: pb::RatchetMessage,
 ) -> Vec<u8> {
     pb::PreKeyMessage {
-        format: format::PREKEY_MESSAGE,
+        format: if ids.kem.is_some() { format::PREKEY_MESSAGE } else { format::PREKEY_MESSAGE_V1 },
         initiator: Some(initiator.to_wire()),
         base_key: base_key.as_bytes().to_vec(),
-        signed_prekey_id,
-        one_time_prekey_id,
+        signed_prekey_id: ids.signed_prekey_id,
+        one_time_prekey_id: ids.one_time_prekey_id,
         message: Some(message),
+        kem_ciphertext: ids.kem.as_ref().map(|k| k.ciphertext.as_bytes().to_vec()).unwrap_or_default(),
+        kem_prekey_id: ids.kem.as_ref().map_or(0, |k| k.kem_prekey_id),
     }
     .encode_to_vec()
 }

@@ -22,4 +22,4 @@ mod state;
 pub use error::SessionError;
 pub use info::{MessageInfo, MessageKind};
 pub use peer::PeerSessions;
-pub use received::{ContentType, Received};
+pub use received::{ContentType, Handshake, Received};

@@ -3,11 +3,11 @@
 //! success, and a deterministic tie-break when both sides initiate at once.
 
 use crate::identity::{DeviceIdentity, IdentityPublic};
-use crate::limits::SessionLimits;
+use crate::limits::{HandshakePolicy, SessionLimits};
 use crate::prekey::{BaseKeyStatus, PreKeyBundle, PreKeyStore};
 use crate::session::message::{self, Incoming, ParsedPreKey, ParsedRatchet};
 use crate::session::ratchet::Plan;
-use crate::session::state::{PendingPreKey, Session, prekey_binding};
+use crate::session::state::{Session, prekey_binding};
 use crate::session::{ContentType, MessageInfo, Received, SessionError};
 use core::fmt;
 
@@ -122,7 +122,11 @@ impl PeerSessions {
     }
 
     /// Starts a new session from a bundle (validated by
-    /// [`PreKeyBundle::from_bytes`]) and makes it the one used to send.
+    /// [`PreKeyBundle::from_bytes`]) and makes it the one used to send. A
+    /// version-2 bundle gives a post-quantum session (PQXDH, SPEC.md §5.4);
+    /// a bundle without a KEM prekey is refused
+    /// ([`SessionError::ClassicalRefused`]) unless the limits'
+    /// [`HandshakePolicy`] is `AcceptClassical`.
     pub fn initiate<R: rand_core::CryptoRng + ?Sized>(
         &mut self,
         local: &DeviceIdentity,
@@ -132,6 +136,9 @@ impl PeerSessions {
     ) -> Result<(), SessionError> {
         if bundle.identity() != self.remote {
             return Err(SessionError::WrongPeer);
+        }
+        if !bundle.is_post_quantum() && self.limits.handshake_policy == HandshakePolicy::PostQuantumRequired {
+            return Err(SessionError::ClassicalRefused);
         }
         let session = Session::initiate(local, bundle, now, rng)?;
         self.sessions.insert(0, session);
@@ -223,13 +230,20 @@ impl PeerSessions {
         if p.initiator != self.remote.to_wire() {
             return Err(SessionError::WrongPeer);
         }
-        let ids = PendingPreKey { signed_prekey_id: p.signed_prekey_id, one_time_prekey_id: p.one_time_prekey_id };
-        let binding = prekey_binding(&p.base_key, &ids);
+        let binding = prekey_binding(&p.base_key, &p.ids());
         if let Some(i) = self.sessions.iter().position(|s| s.base_key == p.base_key && !s.initiator) {
             let s = self.sessions.get(i).ok_or(SessionError::DecryptionFailed)?;
             let (received, plan) = s.prepare(&p.message, Some(&binding), &self.limits)?;
             self.commit(i, plan);
             return Ok(received);
+        }
+        // A new handshake. A device that publishes KEM prekeys starts no
+        // classical session unless the app accepts them (SPEC.md §5.9).
+        if p.kem.is_none()
+            && prekeys.publishes_kem_prekeys()
+            && self.limits.handshake_policy == HandshakePolicy::PostQuantumRequired
+        {
+            return Err(SessionError::ClassicalRefused);
         }
         // No session holds it: a handshake accepted before is a replay, even
         // when its session is gone (SPEC.md §5.8).
@@ -246,6 +260,11 @@ impl PeerSessions {
         session.commit(plan, &self.limits);
         if let Some(id) = p.one_time_prekey_id {
             prekeys.consume_one_time(id);
+        }
+        // A one-time KEM prekey goes too; a last-resort one stays (the
+        // replay memory below covers its handshakes).
+        if let Some(k) = &p.kem {
+            prekeys.consume_kem_one_time(k.kem_prekey_id);
         }
         prekeys.remember_base_key(p.signed_prekey_id, &p.base_key);
         self.insert_inbound(session, local);

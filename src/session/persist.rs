@@ -3,6 +3,7 @@
 
 use crate::chain::SkippedKeys;
 use crate::crypto::Secret32;
+use crate::crypto::kem::{CIPHERTEXT_LEN, KemCiphertext};
 use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
 use crate::identity::IdentityPublic;
 use crate::limits::{MAX_STATE_LEN, SessionLimits};
@@ -10,7 +11,7 @@ use crate::session::chain::{ReceiverChain, SendingChain};
 use crate::session::keys::{ChainKey, MessageKey, RootKey, SESSION_CHAIN};
 use crate::session::peer::PeerSessions;
 use crate::session::ratchet::DoubleRatchet;
-use crate::session::state::{PendingPreKey, Session};
+use crate::session::state::{PendingKem, PendingPreKey, Session};
 use crate::wire::{self, Cap, DecodeError, format, session as pb, state as st};
 use std::collections::VecDeque;
 use zeroize::{Zeroize, Zeroizing};
@@ -70,9 +71,11 @@ fn session_to_state(s: &Session) -> st::SessionState {
         remote_identity: Some(s.remote.to_wire()),
         initiator: s.initiator,
         base_key: s.base_key.as_bytes().to_vec(),
-        pending: s.pending.map(|p| st::PendingPreKeyState {
+        pending: s.pending.as_ref().map(|p| st::PendingPreKeyState {
             signed_prekey_id: p.signed_prekey_id,
             one_time_prekey_id: p.one_time_prekey_id,
+            kem_ciphertext: p.kem.as_ref().map(|k| k.ciphertext.as_bytes().to_vec()).unwrap_or_default(),
+            kem_prekey_id: p.kem.as_ref().map_or(0, |k| k.kem_prekey_id),
         }),
         created_at: s.created_at,
         superseded: s.superseded,
@@ -84,7 +87,27 @@ fn session_to_state(s: &Session) -> st::SessionState {
             .map(|c| st::SendingChainState { chain_key: c.chain_key.secret().as_bytes().to_vec(), counter: c.counter }),
         previous_counter: r.previous_counter,
         receiving: r.receiving.iter().map(chain_to_state).collect(),
+        post_quantum: s.post_quantum,
     }
+}
+
+/// The pending handshake header: the KEM fields are both absent (classical)
+/// or both present, and present exactly in a post-quantum session.
+fn pending_from_state(p: &st::PendingPreKeyState, post_quantum: bool) -> Result<PendingPreKey, DecodeError> {
+    let kem = match (p.kem_ciphertext.is_empty(), p.kem_prekey_id) {
+        (true, 0) => None,
+        (false, id) if id != 0 => {
+            wire::fixed::<CIPHERTEXT_LEN>("pending.kem_ciphertext", &p.kem_ciphertext)?;
+            let ciphertext =
+                KemCiphertext::from_bytes(&p.kem_ciphertext).ok_or(DecodeError::Invalid("pending.kem_ciphertext"))?;
+            Some(PendingKem::new(id, ciphertext))
+        }
+        _ => return Err(DecodeError::Invalid("pending.kem_prekey_id")),
+    };
+    if kem.is_some() != post_quantum {
+        return Err(DecodeError::Invalid("pending.kem_ciphertext"));
+    }
+    Ok(PendingPreKey { signed_prekey_id: p.signed_prekey_id, one_time_prekey_id: p.one_time_prekey_id, kem })
 }
 
 /// Identities already validated while loading this state, so that forty
@@ -155,12 +178,10 @@ fn session_from_state(
         remote: this_remote,
         initiator: s.initiator,
         base_key: public("base_key", &s.base_key)?,
-        pending: s
-            .pending
-            .as_ref()
-            .map(|p| PendingPreKey { signed_prekey_id: p.signed_prekey_id, one_time_prekey_id: p.one_time_prekey_id }),
+        pending: s.pending.as_ref().map(|p| pending_from_state(p, s.post_quantum)).transpose()?,
         created_at: s.created_at,
         superseded: s.superseded,
+        post_quantum: s.post_quantum,
         ratchet: DoubleRatchet {
             root_key: RootKey::new(secret("root_key", &s.root_key)?),
             our_ratchet,

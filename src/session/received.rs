@@ -45,6 +45,17 @@ impl ContentType {
     }
 }
 
+/// The key agreement a session started with (SPEC.md §5.4, §5.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Handshake {
+    /// X25519 only (a version-1 bundle or prekey message): a future quantum
+    /// computer that recorded the handshake can read the session.
+    Classical,
+    /// PQXDH: X25519 and an ML-KEM-768 shared secret.
+    PostQuantum,
+}
+
 /// A decrypted, authenticated message from a 1:1 session.
 ///
 /// A decrypt always changes the [`crate::PeerSessions`] it ran on; it
@@ -61,11 +72,27 @@ pub struct Received {
     content_type: ContentType,
     body: Zeroizing<Vec<u8>>,
     prekeys_changed: bool,
+    handshake: Handshake,
 }
 
 impl Received {
     pub(crate) fn new(sender: IdentityPublic, content_type: ContentType, body: Zeroizing<Vec<u8>>) -> Self {
-        Self { sender, content_type, body, prekeys_changed: false }
+        Self { sender, content_type, body, prekeys_changed: false, handshake: Handshake::Classical }
+    }
+
+    /// Records the handshake of the session that decrypted it.
+    pub(crate) fn with_handshake(mut self, handshake: Handshake) -> Self {
+        self.handshake = handshake;
+        self
+    }
+
+    /// The handshake the session that decrypted this message started with:
+    /// [`Handshake::PostQuantum`] for PQXDH, [`Handshake::Classical`] for a
+    /// session accepted under
+    /// [`crate::limits::HandshakePolicy::AcceptClassical`] or established
+    /// before the post-quantum handshake.
+    pub fn handshake(&self) -> Handshake {
+        self.handshake
     }
 
     /// Marks that the decrypt also changed the prekey store.
@@ -111,6 +138,7 @@ impl fmt::Debug for Received {
             .field("content_type", &self.content_type)
             .field("len", &self.body.len())
             .field("prekeys_changed", &self.prekeys_changed)
+            .field("handshake", &self.handshake)
             .finish()
     }
 }

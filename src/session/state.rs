@@ -3,6 +3,7 @@
 //! until the responder answers (SPEC.md §5.5, §5.8).
 
 use crate::chain::SkippedKeys;
+use crate::crypto::kem::KemCiphertext;
 use crate::crypto::x25519::{X25519PublicKey, X25519Secret};
 use crate::identity::{DeviceIdentity, IdentityPublic};
 use crate::labels;
@@ -13,14 +14,34 @@ use crate::session::chain::{ReceiverChain, SendingChain};
 use crate::session::handshake::{self, Transcript};
 use crate::session::message::{self, ParsedPreKey, ParsedRatchet};
 use crate::session::ratchet::{DoubleRatchet, Plan};
-use crate::session::{ContentType, Received, SessionError};
+use crate::session::{ContentType, Handshake, Received, SessionError};
 use crate::wire::format;
 
-/// The prekeys an initiator's first messages name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The prekeys an initiator's first messages name and, for a post-quantum
+/// handshake, the KEM prekey id and the ciphertext every prekey message
+/// repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PendingPreKey {
     pub(crate) signed_prekey_id: u32,
     pub(crate) one_time_prekey_id: Option<u32>,
+    pub(crate) kem: Option<PendingKem>,
+}
+
+/// The KEM part of a post-quantum handshake header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PendingKem {
+    pub(crate) kem_prekey_id: u32,
+    pub(crate) ciphertext: KemCiphertext,
+    /// SHA-256 of the ciphertext, bound into every prekey message's AD.
+    digest: [u8; 32],
+}
+
+impl PendingKem {
+    pub(crate) fn new(kem_prekey_id: u32, ciphertext: KemCiphertext) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(ciphertext.as_bytes()).into();
+        Self { kem_prekey_id, ciphertext, digest }
+    }
 }
 
 /// One Double Ratchet session with one peer device.
@@ -36,21 +57,40 @@ pub(crate) struct Session {
     pub(crate) created_at: u64,
     /// Lost a simultaneous-initiation tie-break: still decrypts, never promoted.
     pub(crate) superseded: bool,
+    /// The handshake had a KEM shared secret (PQXDH, SPEC.md §5.4). The seam
+    /// for a post-quantum ratchet beside the Double Ratchet (§5.9) is next
+    /// to it: state field 14 is reserved for that ratchet.
+    pub(crate) post_quantum: bool,
     pub(crate) ratchet: DoubleRatchet,
 }
 
-/// The handshake fields of a prekey message, bound into its AD:
-/// `base_key (32) || signed_prekey_id (4, BE) || has_one_time (1) || one_time_prekey_id (4, BE)`.
-pub(crate) fn prekey_binding(base_key: &X25519PublicKey, ids: &PendingPreKey) -> [u8; 41] {
-    let mut b = [0u8; 41];
-    let (k, rest) = b.split_at_mut(32);
-    let (spk, rest) = rest.split_at_mut(4);
-    let (flag, otk) = rest.split_at_mut(1);
-    k.copy_from_slice(base_key.as_bytes());
-    spk.copy_from_slice(&ids.signed_prekey_id.to_be_bytes());
-    flag.copy_from_slice(&[u8::from(ids.one_time_prekey_id.is_some())]);
-    otk.copy_from_slice(&ids.one_time_prekey_id.unwrap_or(0).to_be_bytes());
-    b
+/// The handshake fields of a prekey message, bound into its AD, and the
+/// format of that message (`0x0201` classical, `0x0202` post-quantum).
+pub(crate) struct PreKeyBinding {
+    format: u32,
+    bytes: Vec<u8>,
+}
+
+/// `base_key (32) || signed_prekey_id (4, BE) || has_one_time (1) ||
+/// one_time_prekey_id (4, BE) [|| kem_prekey_id (4, BE) ||
+/// SHA-256(kem_ciphertext) (32)]`: 41 bytes, 77 for a post-quantum prekey
+/// message, so a prekey message whose KEM fields were altered fails even on
+/// a session its first message already started.
+pub(crate) fn prekey_binding(base_key: &X25519PublicKey, ids: &PendingPreKey) -> PreKeyBinding {
+    let mut b = Vec::with_capacity(77);
+    b.extend_from_slice(base_key.as_bytes());
+    b.extend_from_slice(&ids.signed_prekey_id.to_be_bytes());
+    b.push(u8::from(ids.one_time_prekey_id.is_some()));
+    b.extend_from_slice(&ids.one_time_prekey_id.unwrap_or(0).to_be_bytes());
+    let format = match &ids.kem {
+        Some(k) => {
+            b.extend_from_slice(&k.kem_prekey_id.to_be_bytes());
+            b.extend_from_slice(&k.digest);
+            format::PREKEY_MESSAGE
+        }
+        None => format::PREKEY_MESSAGE_V1,
+    };
+    PreKeyBinding { format, bytes: b }
 }
 
 /// `label || format (4, BE) || sender Ed25519 key || recipient Ed25519 key
@@ -61,18 +101,18 @@ fn associated_data(
     sender: &IdentityPublic,
     recipient: &IdentityPublic,
     header: &[u8],
-    binding: Option<&[u8; 41]>,
+    binding: Option<&PreKeyBinding>,
 ) -> Vec<u8> {
     let label = labels::AD_SESSION_MESSAGE.as_bytes();
-    let mut ad = Vec::with_capacity(label.len() + 4 + 64 + header.len() + 41);
+    let mut ad = Vec::with_capacity(label.len() + 4 + 64 + header.len() + 77);
     ad.extend_from_slice(label);
-    let format = if binding.is_some() { format::PREKEY_MESSAGE } else { format::RATCHET_MESSAGE };
+    let format = binding.map_or(format::RATCHET_MESSAGE, |b| b.format);
     ad.extend_from_slice(&format.to_be_bytes());
     ad.extend_from_slice(sender.signing_key().as_bytes());
     ad.extend_from_slice(recipient.signing_key().as_bytes());
     ad.extend_from_slice(header);
     if let Some(b) = binding {
-        ad.extend_from_slice(b);
+        ad.extend_from_slice(&b.bytes);
     }
     ad
 }
@@ -94,8 +134,10 @@ impl Session {
             base_key: ephemeral.public(),
             signed_prekey: bundle.signed_prekey().key(),
             one_time_prekey: bundle.one_time_prekey().map(|o| o.key()),
+            kem_prekey: bundle.kem_prekey().map(|k| (k.key(), k.id())),
         };
-        let out = handshake::initiate(local, &ephemeral, &t)?;
+        let (out, ciphertext) = handshake::initiate(local, &ephemeral, &t, rng)?;
+        let kem = bundle.kem_prekey().zip(ciphertext).map(|(k, ciphertext)| PendingKem::new(k.id(), ciphertext));
         let base_key = *ephemeral.public();
         Ok(Self {
             local: local_public,
@@ -105,9 +147,11 @@ impl Session {
             pending: Some(PendingPreKey {
                 signed_prekey_id: bundle.signed_prekey().id(),
                 one_time_prekey_id: bundle.one_time_prekey().map(|o| o.id()),
+                kem,
             }),
             created_at: now,
             superseded: false,
+            post_quantum: bundle.is_post_quantum(),
             ratchet: DoubleRatchet {
                 root_key: out.root_key,
                 our_ratchet: Some(ephemeral),
@@ -135,6 +179,14 @@ impl Session {
             None => None,
             Some(id) => Some(prekeys.one_time_secret(id).ok_or(SessionError::UnknownOneTimePreKey(id))?),
         };
+        let kem = match &msg.kem {
+            None => None,
+            Some(k) => {
+                let (dk, _) =
+                    prekeys.kem_secret(k.kem_prekey_id).ok_or(SessionError::UnknownKemPreKey(k.kem_prekey_id))?;
+                Some((dk, &k.ciphertext, k.kem_prekey_id))
+            }
+        };
         let local_public = local.public();
         let t = Transcript {
             initiator: &remote,
@@ -142,8 +194,9 @@ impl Session {
             base_key: &msg.base_key,
             signed_prekey: spk.public(),
             one_time_prekey: opk.map(|o| o.public()),
+            kem_prekey: kem.map(|(dk, _, id)| (dk.public(), id)),
         };
-        let out = handshake::respond(local, spk, opk, &t)?;
+        let out = handshake::respond(local, spk, opk, kem.map(|(dk, ct, _)| (dk, ct)), &t)?;
         Ok(Self {
             local: local_public,
             remote,
@@ -152,6 +205,7 @@ impl Session {
             pending: None,
             created_at: now,
             superseded: false,
+            post_quantum: msg.kem.is_some(),
             ratchet: DoubleRatchet {
                 root_key: out.root_key,
                 our_ratchet: None,
@@ -176,13 +230,13 @@ impl Session {
     ) -> Result<Vec<u8>, SessionError> {
         let (header, mk) = self.ratchet.next_sending_key(rng)?;
         let header_bytes = message::encode_header(&header);
-        let binding = self.pending.map(|p| prekey_binding(&self.base_key, &p));
+        let binding = self.pending.as_ref().map(|p| prekey_binding(&self.base_key, p));
         let ad = associated_data(&self.local, &self.remote, &header_bytes, binding.as_ref());
         let padded = padding::pad(content_type.to_byte(), body);
         let ciphertext = mk.seal(&ad, &padded);
         let m = message::ratchet_wire(header_bytes, ciphertext);
-        Ok(match self.pending {
-            Some(p) => message::prekey_wire(&self.local, &self.base_key, p.signed_prekey_id, p.one_time_prekey_id, m),
+        Ok(match &self.pending {
+            Some(p) => message::prekey_wire(&self.local, &self.base_key, p, m),
             None => prost::Message::encode_to_vec(&m),
         })
     }
@@ -198,14 +252,15 @@ impl Session {
     pub(crate) fn prepare(
         &self,
         msg: &ParsedRatchet,
-        binding: Option<&[u8; 41]>,
+        binding: Option<&PreKeyBinding>,
         limits: &SessionLimits,
     ) -> Result<(Received, Plan), SessionError> {
         let ad = associated_data(&self.remote, &self.local, &msg.header_bytes, binding);
         let (mut body, plan) = self.ratchet.prepare(&msg.header, &ad, &msg.ciphertext, limits)?;
         let ty = padding::unpad_in_place(&mut body).map_err(|_| SessionError::BadContent)?;
         let ty = ContentType::from_byte(ty).ok_or(SessionError::BadContent)?;
-        Ok((Received::new(self.remote, ty, body), plan))
+        let handshake = if self.post_quantum { Handshake::PostQuantum } else { Handshake::Classical };
+        Ok((Received::new(self.remote, ty, body).with_handshake(handshake), plan))
     }
 
     pub(crate) fn commit(&mut self, plan: Plan, limits: &SessionLimits) {

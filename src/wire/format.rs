@@ -4,16 +4,23 @@
 //! future version with [`super::DecodeError::UnsupportedVersion`]. SPEC.md §4.2
 //! lists them; a unit test checks they are distinct.
 
-/// `PreKeyBundle` v1.
-pub const PREKEY_BUNDLE: u32 = 0x0101;
-/// `PreKeyMessage` v1 (first messages of a session, with the handshake).
-pub const PREKEY_MESSAGE: u32 = 0x0201;
+/// `PreKeyBundle` v2 (with a signed ML-KEM-768 prekey).
+pub const PREKEY_BUNDLE: u32 = 0x0102;
+/// `PreKeyBundle` v1 (classical: no KEM prekey); still decodes.
+pub const PREKEY_BUNDLE_V1: u32 = 0x0101;
+/// `PreKeyMessage` v2 (first messages of a post-quantum session: the KEM
+/// ciphertext and KEM prekey id in fields 7 and 8).
+pub const PREKEY_MESSAGE: u32 = 0x0202;
+/// `PreKeyMessage` v1 (first messages of a classical session); still decodes.
+pub const PREKEY_MESSAGE_V1: u32 = 0x0201;
 /// `RatchetMessage` v1 (every later 1:1 message).
 pub const RATCHET_MESSAGE: u32 = 0x0301;
 /// Serialized `DeviceIdentity` v1.
 pub const STATE_IDENTITY: u32 = 0x1001;
-/// Serialized `PreKeyStore` v1.
-pub const STATE_PREKEYS: u32 = 0x1101;
+/// Serialized `PreKeyStore` v2 (with KEM prekeys).
+pub const STATE_PREKEYS: u32 = 0x1102;
+/// Serialized `PreKeyStore` v1 (no KEM prekeys); still loads.
+pub const STATE_PREKEYS_V1: u32 = 0x1101;
 /// Serialized `PeerSessions` v1.
 pub const STATE_SESSIONS: u32 = 0x1201;
 /// A sealed (encrypted) state blob v1.
