@@ -7,9 +7,6 @@
 //! them; everything else needs it (on by default). mls-rs stays behind this
 //! module: the API shows vestnik types and [`MlsError`] only.
 
-// Milestone: the group API that uses these lands next.
-#![allow(dead_code)]
-
 pub mod limits;
 mod suite;
 mod wire;
@@ -22,13 +19,31 @@ pub use wire::{
 };
 
 #[cfg(feature = "mls")]
+mod config;
+#[cfg(feature = "mls")]
 mod error;
+#[cfg(feature = "mls")]
+mod events;
+#[cfg(feature = "mls")]
+mod group;
 #[cfg(feature = "mls")]
 pub(crate) mod identity;
 #[cfg(feature = "mls")]
+mod key_package;
+#[cfg(feature = "mls")]
 pub(crate) mod provider;
+#[cfg(feature = "mls")]
+mod state;
 
+#[cfg(feature = "mls")]
+pub use config::MlsConfig;
 #[cfg(feature = "mls")]
 pub use error::MlsError;
 #[cfg(feature = "mls")]
+pub use events::{MlsApplication, MlsCommit, MlsEpochChange, MlsProposal, MlsProposalKind, MlsReceived};
+#[cfg(feature = "mls")]
+pub use group::MlsGroup;
+#[cfg(feature = "mls")]
 pub use identity::{LeafRejection, TrustedIdentities};
+#[cfg(feature = "mls")]
+pub use key_package::{MlsKeyPackageStore, ValidatedKeyPackage, validate_key_package};

