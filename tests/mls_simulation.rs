@@ -176,3 +176,154 @@ fn basic_lifecycle_add_message_remove_update_leave_restart() {
         assert!(matches!(devices[i].group.as_mut().unwrap().process(&m, NOW).unwrap(), MlsReceived::Application(_)));
     }
 }
+
+fn group_of(n: usize, rng: &mut impl rand::CryptoRng) -> (Vec<Device>, Server) {
+    let mut devices: Vec<Device> = (0..n).map(|_| device(rng)).collect();
+    let g = MlsGroup::create(&devices[0].id, MlsSuite::default(), b"class", config(), NOW, rng).unwrap();
+    devices[0].group = Some(g);
+    let kps: Vec<_> = (1..n)
+        .map(|i| {
+            let d = &mut devices[i];
+            d.kps.generate(&d.id, MlsSuite::default(), NOW, false, rng).unwrap()
+        })
+        .collect();
+    let c = devices[0].group.as_mut().unwrap().add(&kps, NOW).unwrap();
+    let mut server = Server { epoch: 0 };
+    assert!(server.accept(&c));
+    let joiners: Vec<usize> = (1..n).collect();
+    fan_out(&mut devices, 0, &c, &joiners);
+    (devices, server)
+}
+
+#[test]
+fn concurrent_commits_loser_discards_and_rebases() {
+    let mut rng = rand::rng();
+    let (mut devices, mut server) = group_of(8, &mut rng);
+    // Devices 1 and 2 both commit in epoch 1: 1 removes 7, 2 updates.
+    let target = devices[7].id.public();
+    let c1 = devices[1].group.as_mut().unwrap().remove(&[target], NOW).unwrap();
+    let c2 = {
+        let d = &mut devices[2];
+        d.group.as_mut().unwrap().self_update(&d.id, NOW, &mut rng).unwrap()
+    };
+    assert_eq!(c1.commit.epoch(), c2.commit.epoch());
+    assert!(server.accept(&c1));
+    assert!(!server.accept(&c2), "the server keeps one commit per epoch");
+    // The loser sees the winner first: its pending commit is dropped.
+    let b1 = c1.commit.to_bytes();
+    assert!(devices[2].group.as_ref().unwrap().has_pending_commit());
+    // Its own losing commit must not apply if echoed late: it is stale.
+    for (i, d) in devices.iter_mut().enumerate() {
+        let g = d.group.as_mut().unwrap();
+        if i == 1 {
+            g.confirm_pending_commit().unwrap();
+        } else {
+            assert!(matches!(g.process(&b1, NOW).unwrap(), MlsReceived::Commit(_)));
+        }
+    }
+    let g2 = devices[2].group.as_mut().unwrap();
+    assert!(!g2.has_pending_commit());
+    assert!(matches!(g2.process(&c2.commit.to_bytes(), NOW), Err(MlsError::StaleEpoch { .. })));
+    // Re-base: the loser commits again on the new epoch.
+    let c2 = {
+        let d = &mut devices[2];
+        d.group.as_mut().unwrap().self_update(&d.id, NOW, &mut rng).unwrap()
+    };
+    assert!(server.accept(&c2));
+    fan_out(&mut devices, 2, &c2, &[]);
+    assert_agree(&devices);
+    // The removed member reads nothing sent after its removal.
+    let m = devices[0].group.as_mut().unwrap().encrypt(b"secret plans").unwrap().to_bytes();
+    assert!(!devices[7].group.as_ref().unwrap().is_active());
+    assert!(devices[7].group.as_mut().unwrap().process(&m, NOW).is_err());
+}
+
+#[test]
+fn reordered_dropped_duplicated_messages_and_unchanged_state_on_error() {
+    let mut rng = rand::rng();
+    let (mut devices, _server) = group_of(5, &mut rng);
+    let mut sent: Vec<(usize, Vec<u8>, Vec<u8>)> = Vec::new();
+    for k in 0..40u32 {
+        let s = (k as usize) % 5;
+        let text = format!("msg {k} from {s}").into_bytes();
+        let m = devices[s].group.as_mut().unwrap().encrypt(&text).unwrap().to_bytes();
+        sent.push((s, text, m));
+    }
+    let ids: Vec<_> = devices.iter().map(|d| d.id.public()).collect();
+    for r in 0..5 {
+        let mut order: Vec<usize> = (0..sent.len()).collect();
+        order.shuffle(&mut rng);
+        let mut got = 0;
+        for (n, &i) in order.iter().enumerate() {
+            let (s, text, m) = &sent[i];
+            if *s == r || n % 7 == 3 {
+                continue; // own message, or dropped
+            }
+            let g = devices[r].group.as_mut().unwrap();
+            match g.process(m, NOW).unwrap() {
+                MlsReceived::Application(a) => {
+                    assert_eq!(&a.plaintext[..], &text[..]);
+                    assert_eq!(a.sender, ids[*s]);
+                    got += 1;
+                }
+                other => panic!("{other:?}"),
+            }
+            // Duplicate and corrupted copies: errors, state byte-for-byte unchanged.
+            let before = g.to_bytes();
+            assert_eq!(g.process(m, NOW).unwrap_err(), MlsError::Duplicate);
+            let mut bad = m.clone();
+            let at = bad.len() - 5;
+            bad[at] ^= 0x20;
+            assert!(g.process(&bad, NOW).is_err());
+            assert!(g.process(&m[..m.len() - 1], NOW).is_err());
+            assert_eq!(*g.to_bytes(), *before);
+        }
+        assert!(got > 20);
+    }
+}
+
+#[test]
+fn larger_group_with_churn_and_restarts() {
+    let mut rng = rand::rng();
+    let n = 20;
+    let (mut devices, mut server) = group_of(n, &mut rng);
+    let key = StorageKey::generate(&mut rng);
+    for round in 0..6usize {
+        // Someone active commits: alternately a removal and an update.
+        let active: Vec<usize> =
+            (0..devices.len()).filter(|&i| devices[i].group.as_ref().is_some_and(|g| g.is_active())).collect();
+        let author = active[round % active.len()];
+        let c = if round % 2 == 0 {
+            let victim = *active.iter().rev().find(|&&i| i != author).unwrap();
+            let id = devices[victim].id.public();
+            devices[author].group.as_mut().unwrap().remove(&[id], NOW).unwrap()
+        } else {
+            let d = &mut devices[author];
+            d.group.as_mut().unwrap().self_update(&d.id, NOW, &mut rng).unwrap()
+        };
+        assert!(server.accept(&c));
+        fan_out(&mut devices, author, &c, &[]);
+        assert_agree(&devices);
+        // Restart one member from sealed state mid-stream.
+        let r = active[(round * 3 + 1) % active.len()];
+        if let Some(g) = devices[r].group.as_ref().filter(|g| g.is_active()) {
+            let sealed = g.seal(&key, &mut rng);
+            devices[r].group = Some(MlsGroup::unseal(&key, &sealed, &config()).unwrap());
+        }
+        // A message from the author reaches every active member.
+        let m = devices[author].group.as_mut().unwrap().encrypt(format!("round {round}").as_bytes()).unwrap().to_bytes();
+        for (i, d) in devices.iter_mut().enumerate() {
+            let Some(g) = d.group.as_mut() else { continue };
+            if i == author {
+                continue;
+            }
+            let r = g.process(&m, NOW);
+            if g.is_active() {
+                assert!(matches!(r.unwrap(), MlsReceived::Application(_)));
+            } else {
+                assert!(r.is_err(), "a removed member must not decrypt");
+            }
+        }
+    }
+    assert_agree(&devices);
+}
