@@ -327,3 +327,47 @@ fn larger_group_with_churn_and_restarts() {
     }
     assert_agree(&devices);
 }
+
+/// A school of 2,000 devices created in one commit, a joiner with the tree
+/// out of band, and a removal processed by a member. Not run by default
+/// (seconds of setup); `cargo test --test mls_simulation -- --ignored
+/// --nocapture` prints the sizes and times (figures are the bench's job).
+#[test]
+#[ignore]
+fn school_of_2000_in_one_commit() {
+    let mut rng = rand::rng();
+    let n = 2000;
+    let ids: Vec<DeviceIdentity> = (0..n).map(|_| DeviceIdentity::generate(&mut rng)).collect();
+    let mut stores: Vec<MlsKeyPackageStore> = (0..n).map(|_| MlsKeyPackageStore::new(MlsLimits::default())).collect();
+    let t = std::time::Instant::now();
+    let kps: Vec<_> =
+        (1..n).map(|i| stores[i].generate(&ids[i], MlsSuite::default(), NOW, false, &mut rng).unwrap()).collect();
+    println!("key packages: {:?}", t.elapsed());
+    let mut head = MlsGroup::create(&ids[0], MlsSuite::default(), b"school", config(), NOW, &mut rng).unwrap();
+    let t = std::time::Instant::now();
+    let c = head.add(&kps, NOW).unwrap();
+    head.confirm_pending_commit().unwrap();
+    println!("add 1999 in one commit: {:?}, commit {} B, welcome {} B, tree {} B", t.elapsed(), c.commit.encoded_len(),
+        c.welcome.as_ref().unwrap().to_bytes().len(), c.ratchet_tree.as_ref().unwrap().to_bytes().len());
+    let t = std::time::Instant::now();
+    let mut pupil = MlsGroup::join(&mut stores[1], c.welcome.as_ref().unwrap(), c.ratchet_tree.as_ref().unwrap(), config(), NOW).unwrap();
+    println!("join of one member at 2000: {:?}", t.elapsed());
+    let mut other = MlsGroup::join(&mut stores[2], c.welcome.as_ref().unwrap(), c.ratchet_tree.as_ref().unwrap(), config(), NOW).unwrap();
+    let t = std::time::Instant::now();
+    let r = head.remove(&[ids[1].public()], NOW).unwrap();
+    println!("removal commit: {:?}, {} B", t.elapsed(), r.commit.encoded_len());
+    head.confirm_pending_commit().unwrap();
+    let t = std::time::Instant::now();
+    assert!(matches!(other.process(&r.commit.to_bytes(), NOW).unwrap(), MlsReceived::Commit(_)));
+    println!("member processes the removal: {:?}", t.elapsed());
+    assert!(matches!(pupil.process(&r.commit.to_bytes(), NOW).unwrap(), MlsReceived::Commit(c) if c.removed_self));
+    let m = head.encrypt("Объявление директора".as_bytes()).unwrap().to_bytes();
+    let t = std::time::Instant::now();
+    assert!(matches!(other.process(&m, NOW).unwrap(), MlsReceived::Application(_)));
+    println!("application decrypt at 2000 (first from sender): {:?}", t.elapsed());
+    let m = head.encrypt(b"second").unwrap().to_bytes();
+    let t = std::time::Instant::now();
+    other.process(&m, NOW).unwrap();
+    println!("application decrypt at 2000 (later): {:?}", t.elapsed());
+    println!("state: {} B", other.to_bytes().len());
+}
