@@ -508,6 +508,8 @@ impl MlsGroup {
             return Err(MlsError::StaleEpoch { epoch, current });
         }
         let was_pending = self.inner.has_pending_commit();
+        // The copy costs O(members); see SPEC §15.4 on why it is needed
+        // (mls-rs consumes a message key before the content authenticates).
         let mut work = self.inner.clone();
         let received = work.process_incoming_message_with_time(msg, mls_time(now)).map_err(|e| match e {
             mls_rs::error::MlsError::EpochNotFound => MlsError::StaleEpoch { epoch, current },
