@@ -7,8 +7,8 @@
 #![cfg(feature = "mls")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use mls_rs::identity::basic::{BasicCredential, BasicIdentityProvider};
 use mls_rs::identity::SigningIdentity;
+use mls_rs::identity::basic::{BasicCredential, BasicIdentityProvider};
 use mls_rs::{CipherSuite, CipherSuiteProvider, CryptoProvider};
 use vestnik::DeviceIdentity;
 use vestnik::mls::{
@@ -100,7 +100,8 @@ fn fixture() -> Fixture {
     let kp = store.generate(&bob, MlsSuite::default(), NOW, false, &mut rng).unwrap();
     let c = a.add(&[kp], NOW).unwrap();
     a.confirm_pending_commit().unwrap();
-    let b = MlsGroup::join(&mut store, c.welcome.as_ref().unwrap(), c.ratchet_tree.as_ref().unwrap(), any(), NOW).unwrap();
+    let b =
+        MlsGroup::join(&mut store, c.welcome.as_ref().unwrap(), c.ratchet_tree.as_ref().unwrap(), any(), NOW).unwrap();
     Fixture { alice, bob, a, b }
 }
 
@@ -218,7 +219,8 @@ fn forged_weak_and_untrusted_credentials_are_refused() {
     let mut store = MlsKeyPackageStore::new(MlsLimits::default());
     let real = store.generate(&bob, MlsSuite::default(), NOW, false, &mut rng).unwrap();
     let real_cred = credential_of(&real);
-    let (identity, leaf, cert) = (&real_cred[7..135].to_vec(), &real_cred[137..169].to_vec(), &real_cred[real_cred.len() - 64..].to_vec());
+    let (identity, leaf, cert) =
+        (&real_cred[7..135].to_vec(), &real_cred[137..169].to_vec(), &real_cred[real_cred.len() - 64..].to_vec());
     assert_eq!(credential(identity, leaf, 3, cert), real_cred, "fixture layout");
     let mut forged_cert = cert.clone();
     forged_cert[10] ^= 1;
@@ -254,7 +256,8 @@ fn forged_weak_and_untrusted_credentials_are_refused() {
     // A valid KeyPackage of a device the app does not trust.
     let mut trust = TrustedIdentities::new();
     trust.insert(&DeviceIdentity::generate(&mut rng).public());
-    let mut strict = MlsGroup::create(&alice, MlsSuite::default(), b"grp2", MlsConfig::new(trust), NOW, &mut rng).unwrap();
+    let mut strict =
+        MlsGroup::create(&alice, MlsSuite::default(), b"grp2", MlsConfig::new(trust), NOW, &mut rng).unwrap();
     assert_eq!(strict.add(&[real.clone()], NOW).unwrap_err(), MlsError::Credential(LeafRejection::Untrusted));
     // Suite mismatch: an AES KeyPackage into a ChaCha group.
     let aes = store.generate(&bob, MlsSuite::Aes128Gcm, NOW, false, &mut rng).unwrap();
@@ -275,7 +278,8 @@ fn welcome_is_consumed_once_and_needs_the_matching_tree() {
     a.confirm_pending_commit().unwrap();
     let (w, t) = (c.welcome.unwrap(), c.ratchet_tree.unwrap());
     // A tree of another epoch is refused.
-    let wrong_tree = MlsGroup::create(&alice, MlsSuite::default(), b"g1", any(), NOW, &mut rng).unwrap().ratchet_tree().unwrap();
+    let wrong_tree =
+        MlsGroup::create(&alice, MlsSuite::default(), b"g1", any(), NOW, &mut rng).unwrap().ratchet_tree().unwrap();
     assert!(MlsGroup::join(&mut store, &w, &wrong_tree, any(), NOW).is_err());
     assert_eq!(store.len(), 2);
     MlsGroup::join(&mut store, &w, &t, any(), NOW).unwrap();
@@ -300,7 +304,9 @@ fn member_and_key_package_count_limits_at_max_and_max_plus_one() {
     let mut g = MlsGroup::create(&alice, MlsSuite::default(), b"small", config.clone(), NOW, &mut rng).unwrap();
     let mut store = MlsKeyPackageStore::new(limits);
     let kps: Vec<_> = (0..3)
-        .map(|_| store.generate(&DeviceIdentity::generate(&mut rng), MlsSuite::default(), NOW, false, &mut rng).unwrap())
+        .map(|_| {
+            store.generate(&DeviceIdentity::generate(&mut rng), MlsSuite::default(), NOW, false, &mut rng).unwrap()
+        })
         .collect();
     assert_eq!(
         store.generate(&alice, MlsSuite::default(), NOW, false, &mut rng).unwrap_err(),
@@ -356,7 +362,10 @@ fn envelope_size_caps_at_max_and_max_plus_one() {
         v
     };
     assert!(MlsRatchetTreeEnvelope::from_bytes(&tree(tiny.max_tree_len()), &tiny).is_ok());
-    assert!(matches!(MlsRatchetTreeEnvelope::from_bytes(&tree(tiny.max_tree_len() + 1), &tiny), Err(DecodeError::TooLarge { .. })));
+    assert!(matches!(
+        MlsRatchetTreeEnvelope::from_bytes(&tree(tiny.max_tree_len() + 1), &tiny),
+        Err(DecodeError::TooLarge { .. })
+    ));
     let welcome = |n: usize| {
         let mut v = Vec::new();
         field_varint(1, 0x6201, &mut v);
@@ -364,7 +373,10 @@ fn envelope_size_caps_at_max_and_max_plus_one() {
         v
     };
     assert!(MlsWelcomeEnvelope::from_bytes(&welcome(tiny.max_welcome_len()), &tiny).is_ok());
-    assert!(matches!(MlsWelcomeEnvelope::from_bytes(&welcome(tiny.max_welcome_len() + 1), &tiny), Err(DecodeError::TooLarge { .. })));
+    assert!(matches!(
+        MlsWelcomeEnvelope::from_bytes(&welcome(tiny.max_welcome_len() + 1), &tiny),
+        Err(DecodeError::TooLarge { .. })
+    ));
     // A too-large plaintext is refused before encryption.
     let mut rng = rand::rng();
     let alice = DeviceIdentity::generate(&mut rng);

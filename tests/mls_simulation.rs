@@ -67,8 +67,9 @@ fn fan_out(devices: &mut [Device], author: usize, c: &MlsCommit, joiners: &[usiz
     }
     for &j in joiners {
         let d = &mut devices[j];
-        let g = MlsGroup::join(&mut d.kps, c.welcome.as_ref().unwrap(), c.ratchet_tree.as_ref().unwrap(), config(), NOW)
-            .unwrap();
+        let g =
+            MlsGroup::join(&mut d.kps, c.welcome.as_ref().unwrap(), c.ratchet_tree.as_ref().unwrap(), config(), NOW)
+                .unwrap();
         d.group = Some(g);
     }
 }
@@ -311,7 +312,8 @@ fn larger_group_with_churn_and_restarts() {
             devices[r].group = Some(MlsGroup::unseal(&key, &sealed, &config()).unwrap());
         }
         // A message from the author reaches every active member.
-        let m = devices[author].group.as_mut().unwrap().encrypt(format!("round {round}").as_bytes()).unwrap().to_bytes();
+        let m =
+            devices[author].group.as_mut().unwrap().encrypt(format!("round {round}").as_bytes()).unwrap().to_bytes();
         for (i, d) in devices.iter_mut().enumerate() {
             let Some(g) = d.group.as_mut() else { continue };
             if i == author {
@@ -347,12 +349,21 @@ fn school_of_2000_in_one_commit() {
     let t = std::time::Instant::now();
     let c = head.add(&kps, NOW).unwrap();
     head.confirm_pending_commit().unwrap();
-    println!("add 1999 in one commit: {:?}, commit {} B, welcome {} B, tree {} B", t.elapsed(), c.commit.encoded_len(),
-        c.welcome.as_ref().unwrap().to_bytes().len(), c.ratchet_tree.as_ref().unwrap().to_bytes().len());
+    println!(
+        "add 1999 in one commit: {:?}, commit {} B, welcome {} B, tree {} B",
+        t.elapsed(),
+        c.commit.encoded_len(),
+        c.welcome.as_ref().unwrap().to_bytes().len(),
+        c.ratchet_tree.as_ref().unwrap().to_bytes().len()
+    );
     let t = std::time::Instant::now();
-    let mut pupil = MlsGroup::join(&mut stores[1], c.welcome.as_ref().unwrap(), c.ratchet_tree.as_ref().unwrap(), config(), NOW).unwrap();
+    let mut pupil =
+        MlsGroup::join(&mut stores[1], c.welcome.as_ref().unwrap(), c.ratchet_tree.as_ref().unwrap(), config(), NOW)
+            .unwrap();
     println!("join of one member at 2000: {:?}", t.elapsed());
-    let mut other = MlsGroup::join(&mut stores[2], c.welcome.as_ref().unwrap(), c.ratchet_tree.as_ref().unwrap(), config(), NOW).unwrap();
+    let mut other =
+        MlsGroup::join(&mut stores[2], c.welcome.as_ref().unwrap(), c.ratchet_tree.as_ref().unwrap(), config(), NOW)
+            .unwrap();
     let t = std::time::Instant::now();
     let r = head.remove(&[ids[1].public()], NOW).unwrap();
     println!("removal commit: {:?}, {} B", t.elapsed(), r.commit.encoded_len());

@@ -56,8 +56,9 @@ fn generate() {
     write("welcome_bob.bin", &c1.welcome.as_ref().unwrap().to_bytes());
     write("tree_epoch1.bin", &c1.ratchet_tree.as_ref().unwrap().to_bytes());
     write("group_info_epoch1.bin", &a.group_info().unwrap().to_bytes());
-    let b = MlsGroup::join(&mut bob_store, c1.welcome.as_ref().unwrap(), c1.ratchet_tree.as_ref().unwrap(), config(), NOW)
-        .unwrap();
+    let b =
+        MlsGroup::join(&mut bob_store, c1.welcome.as_ref().unwrap(), c1.ratchet_tree.as_ref().unwrap(), config(), NOW)
+            .unwrap();
     write("bob_group_epoch1.bin", &b.to_bytes());
     write("bob_group_epoch1.sealed", &b.seal(&key(), &mut rng));
     write("alice_app_epoch1.bin", &a.encrypt(TEXT.as_bytes()).unwrap().to_bytes());

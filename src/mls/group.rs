@@ -165,7 +165,10 @@ impl MlsGroup {
             suite: entry.suite,
             key_packages: kp_slot,
             state: slot.clone(),
-            signer: Some((signing_identity(&entry.leaf.verifying_key(), &entry.credential), LeafKey::mls_secret(&entry.leaf))),
+            signer: Some((
+                signing_identity(&entry.leaf.verifying_key(), &entry.credential),
+                LeafKey::mls_secret(&entry.leaf),
+            )),
             key_package_lifetime_secs: super::limits::MLS_KEY_PACKAGE_LIFETIME_SECS,
         });
         let (mut inner, _info) = client.join_group(Some(exported), &msg, Some(mls_time(now))).map_err(from_mls)?;
@@ -218,7 +221,11 @@ impl MlsGroup {
 
     /// The members' identities, in leaf order.
     pub fn members(&self) -> Result<Vec<IdentityPublic>, MlsError> {
-        self.inner.roster().members_iter().map(|m| leaf_identity(&m.signing_identity).map_err(MlsError::Credential)).collect()
+        self.inner
+            .roster()
+            .members_iter()
+            .map(|m| leaf_identity(&m.signing_identity).map_err(MlsError::Credential))
+            .collect()
     }
 
     /// Whether `identity` is a member.
@@ -271,8 +278,12 @@ impl MlsGroup {
         if commit_bytes.len() > max {
             return Err(MlsError::TooLarge { what: "commit", len: commit_bytes.len(), max });
         }
-        let commit =
-            MlsMessageEnvelope::new(work.group_id().to_vec(), work.current_epoch(), MlsContentKind::Commit, commit_bytes);
+        let commit = MlsMessageEnvelope::new(
+            work.group_id().to_vec(),
+            work.current_epoch(),
+            MlsContentKind::Commit,
+            commit_bytes,
+        );
         let welcome = match out.welcome_messages().first() {
             Some(w) => Some(MlsWelcomeEnvelope::new(w.to_bytes().map_err(|_| MlsError::Internal)?)),
             None => None,
@@ -395,7 +406,8 @@ impl MlsGroup {
         let own_index = work.current_member_index();
         let msg = work.propose_remove(own_index, Vec::new()).map_err(from_mls)?;
         let bytes = msg.to_bytes().map_err(|_| MlsError::Internal)?;
-        let env = MlsMessageEnvelope::new(work.group_id().to_vec(), work.current_epoch(), MlsContentKind::Proposal, bytes);
+        let env =
+            MlsMessageEnvelope::new(work.group_id().to_vec(), work.current_epoch(), MlsContentKind::Proposal, bytes);
         self.inner = work;
         Ok(env)
     }

@@ -17,11 +17,11 @@ use super::provider::VestnikCryptoProvider;
 use super::state::{KeyPackageSlot, StateSlot};
 use super::suite::MlsSuite;
 use super::wire::MlsKeyPackageEnvelope;
+use crate::DeviceIdentity;
 use crate::crypto::Secret32;
 use crate::crypto::sig::SigningKey;
 use crate::identity::IdentityPublic;
 use crate::wire::{self, DecodeError, format, mls as pb};
-use crate::DeviceIdentity;
 use mls_rs::mls_rs_codec::{MlsDecode, MlsEncode};
 use mls_rs::{ExtensionList, MlsMessage};
 use mls_rs_core::crypto::CryptoProvider;
@@ -129,12 +129,15 @@ impl MlsKeyPackageStore {
         });
         let mut extensions = ExtensionList::new();
         if last_resort {
-            extensions.set_from(mls_rs::extension::recommended::LastResortKeyPackageExt).map_err(|_| MlsError::Internal)?;
+            extensions
+                .set_from(mls_rs::extension::recommended::LastResortKeyPackageExt)
+                .map_err(|_| MlsError::Internal)?;
         }
         let msg = client
             .generate_key_package_message(extensions, ExtensionList::new(), Some(mls_time(now)))
             .map_err(from_mls)?;
-        let (reference, data) = slot.take_all().map_err(|_| MlsError::Internal)?.pop_first().ok_or(MlsError::Internal)?;
+        let (reference, data) =
+            slot.take_all().map_err(|_| MlsError::Internal)?.pop_first().ok_or(MlsError::Internal)?;
         let bytes = msg.to_bytes().map_err(|_| MlsError::Internal)?;
         if bytes.len() > self.limits.max_key_package_len {
             return Err(MlsError::TooLarge {
@@ -182,10 +185,7 @@ impl MlsKeyPackageStore {
                 not_after: e.not_after,
             })
             .collect();
-        wire::encode_secret(
-            pb::MlsKeyPackageStoreState { format: format::STATE_MLS_KEY_PACKAGES, entries },
-            wipe_store,
-        )
+        wire::encode_secret(pb::MlsKeyPackageStoreState { format: format::STATE_MLS_KEY_PACKAGES, entries }, wipe_store)
     }
 
     /// Loads a store from [`Self::to_bytes`]: format, size (at most
@@ -213,7 +213,8 @@ impl MlsKeyPackageStore {
                     .and_then(MlsSuite::from_id)
                     .filter(|s| *s == cred.suite)
                     .ok_or(DecodeError::Invalid("cipher_suite"))?;
-                let data = KeyPackageData::mls_decode(&mut e.data.as_slice()).map_err(|_| DecodeError::Invalid("data"))?;
+                let data =
+                    KeyPackageData::mls_decode(&mut e.data.as_slice()).map_err(|_| DecodeError::Invalid("data"))?;
                 entries.push(StoredKeyPackage {
                     reference: e.reference.clone(),
                     data,
@@ -311,7 +312,8 @@ fn check_key_package(upload: &MlsKeyPackageEnvelope, now: u64) -> Result<(mls_rs
 
 fn leaf_credential_of(msg: &MlsMessage) -> Result<MlsLeafCredential, MlsError> {
     let kp = msg.as_key_package().ok_or(MlsError::HeaderMismatch)?;
-    let basic = kp.signing_identity().credential.as_basic().ok_or(MlsError::Credential(super::LeafRejection::NotBasic))?;
+    let basic =
+        kp.signing_identity().credential.as_basic().ok_or(MlsError::Credential(super::LeafRejection::NotBasic))?;
     let cred = MlsLeafCredential::verify(basic.identifier()).map_err(MlsError::Credential)?;
     if cred.suite.id() != kp.cipher_suite().raw_value() {
         return Err(MlsError::WrongSuite);
