@@ -113,6 +113,9 @@ pub const HASH_ACCOUNT_LINKING_CODE: &str = "vestnik/v1/hash/account-linking-cod
 pub const KDF_ACCOUNT_PROVISIONING: &str = "vestnik/v1/kdf/account-provisioning";
 /// Accounts: prefix of a provisioning message's associated data (SPEC.md §16.4).
 pub const AD_ACCOUNT_PROVISIONING: &str = "vestnik/v1/ad/account-provisioning";
+/// MLS (SPEC.md §15.2): a device's identity key certifying the per-leaf
+/// Ed25519 key that signs its MLS messages.
+pub const SIG_MLS_LEAF_KEY: SigContext = SigContext("vestnik/v1/sig/mls/leaf-key");
 
 /// Chain-key step input for the next message key (Double Ratchet spec §5.2).
 pub const CHAIN_MESSAGE_KEY_BYTE: u8 = 0x01;
@@ -162,6 +165,7 @@ pub const ALL: &[&str] = &[
     // Post-quantum handshake (SPEC.md §5.2, §5.4).
     SIG_KEM_PREKEY.0,
     KDF_PQXDH,
+    SIG_MLS_LEAF_KEY.0,
 ];
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 //! | calls: SFrame media encryption, keys over 1:1 sessions | [`call`] | §13 |
 //! | signed documents: certificates, status lists, timestamps, envelopes | [`document`] | §11 |
 //! | official-document credentials: selective disclosure, presentations | [`credential`] | §14 |
+//! | groups on MLS (RFC 9420), school scale | [`mls`] | §15 |
 //! | Ed25519 acceptance rule (single and batch) | [`crypto::sig`] | §2.2, §11.1 |
 //! | multi-device accounts: device lists, linking, fan-out, account safety numbers | [`account`] | §16 |
 //!
@@ -56,6 +57,7 @@ pub mod identity;
 pub mod labels;
 pub mod limits;
 pub mod manual;
+pub mod mls;
 pub mod padding;
 pub mod prekey;
 pub mod safety_number;
@@ -106,4 +108,12 @@ const _: () = {
     assert_zeroize_on_drop::<account::AccountKey>();
     assert_zeroize_on_drop::<account::LinkingCode>();
     assert_zeroize_on_drop::<account::PendingLink>();
+    #[cfg(feature = "mls")]
+    assert_zeroize_on_drop::<mls::MlsGroup>();
+    #[cfg(feature = "mls")]
+    assert_zeroize_on_drop::<mls::MlsKeyPackageStore>();
+    #[cfg(feature = "mls")]
+    assert_zeroize_on_drop::<mls_rs_core::crypto::HpkeSecretKey>();
+    #[cfg(feature = "mls")]
+    assert_zeroize_on_drop::<mls_rs_core::crypto::SignatureSecretKey>();
 };

@@ -213,6 +213,14 @@ fn sealed_content_format(sealed: &[u8]) -> Option<u32> {
         wire::decode_typed(sealed, MAX_STATE_LEN.saturating_add(64), format::STATE_SEALED, &[]).ok()?;
     Some(s.content_format)
 }
+#[cfg(feature = "mls")]
+sealable!(crate::mls::MlsGroup, format::STATE_MLS_GROUP, crate::mls::MlsConfig, |b, config| Ok(
+    crate::mls::MlsGroup::from_bytes(&b, config.clone())?
+));
+#[cfg(feature = "mls")]
+sealable!(crate::mls::MlsKeyPackageStore, format::STATE_MLS_KEY_PACKAGES, crate::mls::MlsLimits, |b, limits| Ok(
+    crate::mls::MlsKeyPackageStore::from_bytes(&b, *limits)?
+));
 
 fn associated_data(content_format: u32) -> Vec<u8> {
     let mut ad = labels::AD_SEALED_STATE.as_bytes().to_vec();

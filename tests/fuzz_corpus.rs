@@ -74,6 +74,9 @@ replay!(
     account_linking,
 );
 
+#[cfg(feature = "mls")]
+replay!(mls_envelope, mls_member);
+
 /// Writes the `state_load` seed of a prekey store signed by the target's
 /// fixed identity, with a replay memory, so the fuzzer starts past the
 /// signature checks. Run once with `--ignored` when the format changes.
