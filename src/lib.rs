@@ -54,6 +54,8 @@ pub mod identity;
 pub mod labels;
 pub mod limits;
 pub mod manual;
+#[cfg(feature = "mls")]
+mod mls;
 pub mod padding;
 pub mod prekey;
 pub mod safety_number;
