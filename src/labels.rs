@@ -99,6 +99,10 @@ pub const HASH_CREDENTIAL_SESSION: &str = "vestnik/v1/hash/credential-session";
 /// is bound to (SPEC.md §13.9).
 pub const HASH_CALL_ROSTER: &str = "vestnik/v1/hash/call-roster";
 
+/// MLS (SPEC.md §15.2): a device's identity key certifying the per-leaf
+/// Ed25519 key that signs its MLS messages.
+pub const SIG_MLS_LEAF_KEY: SigContext = SigContext("vestnik/v1/sig/mls/leaf-key");
+
 /// Chain-key step input for the next message key (Double Ratchet spec §5.2).
 pub const CHAIN_MESSAGE_KEY_BYTE: u8 = 0x01;
 /// Chain-key step input for the next chain key.
@@ -139,6 +143,7 @@ pub const ALL: &[&str] = &[
     HASH_PRESENTATION_REQUEST,
     HASH_CREDENTIAL_SESSION,
     HASH_CALL_ROSTER,
+    SIG_MLS_LEAF_KEY.0,
 ];
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 //! | calls: SFrame media encryption, keys over 1:1 sessions | [`call`] | §13 |
 //! | signed documents: certificates, status lists, timestamps, envelopes | [`document`] | §11 |
 //! | official-document credentials: selective disclosure, presentations | [`credential`] | §14 |
+//! | groups on MLS (RFC 9420), school scale | [`mls`] | §15 |
 //! | Ed25519 acceptance rule (single and batch) | [`crypto::sig`] | §2.2, §11.1 |
 //!
 //! ## A conversation
@@ -54,8 +55,7 @@ pub mod identity;
 pub mod labels;
 pub mod limits;
 pub mod manual;
-#[cfg(feature = "mls")]
-mod mls;
+pub mod mls;
 pub mod padding;
 pub mod prekey;
 pub mod safety_number;

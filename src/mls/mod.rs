@@ -1,8 +1,36 @@
-//! MLS (RFC 9420) groups on mls-rs (SPEC §15). Placeholder module of the
-//! `mlsvec` branch; the `mls` branch's module replaces this file at merge.
+//! Groups on MLS (RFC 9420), built on mls-rs: school-scale groups where a
+//! removal is one commit of O(log n) size and every member agrees on the
+//! membership and the epoch (SPEC.md §15).
+//!
+//! Envelopes ([`MlsMessageEnvelope`] and friends) and [`MlsLimits`] build
+//! without the `mls` feature, for a server that only checks and routes
+//! them; everything else needs it (on by default). mls-rs stays behind this
+//! module: the API shows vestnik types and [`MlsError`] only.
 
+// Milestone: the group API that uses these lands next.
 #![allow(dead_code)]
 
-#[cfg(test)]
-mod interop_tests;
+pub mod limits;
+mod suite;
+mod wire;
+
+pub use limits::MlsLimits;
+pub use suite::MlsSuite;
+pub use wire::{
+    MlsContentKind, MlsGroupInfoEnvelope, MlsKeyPackageEnvelope, MlsMessageEnvelope, MlsRatchetTreeEnvelope,
+    MlsWelcomeEnvelope,
+};
+
+#[cfg(feature = "mls")]
+mod error;
+#[cfg(feature = "mls")]
+pub(crate) mod identity;
+#[cfg(feature = "mls")]
 pub(crate) mod provider;
+#[cfg(all(test, feature = "mls"))]
+mod interop_tests;
+
+#[cfg(feature = "mls")]
+pub use error::MlsError;
+#[cfg(feature = "mls")]
+pub use identity::{LeafRejection, TrustedIdentities};

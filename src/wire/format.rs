@@ -80,6 +80,23 @@ pub const ROSTER_UPDATE: u32 = 0x2501;
 /// `CallKeyMessage` v1 (inside a 1:1 session only).
 pub const CALL_KEY: u32 = 0x3001;
 
+/// `MlsKeyPackageEnvelope` v1 (an MLS KeyPackage upload, SPEC.md §15.3).
+pub const MLS_KEY_PACKAGE: u32 = 0x6001;
+/// `MlsMessageEnvelope` v1 (an MLS commit, proposal or application message).
+pub const MLS_MESSAGE: u32 = 0x6101;
+/// `MlsWelcomeEnvelope` v1 (an MLS Welcome, tree out of band).
+pub const MLS_WELCOME: u32 = 0x6201;
+/// `MlsRatchetTreeEnvelope` v1 (a group's public ratchet tree).
+pub const MLS_RATCHET_TREE: u32 = 0x6301;
+/// Serialized `MlsGroup` v1 (a member's MLS group state: secret).
+pub const STATE_MLS_GROUP: u32 = 0x6401;
+/// Serialized `MlsKeyPackageStore` v1 (a device's KeyPackage secrets).
+pub const STATE_MLS_KEY_PACKAGES: u32 = 0x6501;
+/// `MlsLeafCredential` v1 (the identity bytes of an MLS BasicCredential).
+pub const MLS_LEAF_CREDENTIAL: u32 = 0x6601;
+/// `MlsGroupInfoEnvelope` v1 (a signed MLS GroupInfo, for the observer).
+pub const MLS_GROUP_INFO: u32 = 0x6701;
+
 /// Every format number, for the uniqueness test and SPEC.md.
 pub const ALL: &[(u32, &str)] = &[
     (PREKEY_BUNDLE, "PreKeyBundle"),
@@ -113,6 +130,14 @@ pub const ALL: &[(u32, &str)] = &[
     (PRESENTATION, "Presentation"),
     (ISSUED_CREDENTIAL, "IssuedCredential"),
     (STATE_HELD_CREDENTIAL, "HeldCredentialState"),
+    (MLS_KEY_PACKAGE, "MlsKeyPackageEnvelope"),
+    (MLS_MESSAGE, "MlsMessageEnvelope"),
+    (MLS_WELCOME, "MlsWelcomeEnvelope"),
+    (MLS_RATCHET_TREE, "MlsRatchetTreeEnvelope"),
+    (STATE_MLS_GROUP, "MlsGroupState"),
+    (STATE_MLS_KEY_PACKAGES, "MlsKeyPackageStoreState"),
+    (MLS_LEAF_CREDENTIAL, "MlsLeafCredential"),
+    (MLS_GROUP_INFO, "MlsGroupInfoEnvelope"),
 ];
 
 #[cfg(test)]

@@ -49,6 +49,13 @@ pub(crate) mod pb {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.group.v1.rs"));
             }
         }
+        // Without the `mls` feature only the envelopes are used.
+        #[cfg_attr(not(feature = "mls"), allow(dead_code))]
+        pub(crate) mod mls {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.mls.v1.rs"));
+            }
+        }
     }
 }
 
@@ -56,6 +63,7 @@ pub(crate) use pb::vestnik::call::v1 as call;
 pub(crate) use pb::vestnik::credential::v1 as credential;
 pub(crate) use pb::vestnik::document::v1 as document;
 pub(crate) use pb::vestnik::group::v1 as group;
+pub(crate) use pb::vestnik::mls::v1 as mls;
 pub(crate) use pb::vestnik::session::v1 as session;
 pub(crate) use pb::vestnik::state::v1 as state;
 

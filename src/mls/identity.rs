@@ -1,0 +1,363 @@
+//! MLS credentials bound to vestnik device identities (SPEC.md §15.2).
+//!
+//! Each MLS leaf signs with its own Ed25519 key, fresh per KeyPackage and
+//! per self-update, certified by the device's identity key:
+//!
+//! ```text
+//! credential  = BasicCredential(identity = MlsLeafCredential, format 0x6601)
+//! certified   = suite (u16, big-endian) || leaf_key (32) || identity (128)
+//! certification = Ed25519(identity signing key,
+//!                         len || "vestnik/v1/sig/mls/leaf-key" || certified)
+//! accept leaf ⇔ credential decodes strictly ∧ identity imports ∧ leaf_key
+//!               imports (no weak or small-order key) ∧ suite = group suite
+//!               ∧ certification verifies ∧ leaf.signature_key = leaf_key
+//!               ∧ the app trusts the identity
+//! ```
+//!
+//! The identity key therefore never enters mls-rs state or a group snapshot
+//! (mls-rs keeps the leaf signer there), and a signature it makes here can
+//! only ever mean "this leaf key is mine".
+
+use super::limits::MLS_MAX_KEY_PACKAGE_LEN;
+use super::suite::MlsSuite;
+use crate::crypto::sig::{Signature, SigningKey, VerifyingKey};
+use crate::identity::IdentityPublic;
+use crate::labels;
+use crate::wire::{self, DecodeError, format, mls as pb};
+use crate::DeviceIdentity;
+use prost::Message;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Largest encoded [`MlsLeafCredential`] (ours are 243 bytes).
+pub(crate) const MAX_LEAF_CREDENTIAL_LEN: usize = 512;
+
+const _: () = assert!(MAX_LEAF_CREDENTIAL_LEN < MLS_MAX_KEY_PACKAGE_LEN);
+
+/// The decoded, verified identity bytes of a vestnik MLS credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MlsLeafCredential {
+    pub(crate) identity: IdentityPublic,
+    pub(crate) leaf_key: VerifyingKey,
+    pub(crate) suite: MlsSuite,
+}
+
+/// Why a leaf credential was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LeafRejection {
+    /// The credential is not a BasicCredential.
+    #[error("credential type is not basic")]
+    NotBasic,
+    /// The identity bytes are not a strictly encoded `MlsLeafCredential`.
+    #[error("credential does not decode: {0}")]
+    Decode(DecodeError),
+    /// The identity or the leaf key fails the key import rule (weak,
+    /// small-order, torsioned or non-canonical).
+    #[error("credential holds an invalid key")]
+    BadKey,
+    /// The certification does not verify under the identity key.
+    #[error("leaf key certification does not verify")]
+    BadCertification,
+    /// The certified suite is not the group's, or not one vestnik speaks.
+    #[error("credential certified for another cipher suite")]
+    WrongSuite,
+    /// The leaf's signature key is not the certified key.
+    #[error("leaf signature key differs from the certified key")]
+    KeyMismatch,
+    /// The app does not trust this identity.
+    #[error("identity not trusted")]
+    Untrusted,
+    /// External senders are not used by vestnik groups.
+    #[error("external senders are not accepted")]
+    ExternalSender,
+}
+
+impl mls_rs_core::error::IntoAnyError for LeafRejection {
+    fn into_dyn_error(self) -> Result<Box<dyn std::error::Error + Send + Sync>, Self> {
+        Ok(Box::new(self))
+    }
+}
+
+fn certified_bytes(suite: MlsSuite, leaf_key: &[u8; 32], identity: &IdentityPublic) -> Vec<u8> {
+    let mut v = Vec::with_capacity(2 + 32 + 128);
+    v.extend_from_slice(&suite.id().to_be_bytes());
+    v.extend_from_slice(leaf_key);
+    v.extend_from_slice(&identity.to_fixed_bytes());
+    v
+}
+
+/// Certifies `leaf` for `suite` under the device identity: the identity
+/// bytes of the leaf's BasicCredential.
+pub(crate) fn certify(identity: &DeviceIdentity, suite: MlsSuite, leaf: &VerifyingKey) -> Vec<u8> {
+    let public = identity.public();
+    let sig = identity.signing_key().sign(labels::SIG_MLS_LEAF_KEY, &certified_bytes(suite, leaf.as_bytes(), &public));
+    pb::MlsLeafCredential {
+        format: format::MLS_LEAF_CREDENTIAL,
+        identity: public.to_fixed_bytes().to_vec(),
+        leaf_key: leaf.as_bytes().to_vec(),
+        cipher_suite: u32::from(suite.id()),
+        certification: sig.to_bytes().to_vec(),
+    }
+    .encode_to_vec()
+}
+
+impl MlsLeafCredential {
+    /// Strict decode (format, size, canonical), key import, then the
+    /// certification under the crate's acceptance rule.
+    pub(crate) fn verify(bytes: &[u8]) -> Result<Self, LeafRejection> {
+        let m: pb::MlsLeafCredential =
+            wire::decode_typed(bytes, MAX_LEAF_CREDENTIAL_LEN, format::MLS_LEAF_CREDENTIAL, &[])
+                .map_err(LeafRejection::Decode)?;
+        let id = wire::fixed::<128>("identity", &m.identity).map_err(LeafRejection::Decode)?;
+        let leaf = wire::fixed::<32>("leaf_key", &m.leaf_key).map_err(LeafRejection::Decode)?;
+        let cert = Signature::from_field("certification", &m.certification).map_err(LeafRejection::Decode)?;
+        let identity = IdentityPublic::from_fixed_bytes(&id).map_err(|_| LeafRejection::BadKey)?;
+        let leaf_key = VerifyingKey::from_bytes(&leaf).map_err(|_| LeafRejection::BadKey)?;
+        let suite = u16::try_from(m.cipher_suite).ok().and_then(MlsSuite::from_id).ok_or(LeafRejection::WrongSuite)?;
+        identity
+            .signing_key()
+            .verify(labels::SIG_MLS_LEAF_KEY, &certified_bytes(suite, &leaf, &identity), &cert)
+            .map_err(|_| LeafRejection::BadCertification)?;
+        Ok(Self { identity, leaf_key, suite })
+    }
+}
+
+/// A fresh leaf signing key and its certified credential.
+pub(crate) struct LeafKey {
+    pub(crate) signer: SigningKey,
+    pub(crate) credential: Vec<u8>,
+}
+
+impl LeafKey {
+    pub(crate) fn generate<R: rand_core::CryptoRng + ?Sized>(
+        identity: &DeviceIdentity,
+        suite: MlsSuite,
+        rng: &mut R,
+    ) -> Self {
+        let signer = SigningKey::generate(rng);
+        let credential = certify(identity, suite, &signer.verifying_key());
+        Self { signer, credential }
+    }
+
+    /// The mls-rs signer encoding of an Ed25519 key (seed || public key).
+    pub(crate) fn mls_secret(signer: &SigningKey) -> mls_rs_core::crypto::SignatureSecretKey {
+        let seed = signer.to_seed();
+        let mut v = zeroize::Zeroizing::new(Vec::with_capacity(64));
+        v.extend_from_slice(seed.as_bytes());
+        v.extend_from_slice(signer.verifying_key().as_bytes());
+        mls_rs_core::crypto::SignatureSecretKey::new_slice(&v)
+    }
+
+    pub(crate) fn signing_identity(&self) -> mls_rs_core::identity::SigningIdentity {
+        signing_identity(&self.signer.verifying_key(), &self.credential)
+    }
+}
+
+pub(crate) fn signing_identity(leaf: &VerifyingKey, credential: &[u8]) -> mls_rs_core::identity::SigningIdentity {
+    mls_rs_core::identity::SigningIdentity::new(
+        mls_rs_core::identity::BasicCredential::new(credential.to_vec()).into_credential(),
+        mls_rs_core::crypto::SignaturePublicKey::new_slice(leaf.as_bytes()),
+    )
+}
+
+#[derive(Clone)]
+enum Trust {
+    Any,
+    Set(BTreeSet<[u8; 32]>),
+    Callback(Arc<dyn Fn(&IdentityPublic) -> bool + Send + Sync>),
+}
+
+/// Which device identities the app accepts as group members: every leaf
+/// whose credential names another identity is refused, in Welcomes, commits,
+/// KeyPackages and trees alike. The app decides (its contact list, a
+/// school's directory, verified safety numbers); the crate only enforces.
+///
+/// ```
+/// use vestnik::{DeviceIdentity, mls::TrustedIdentities};
+/// let alice = DeviceIdentity::generate(&mut rand::rng()).public();
+/// let mut trust = TrustedIdentities::new();
+/// trust.insert(&alice);
+/// assert!(trust.is_trusted(&alice));
+/// let by_rule = TrustedIdentities::from_fn(|id| id.signing_key().as_bytes()[0] != 0);
+/// # let _ = by_rule;
+/// ```
+#[derive(Clone)]
+pub struct TrustedIdentities {
+    trust: Trust,
+}
+
+impl Default for TrustedIdentities {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TrustedIdentities {
+    /// An empty set: no identity trusted until inserted.
+    pub fn new() -> Self {
+        Self { trust: Trust::Set(BTreeSet::new()) }
+    }
+
+    /// Every valid vestnik identity is accepted: for apps that authenticate
+    /// members some other way (a directory that hands out KeyPackages), and
+    /// for tests. Certification and key checks still apply.
+    pub fn any_valid_identity() -> Self {
+        Self { trust: Trust::Any }
+    }
+
+    /// The app's own rule, asked for each identity a leaf names.
+    pub fn from_fn(f: impl Fn(&IdentityPublic) -> bool + Send + Sync + 'static) -> Self {
+        Self { trust: Trust::Callback(Arc::new(f)) }
+    }
+
+    /// Trusts `identity` (turns a rule or "any" into a set of one).
+    pub fn insert(&mut self, identity: &IdentityPublic) {
+        match &mut self.trust {
+            Trust::Set(s) => {
+                s.insert(*identity.signing_key().as_bytes());
+            }
+            _ => self.trust = Trust::Set(BTreeSet::from([*identity.signing_key().as_bytes()])),
+        }
+    }
+
+    /// Stops trusting `identity` (only meaningful for a set).
+    pub fn remove(&mut self, identity: &IdentityPublic) {
+        if let Trust::Set(s) = &mut self.trust {
+            s.remove(identity.signing_key().as_bytes());
+        }
+    }
+
+    /// Whether `identity` is trusted.
+    pub fn is_trusted(&self, identity: &IdentityPublic) -> bool {
+        match &self.trust {
+            Trust::Any => true,
+            Trust::Set(s) => s.contains(identity.signing_key().as_bytes()),
+            Trust::Callback(f) => f(identity),
+        }
+    }
+}
+
+impl core::fmt::Debug for TrustedIdentities {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match &self.trust {
+            Trust::Any => f.write_str("TrustedIdentities(any)"),
+            Trust::Set(s) => write!(f, "TrustedIdentities({} identities)", s.len()),
+            Trust::Callback(_) => f.write_str("TrustedIdentities(rule)"),
+        }
+    }
+}
+
+/// The mls-rs identity provider of every vestnik group, member or observer
+/// (SPEC.md §15.2): the acceptance rule of the module docs.
+#[derive(Clone, Debug)]
+pub(crate) struct VestnikIdentityProvider {
+    trust: TrustedIdentities,
+    /// The group's suite when known (a member); the observer learns it from
+    /// the group context of each check.
+    suite: Option<MlsSuite>,
+}
+
+impl VestnikIdentityProvider {
+    pub(crate) fn new(trust: TrustedIdentities, suite: Option<MlsSuite>) -> Self {
+        Self { trust, suite }
+    }
+
+    /// The checks of the module docs, giving the verified credential.
+    pub(crate) fn check(
+        &self,
+        signing_identity: &mls_rs_core::identity::SigningIdentity,
+        group_suite: Option<MlsSuite>,
+    ) -> Result<MlsLeafCredential, LeafRejection> {
+        let basic = signing_identity.credential.as_basic().ok_or(LeafRejection::NotBasic)?;
+        let cred = MlsLeafCredential::verify(basic.identifier())?;
+        if let Some(s) = group_suite.or(self.suite) {
+            if s != cred.suite {
+                return Err(LeafRejection::WrongSuite);
+            }
+        }
+        if signing_identity.signature_key.as_bytes() != cred.leaf_key.as_bytes() {
+            return Err(LeafRejection::KeyMismatch);
+        }
+        if !self.trust.is_trusted(&cred.identity) {
+            return Err(LeafRejection::Untrusted);
+        }
+        Ok(cred)
+    }
+}
+
+/// The identity of a leaf without the trust decision (for reporting who
+/// did what once the leaf is already in the tree).
+pub(crate) fn leaf_identity(
+    signing_identity: &mls_rs_core::identity::SigningIdentity,
+) -> Result<IdentityPublic, LeafRejection> {
+    let basic = signing_identity.credential.as_basic().ok_or(LeafRejection::NotBasic)?;
+    Ok(MlsLeafCredential::verify(basic.identifier())?.identity)
+}
+
+/// The 128 identity bytes of a leaf's credential, strictly decoded but not
+/// verified.
+pub(crate) fn identity_bytes(
+    signing_identity: &mls_rs_core::identity::SigningIdentity,
+) -> Result<[u8; 128], LeafRejection> {
+    let basic = signing_identity.credential.as_basic().ok_or(LeafRejection::NotBasic)?;
+    let m: pb::MlsLeafCredential =
+        wire::decode_typed(basic.identifier(), MAX_LEAF_CREDENTIAL_LEN, format::MLS_LEAF_CREDENTIAL, &[])
+            .map_err(LeafRejection::Decode)?;
+    wire::fixed::<128>("identity", &m.identity).map_err(LeafRejection::Decode)
+}
+
+fn context_suite(context: &mls_rs_core::identity::MemberValidationContext<'_>) -> Option<MlsSuite> {
+    use mls_rs_core::identity::MemberValidationContext as C;
+    let ctx = match context {
+        C::ForCommit { current_context, .. } | C::ForNewGroup { current_context } => Some(*current_context),
+        _ => None,
+    }?;
+    MlsSuite::from_id(ctx.cipher_suite.raw_value())
+}
+
+impl mls_rs_core::identity::IdentityProvider for VestnikIdentityProvider {
+    type Error = LeafRejection;
+
+    fn validate_member(
+        &self,
+        signing_identity: &mls_rs_core::identity::SigningIdentity,
+        _timestamp: Option<mls_rs_core::time::MlsTime>,
+        context: mls_rs_core::identity::MemberValidationContext<'_>,
+    ) -> Result<(), Self::Error> {
+        self.check(signing_identity, context_suite(&context)).map(|_| ())
+    }
+
+    fn validate_external_sender(
+        &self,
+        _signing_identity: &mls_rs_core::identity::SigningIdentity,
+        _timestamp: Option<mls_rs_core::time::MlsTime>,
+        _extensions: Option<&mls_rs_core::extension::ExtensionList>,
+    ) -> Result<(), Self::Error> {
+        Err(LeafRejection::ExternalSender)
+    }
+
+    fn identity(
+        &self,
+        signing_identity: &mls_rs_core::identity::SigningIdentity,
+        _extensions: &mls_rs_core::extension::ExtensionList,
+    ) -> Result<Vec<u8>, Self::Error> {
+        // Called for every leaf of every tree mls-rs indexes, always on
+        // leaves `validate_member` accepts or is about to judge: the strict
+        // decode suffices, the signatures are checked there.
+        Ok(identity_bytes(signing_identity)?.to_vec())
+    }
+
+    fn valid_successor(
+        &self,
+        predecessor: &mls_rs_core::identity::SigningIdentity,
+        successor: &mls_rs_core::identity::SigningIdentity,
+        _extensions: &mls_rs_core::extension::ExtensionList,
+    ) -> Result<bool, Self::Error> {
+        Ok(identity_bytes(predecessor)? == identity_bytes(successor)?)
+    }
+
+    fn supported_types(&self) -> Vec<mls_rs_core::identity::CredentialType> {
+        vec![mls_rs_core::identity::CredentialType::BASIC]
+    }
+}
