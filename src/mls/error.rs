@@ -154,9 +154,7 @@ pub(crate) fn from_mls(e: mls_rs::error::MlsError) -> MlsError {
         E::CantProcessMessageFromSelf => MlsError::OwnMessage,
         E::CommitRequired => MlsError::CommitRequired,
         E::WelcomeKeyPackageNotFound => MlsError::UnknownKeyPackage,
-        E::MembershipTagForNonMember | E::InvalidSender | E::LeafNotFound(_) | E::MemberNotFound => {
-            MlsError::NotMember
-        }
+        E::MembershipTagForNonMember | E::InvalidSender | E::LeafNotFound(_) | E::MemberNotFound => MlsError::NotMember,
         E::GroupIdMismatch => MlsError::WrongGroup,
         E::ExistingPendingCommit => MlsError::PendingCommit,
         E::PendingCommitNotFound => MlsError::NoPendingCommit,

@@ -20,11 +20,11 @@
 
 use super::limits::MLS_MAX_KEY_PACKAGE_LEN;
 use super::suite::MlsSuite;
+use crate::DeviceIdentity;
 use crate::crypto::sig::{Signature, SigningKey, VerifyingKey};
 use crate::identity::IdentityPublic;
 use crate::labels;
 use crate::wire::{self, DecodeError, format, mls as pb};
-use crate::DeviceIdentity;
 use prost::Message;
 use std::collections::BTreeSet;
 use std::sync::Arc;

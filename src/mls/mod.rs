@@ -25,10 +25,17 @@ pub use wire::{
 mod error;
 #[cfg(feature = "mls")]
 pub(crate) mod identity;
-#[cfg(feature = "mls")]
-pub(crate) mod provider;
 #[cfg(all(test, feature = "mls"))]
 mod interop_tests;
+#[cfg(feature = "mls")]
+mod observer;
+#[cfg(feature = "mls")]
+pub(crate) mod provider;
+#[cfg(feature = "mls")]
+pub use observer::{
+    MLS_OBSERVER_MAX_PENDING_PROPOSALS, MLS_OBSERVER_REMEMBERED_COMMITS, MLS_OBSERVER_STATE_OVERHEAD, MlsObserver,
+    Observed, ObserverError,
+};
 
 #[cfg(feature = "mls")]
 pub use error::MlsError;

@@ -50,7 +50,11 @@ fn check_group_id(group_id: &[u8]) -> Result<(), DecodeError> {
         return Err(DecodeError::Missing("group_id"));
     }
     if group_id.len() > MLS_GROUP_ID_MAX_LEN {
-        return Err(DecodeError::WrongLength { field: "group_id", len: group_id.len(), expected: MLS_GROUP_ID_MAX_LEN });
+        return Err(DecodeError::WrongLength {
+            field: "group_id",
+            len: group_id.len(),
+            expected: MLS_GROUP_ID_MAX_LEN,
+        });
     }
     Ok(())
 }
