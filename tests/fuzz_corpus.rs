@@ -72,6 +72,9 @@ replay!(
     presentation_verify,
 );
 
+#[cfg(feature = "mls")]
+replay!(mls_observer);
+
 /// Writes the `state_load` seed of a prekey store signed by the target's
 /// fixed identity, with a replay memory, so the fuzzer starts past the
 /// signature checks. Run once with `--ignored` when the format changes.

@@ -112,7 +112,7 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
     )
     .unwrap();
     let key = storage::StorageKey::from_bytes([7; 32]);
-    let samples: Vec<Vec<u8>> = vec![
+    let mut samples: Vec<Vec<u8>> = vec![
         vector("session", "bob_bundle.bin"),
         vector("session", "m0_prekey.bin"),
         vector("session", "r0.bin"),
@@ -140,7 +140,7 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
     ];
     let carrier = std::cell::RefCell::new(Carrier::new());
     let limits = DocumentLimits::default();
-    let decoders: Vec<(u32, Decoder<'_>)> = vec![
+    let mut decoders: Vec<(u32, Decoder<'_>)> = vec![
         (
             format::PREKEY_BUNDLE,
             Box::new(|b| decode_err!(PreKeyBundle::from_bytes(b), vestnik::prekey::BundleError::Decode)),
@@ -257,6 +257,20 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
             Box::new(|b| decode_err!(HeldCredential::from_bytes(b), vestnik::credential::CredentialError::Decode)),
         ),
     ];
+    // The MLS delivery-service observer state (SPEC §15.90).
+    #[cfg(feature = "mls")]
+    {
+        use vestnik::mls::{MlsError, MlsLimits, MlsObserver, ObserverError, TrustedIdentities};
+        samples.push(vector("mls_observer", "observer-v1.bin"));
+        decoders.push((
+            format::STATE_MLS_OBSERVER,
+            Box::new(|b| match MlsObserver::from_bytes(b, TrustedIdentities::any_valid_identity(), &MlsLimits::default()) {
+                Err(ObserverError::Mls(MlsError::Decode(e))) => Some(e),
+                Err(e) => panic!("not a decode error: {e:?}"),
+                Ok(_) => None,
+            }),
+        ));
+    }
     // Every top-level format of SPEC §4.2 has a sample, except the signed
     // parts that only exist inside their outer object.
     let inner_only = [

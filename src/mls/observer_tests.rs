@@ -416,3 +416,48 @@ fn untrusted_members_refused_at_observe() {
     .unwrap_err();
     assert!(matches!(e, ObserverError::Mls(MlsError::TooManyMembers { .. })), "{e:?}");
 }
+
+fn vector_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/mls_observer")
+}
+
+/// Writes the frozen observer state (format `0x6A01`) of a three-member
+/// group and the fuzz seeds made against it: a commit, a proposal and an
+/// application message of that epoch. Run once with `--ignored` if the
+/// format changes (then bump the format number).
+#[test]
+#[ignore]
+fn write_observer_vectors_and_seeds() {
+    let mut net = Net::new(3);
+    let dir = vector_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("observer-v1.bin"), net.observer.to_bytes().unwrap()).unwrap();
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/mls_observer");
+    std::fs::create_dir_all(&seeds).unwrap();
+    let c = net.groups[1].commit(vec![]).unwrap();
+    std::fs::write(seeds.join("seed-commit"), env(c.commit_message())).unwrap();
+    net.groups[1].clear_pending_commit();
+    let p = net.groups[2].propose_update(vec![]).unwrap();
+    std::fs::write(seeds.join("seed-proposal"), env(&p)).unwrap();
+    let a = net.groups[0].encrypt_application_message("Привет".as_bytes(), vec![]).unwrap();
+    std::fs::write(seeds.join("seed-application"), env(&a)).unwrap();
+    let _ = &mut net;
+}
+
+#[test]
+fn frozen_observer_state_loads_byte_exactly() {
+    let bytes = std::fs::read(vector_dir().join("observer-v1.bin")).unwrap();
+    let lim = MlsLimits::default();
+    let o = MlsObserver::from_bytes(&bytes, TrustedIdentities::any_valid_identity(), &lim).unwrap();
+    assert_eq!(o.to_bytes().unwrap(), bytes);
+    assert_eq!(o.member_count(), 3);
+    assert_eq!(o.epoch(), 2);
+    // The seeds made against it are accepted (and each leaves the frozen
+    // state where it was on a second, duplicate, try for the proposal).
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/mls_observer");
+    for (name, expect_commit) in [("seed-commit", true), ("seed-proposal", false), ("seed-application", false)] {
+        let mut o = MlsObserver::from_bytes(&bytes, TrustedIdentities::any_valid_identity(), &lim).unwrap();
+        let got = o.process(&std::fs::read(seeds.join(name)).unwrap()).unwrap();
+        assert_eq!(matches!(got, Observed::Commit { epoch: 3, .. }), expect_commit, "{name}: {got:?}");
+    }
+}
