@@ -86,6 +86,26 @@ fn loaders_allocate_a_small_constant_times_their_input() {
     let issued = |b: &[u8]| credential_err(IssuedCredential::from_bytes(b).map(|_| ()));
     let held = |b: &[u8]| credential_err(HeldCredential::from_bytes(b).map(|_| ()));
 
+    // The MLS observer state (SPEC §15.12) at its size cap, full of empty
+    // remembered commits, then of empty proposal digests: the count and
+    // length caps answer before prost allocates.
+    #[cfg(feature = "mls")]
+    {
+        use vestnik::mls::{MlsError, MlsLimits, MlsObserver, ObserverError, TrustedIdentities};
+        let limits = MlsLimits::with_max_members(100);
+        let observer = |b: &[u8]| match MlsObserver::from_bytes(b, TrustedIdentities::any_valid_identity(), &limits) {
+            Err(ObserverError::Mls(MlsError::Decode(e))) => Some(e),
+            other => panic!("{other:?}"),
+        };
+        let max = MlsObserver::max_state_len(&limits);
+        let blob = flood(format::STATE_MLS_OBSERVER, &[0x1a, 0x00], max);
+        check("mls observer: empty commits at the cap", &blob, &observer, DecodeError::Invalid("commits"));
+        let blob = flood(format::STATE_MLS_OBSERVER, &[0x22, 0x00], max);
+        check("mls observer: empty proposals at the cap", &blob, &observer, DecodeError::Invalid("proposals"));
+        let mut over = blob.clone();
+        over.resize(max + 1, 0);
+        check("mls observer: one byte over the cap", &over, &observer, DecodeError::TooLarge { len: max + 1, max });
+    }
     // The blob: `08 81 24` then `1a 00` to the size cap. Each empty
     // session is shorter than any valid one, so the first is refused.
     let blob = flood(format::STATE_SESSIONS, &[0x1a, 0x00], MAX_STATE_LEN);

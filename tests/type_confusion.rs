@@ -112,7 +112,7 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
     )
     .unwrap();
     let key = storage::StorageKey::from_bytes([7; 32]);
-    let samples: Vec<Vec<u8>> = vec![
+    let mut samples: Vec<Vec<u8>> = vec![
         vector("session", "bob_bundle.bin"),
         vector("session", "m0_prekey.bin"),
         vector("session", "r0.bin"),
@@ -366,6 +366,22 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
             }),
         ),
     ]);
+    // The MLS delivery-service observer state (SPEC §15.12).
+    #[cfg(feature = "mls")]
+    {
+        use vestnik::mls::{MlsError, MlsLimits, MlsObserver, ObserverError, TrustedIdentities};
+        samples.push(vector("mls_observer", "observer-v1.bin"));
+        decoders.push((
+            format::STATE_MLS_OBSERVER,
+            Box::new(|b| {
+                match MlsObserver::from_bytes(b, TrustedIdentities::any_valid_identity(), &MlsLimits::default()) {
+                    Err(ObserverError::Mls(MlsError::Decode(e))) => Some(e),
+                    Err(e) => panic!("not a decode error: {e:?}"),
+                    Ok(_) => None,
+                }
+            }),
+        ));
+    }
     // Every top-level format of SPEC §4.2 has a sample, except the signed
     // parts that only exist inside their outer object.
     let inner_only = [

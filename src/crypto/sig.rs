@@ -147,6 +147,17 @@ impl VerifyingKey {
         self.verify_input(&signing_input(context, message), signature)
     }
 
+    /// The same rule over `message` exactly as given, with no vestnik label
+    /// prefixed: for protocols that domain-separate their own signed bytes.
+    /// The one user is MLS (RFC 9420 `SignWithLabel` already prefixes
+    /// `"MLS 1.0 " || label`; SPEC §2.2, §15), through
+    /// `mls::provider::VestnikCryptoProvider`, so MLS accepts exactly the
+    /// signatures and keys the rest of the crate accepts.
+    #[cfg_attr(not(feature = "mls"), allow(dead_code))]
+    pub(crate) fn verify_raw(&self, message: &[u8], signature: &Signature) -> Result<(), BadSignature> {
+        self.verify_input(message, signature)
+    }
+
     /// The rule applied to an already context-bound input (also used by the
     /// Wycheproof and speccheck tests, whose messages carry no label).
     fn verify_input(&self, input: &[u8], signature: &Signature) -> Result<(), BadSignature> {

@@ -63,12 +63,22 @@ mod events;
 mod group;
 #[cfg(feature = "mls")]
 pub(crate) mod identity;
+#[cfg(all(test, feature = "mls"))]
+mod interop_tests;
+#[cfg(feature = "mls")]
+mod observer;
 #[cfg(feature = "mls")]
 mod key_package;
 #[cfg(feature = "mls")]
 pub(crate) mod provider;
 #[cfg(feature = "mls")]
 mod state;
+
+#[cfg(feature = "mls")]
+pub use observer::{
+    MLS_OBSERVER_MAX_PENDING_PROPOSALS, MLS_OBSERVER_REMEMBERED_COMMITS, MLS_OBSERVER_STATE_OVERHEAD, MlsObserver,
+    Observed, ObserverError,
+};
 
 #[cfg(feature = "mls")]
 pub use config::MlsConfig;

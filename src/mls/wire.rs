@@ -290,7 +290,7 @@ impl core::fmt::Debug for MlsRatchetTreeEnvelope {
 }
 
 /// A signed GroupInfo (format `0x6701`), which a member hands the delivery
-/// service so its observer can follow the group (SPEC.md §15.x).
+/// service so its observer can follow the group (SPEC.md §15.12).
 #[derive(Clone, PartialEq, Eq)]
 pub struct MlsGroupInfoEnvelope {
     group_id: Vec<u8>,

@@ -121,6 +121,9 @@ pub const STATE_MLS_KEY_PACKAGES: u32 = 0x6501;
 pub const MLS_LEAF_CREDENTIAL: u32 = 0x6601;
 /// `MlsGroupInfoEnvelope` v1 (a signed MLS GroupInfo, for the observer).
 pub const MLS_GROUP_INFO: u32 = 0x6701;
+/// Serialized `MlsObserver` v1 (the delivery service's public view of one
+/// MLS group, SPEC.md §15.12: no secret).
+pub const STATE_MLS_OBSERVER: u32 = 0x6A01;
 
 /// Every format number, for the uniqueness test and SPEC.md.
 pub const ALL: &[(u32, &str)] = &[
@@ -172,6 +175,7 @@ pub const ALL: &[(u32, &str)] = &[
     (STATE_MLS_KEY_PACKAGES, "MlsKeyPackageStoreState"),
     (MLS_LEAF_CREDENTIAL, "MlsLeafCredential"),
     (MLS_GROUP_INFO, "MlsGroupInfoEnvelope"),
+    (STATE_MLS_OBSERVER, "MlsObserverState"),
 ];
 
 #[cfg(test)]

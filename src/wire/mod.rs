@@ -61,6 +61,13 @@ pub(crate) mod pb {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.mls.v1.rs"));
             }
         }
+        // The delivery service's MLS observer state (SPEC §15.12).
+        #[cfg_attr(not(feature = "mls"), allow(dead_code))]
+        pub(crate) mod mlsobserver {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.mlsobserver.v1.rs"));
+            }
+        }
     }
 }
 
@@ -70,6 +77,8 @@ pub(crate) use pb::vestnik::credential::v1 as credential;
 pub(crate) use pb::vestnik::document::v1 as document;
 pub(crate) use pb::vestnik::group::v1 as group;
 pub(crate) use pb::vestnik::mls::v1 as mls;
+#[cfg_attr(not(feature = "mls"), allow(unused_imports))]
+pub(crate) use pb::vestnik::mlsobserver::v1 as mlsobserver;
 pub(crate) use pb::vestnik::session::v1 as session;
 pub(crate) use pb::vestnik::state::v1 as state;
 
