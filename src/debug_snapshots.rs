@@ -54,3 +54,23 @@ fn secret_types_print_redacted_and_leak_nothing() {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     assert!(leaks(&format!("{bytes:?}"), &bytes) && leaks(&hex, &bytes));
 }
+
+#[cfg(feature = "mls")]
+#[test]
+fn mls_secret_types_print_redacted() {
+    use crate::mls::{MlsConfig, MlsGroup, MlsKeyPackageStore, MlsLimits, MlsSuite, TrustedIdentities};
+    let mut rng = rand::rng();
+    let alice = crate::DeviceIdentity::generate(&mut rng);
+    let mut store = MlsKeyPackageStore::new(MlsLimits::default());
+    store.generate(&alice, MlsSuite::default(), 0, false, &mut rng).unwrap();
+    assert_eq!(format!("{store:?}"), "MlsKeyPackageStore(1 key packages, ..)");
+    let g = MlsGroup::create(&alice, MlsSuite::default(), b"g", MlsConfig::new(TrustedIdentities::new()), 0, &mut rng)
+        .unwrap();
+    let printed = format!("{g:?}");
+    assert_eq!(printed, format!("MlsGroup {{ epoch: 0, members: 1, own: {:?}, .. }}", alice.public()));
+    // Nothing of the serialized secrets appears.
+    let state = g.to_bytes();
+    for w in state.windows(6).step_by(97) {
+        assert!(!leaks(&printed, w) || w.iter().all(|b| *b == 0), "{printed}");
+    }
+}

@@ -100,4 +100,12 @@ const _: () = {
     assert_zeroize_on_drop::<call::Call>();
     assert_zeroize_on_drop::<call::CallKeyDelivery>();
     assert_zeroize_on_drop::<credential::HeldCredential>();
+    #[cfg(feature = "mls")]
+    assert_zeroize_on_drop::<mls::MlsGroup>();
+    #[cfg(feature = "mls")]
+    assert_zeroize_on_drop::<mls::MlsKeyPackageStore>();
+    #[cfg(feature = "mls")]
+    assert_zeroize_on_drop::<mls_rs_core::crypto::HpkeSecretKey>();
+    #[cfg(feature = "mls")]
+    assert_zeroize_on_drop::<mls_rs_core::crypto::SignatureSecretKey>();
 };

@@ -179,6 +179,14 @@ sealable!(GroupSession, format::STATE_GROUP, GroupLimits, |b, limits| Ok(GroupSe
 sealable!(HeldCredential, format::STATE_HELD_CREDENTIAL, (), |b, _| HeldCredential::from_bytes(&b)
     .map_err(StorageError::Credential));
 sealable!(SigningKey, format::STATE_SIGNING_KEY, (), |b, _| Ok(SigningKey::from_bytes(&b)?));
+#[cfg(feature = "mls")]
+sealable!(crate::mls::MlsGroup, format::STATE_MLS_GROUP, crate::mls::MlsConfig, |b, config| Ok(
+    crate::mls::MlsGroup::from_bytes(&b, config.clone())?
+));
+#[cfg(feature = "mls")]
+sealable!(crate::mls::MlsKeyPackageStore, format::STATE_MLS_KEY_PACKAGES, crate::mls::MlsLimits, |b, limits| Ok(
+    crate::mls::MlsKeyPackageStore::from_bytes(&b, *limits)?
+));
 
 fn associated_data(content_format: u32) -> Vec<u8> {
     let mut ad = labels::AD_SEALED_STATE.as_bytes().to_vec();

@@ -252,6 +252,42 @@ fn loaders_allocate_a_small_constant_times_their_input() {
         DecodeError::WrongType { found: format::STATE_SESSIONS, expected: format::STATE_HELD_CREDENTIAL },
     );
 
+    // MLS states (SPEC §15.8): prior epochs and KeyPackage entries are
+    // counted before decoding; a foreign object is refused by its format.
+    #[cfg(feature = "mls")]
+    {
+        use vestnik::mls::{MlsConfig, MlsGroup, MlsKeyPackageStore, MlsLimits, TrustedIdentities};
+        let mls_group = |b: &[u8]| MlsGroup::from_bytes(b, MlsConfig::new(TrustedIdentities::new())).err();
+        let l = MlsLimits::default();
+        let blob = flood(format::STATE_MLS_GROUP, &[0x2a, 0x00], l.max_state_len);
+        check(
+            "mls group: empty prior epochs at 64 MiB",
+            &blob,
+            &mls_group,
+            DecodeError::TooMany { field: "prior_epochs", count: l.max_prior_epochs + 1, max: l.max_prior_epochs },
+        );
+        let blob = flood(format::MLS_GROUP_INFO, &[0x22, 0x00], 1 << 20);
+        check(
+            "mls group: a group-info-shaped blob",
+            &blob,
+            &mls_group,
+            DecodeError::WrongType { found: format::MLS_GROUP_INFO, expected: format::STATE_MLS_GROUP },
+        );
+        let store = |b: &[u8]| MlsKeyPackageStore::from_bytes(b, l).err();
+        let cap = l.max_stored_key_packages * l.max_key_package_len * 2 + 64;
+        let blob = flood(format::STATE_MLS_KEY_PACKAGES, &[0x12, 0x00], cap);
+        check(
+            "mls key packages: empty entries at the cap",
+            &blob,
+            &store,
+            DecodeError::TooMany {
+                field: "entries",
+                count: l.max_stored_key_packages + 1,
+                max: l.max_stored_key_packages,
+            },
+        );
+    }
+
     // Control: the counter sees what a real decode allocates, and input that
     // passes the scan (entries at the count caps, of the minimum size)
     // costs a small multiple of its size before it is refused.

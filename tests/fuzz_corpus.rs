@@ -73,6 +73,7 @@ replay!(
 );
 
 #[cfg(feature = "mls")]
+replay!(mls_envelope, mls_member);
 replay!(mls_observer);
 
 /// Writes the `state_load` seed of a prekey store signed by the target's

@@ -137,9 +137,18 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
         vector("credential", "issued.bin"),
         vector("credential", "held.bin"),
         vestnik::crypto::sig::SigningKey::generate(&mut rng).to_bytes().to_vec(),
+        // MLS (SPEC §15.6, §15.8).
+        vector("mls", "bob_key_package.bin"),
+        vector("mls", "commit_add_bob.bin"),
+        vector("mls", "welcome_bob.bin"),
+        vector("mls", "tree_epoch1.bin"),
+        vector("mls", "group_info_epoch1.bin"),
+        vector("mls", "bob_group_epoch1.bin"),
+        vector("mls", "bob_key_packages.bin"),
     ];
     let carrier = std::cell::RefCell::new(Carrier::new());
     let limits = DocumentLimits::default();
+    let mls = vestnik::mls::MlsLimits::default();
     let mut decoders: Vec<(u32, Decoder<'_>)> = vec![
         (
             format::PREKEY_BUNDLE,
@@ -257,6 +266,53 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
             Box::new(|b| decode_err!(HeldCredential::from_bytes(b), vestnik::credential::CredentialError::Decode)),
         ),
     ];
+    decoders.extend([
+        (
+            format::MLS_KEY_PACKAGE,
+            Box::new(move |b: &[u8]| vestnik::mls::MlsKeyPackageEnvelope::from_bytes(b, &mls).err()) as Decoder<'_>,
+        ),
+        (format::MLS_MESSAGE, Box::new(move |b: &[u8]| vestnik::mls::MlsMessageEnvelope::from_bytes(b, &mls).err())),
+        (format::MLS_WELCOME, Box::new(move |b: &[u8]| vestnik::mls::MlsWelcomeEnvelope::from_bytes(b, &mls).err())),
+        (
+            format::MLS_RATCHET_TREE,
+            Box::new(move |b: &[u8]| vestnik::mls::MlsRatchetTreeEnvelope::from_bytes(b, &mls).err()),
+        ),
+        (
+            format::MLS_GROUP_INFO,
+            Box::new(move |b: &[u8]| vestnik::mls::MlsGroupInfoEnvelope::from_bytes(b, &mls).err()),
+        ),
+    ]);
+    #[cfg(feature = "mls")]
+    decoders.extend([
+        (
+            format::STATE_MLS_GROUP,
+            Box::new(|b: &[u8]| {
+                let c = vestnik::mls::MlsConfig::new(vestnik::mls::TrustedIdentities::any_valid_identity());
+                vestnik::mls::MlsGroup::from_bytes(b, c).err()
+            }) as Decoder<'_>,
+        ),
+        (
+            format::STATE_MLS_KEY_PACKAGES,
+            Box::new(move |b: &[u8]| vestnik::mls::MlsKeyPackageStore::from_bytes(b, mls).err()),
+        ),
+        (
+            format::MLS_MESSAGE,
+            Box::new(|b: &[u8]| {
+                let c = vestnik::mls::MlsConfig::new(vestnik::mls::TrustedIdentities::any_valid_identity());
+                let me = DeviceIdentity::generate(&mut rand::rng());
+                let mut g = vestnik::mls::MlsGroup::create(
+                    &me,
+                    vestnik::mls::MlsSuite::default(),
+                    b"g",
+                    c,
+                    0,
+                    &mut rand::rng(),
+                )
+                .unwrap();
+                decode_err!(g.process(b, 0), vestnik::mls::MlsError::Decode)
+            }),
+        ),
+    ]);
     // The MLS delivery-service observer state (SPEC §15.90).
     #[cfg(feature = "mls")]
     {
@@ -281,6 +337,7 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
         format::SIGNED_ATTRIBUTES,
         format::CREDENTIAL_TBS,
         format::PRESENTATION_TBS,
+        format::MLS_LEAF_CREDENTIAL, // only inside an MLS KeyPackage or leaf
     ];
     let sample_formats: Vec<u32> = samples.iter().map(|s| format_of(s)).collect();
     for (f, name) in format::ALL {

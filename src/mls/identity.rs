@@ -166,6 +166,8 @@ enum Trust {
     Any,
     Set(BTreeSet<[u8; 32]>),
     Callback(Arc<dyn Fn(&IdentityPublic) -> bool + Send + Sync>),
+    /// The app's trust plus this device's own identity.
+    WithOwn(Arc<Trust>, [u8; 32]),
 }
 
 /// Which device identities the app accepts as group members: every leaf
@@ -234,7 +236,15 @@ impl TrustedIdentities {
             Trust::Any => true,
             Trust::Set(s) => s.contains(identity.signing_key().as_bytes()),
             Trust::Callback(f) => f(identity),
+            Trust::WithOwn(t, own) => {
+                own == identity.signing_key().as_bytes() || Self { trust: (**t).clone() }.is_trusted(identity)
+            }
         }
+    }
+
+    /// This trust with `own` added (a device always accepts its own leaf).
+    pub(crate) fn with_own(&self, own: &IdentityPublic) -> Self {
+        Self { trust: Trust::WithOwn(Arc::new(self.trust.clone()), *own.signing_key().as_bytes()) }
     }
 }
 
@@ -244,6 +254,7 @@ impl core::fmt::Debug for TrustedIdentities {
             Trust::Any => f.write_str("TrustedIdentities(any)"),
             Trust::Set(s) => write!(f, "TrustedIdentities({} identities)", s.len()),
             Trust::Callback(_) => f.write_str("TrustedIdentities(rule)"),
+            Trust::WithOwn(..) => f.write_str("TrustedIdentities(own + app)"),
         }
     }
 }
