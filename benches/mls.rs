@@ -361,6 +361,10 @@ fn app_messages(c: &mut Criterion, with_criterion: bool) {
         || loop_ns(n, || sa.encrypt(black_box(&MSG_100)).unwrap()),
         || loop_ns(n, || ma.encrypt(black_box(&MSG_100)).unwrap().to_bytes()),
     );
+    // Fresh pairs: the encrypt rounds moved the senders far ahead of their
+    // receivers (MLS refuses a jump of more than 1,024 generations).
+    let (mut ma, mut mb) = mls_pair();
+    let (mut sa, mut sb) = sender_keys_pair();
     let (sk_dec, mls_dec) = interleaved(
         rounds,
         || batch_ns(n, || sa.encrypt(&MSG_100).unwrap(), |m| sb.decrypt(&m, NOW).unwrap()),
