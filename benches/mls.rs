@@ -144,7 +144,8 @@ impl School {
     fn build(n: usize) -> School {
         let mut rng = rand::rng();
         let creator_id = DeviceIdentity::generate(&mut rng);
-        let mut creator = MlsGroup::create(&creator_id, MlsSuite::default(), b"school-1234", config(), NOW, &mut rng).unwrap();
+        let mut creator =
+            MlsGroup::create(&creator_id, MlsSuite::default(), b"school-1234", config(), NOW, &mut rng).unwrap();
         let leaves = tracked_leaves(n);
         let mut members = vec![creator_id.public()];
         let mut kps = Vec::with_capacity(n - 1);
@@ -175,17 +176,7 @@ impl School {
             tracked.push(Tracked { leaf: *leaf, state: g.to_bytes().to_vec() });
         }
         let joiner = joiners.into_iter().next().unwrap().1;
-        School {
-            n,
-            creator: creator.to_bytes().to_vec(),
-            members,
-            tracked,
-            joiner,
-            welcome,
-            tree,
-            add_all_ns,
-            join_ns,
-        }
+        School { n, creator: creator.to_bytes().to_vec(), members, tracked, joiner, welcome, tree, add_all_ns, join_ns }
     }
 
     fn creator(&self) -> MlsGroup {
@@ -257,7 +248,8 @@ fn mls_removal(s: &School, reps: usize) -> MlsRemoval {
 fn filled_removal(n: usize, reps: usize) -> MlsRemoval {
     let mut rng = rand::rng();
     let ids: Vec<DeviceIdentity> = (0..n).map(|_| DeviceIdentity::generate(&mut rng)).collect();
-    let mut groups = vec![MlsGroup::create(&ids[0], MlsSuite::default(), b"class-7b", config(), NOW, &mut rng).unwrap()];
+    let mut groups =
+        vec![MlsGroup::create(&ids[0], MlsSuite::default(), b"class-7b", config(), NOW, &mut rng).unwrap()];
     let mut stores = Vec::new();
     let mut kps = Vec::new();
     for id in &ids[1..] {
@@ -379,7 +371,11 @@ fn app_messages(c: &mut Criterion, with_criterion: bool) {
         let mut g = c.benchmark_group("app_100B");
         g.bench_function("mls_encrypt", |b| b.iter(|| ma.encrypt(black_box(&MSG_100)).unwrap()));
         g.bench_function("mls_decrypt", |b| {
-            b.iter_batched(|| ma.encrypt(&MSG_100).unwrap().to_bytes(), |m| mb.process(&m, NOW).unwrap(), BatchSize::SmallInput)
+            b.iter_batched(
+                || ma.encrypt(&MSG_100).unwrap().to_bytes(),
+                |m| mb.process(&m, NOW).unwrap(),
+                BatchSize::SmallInput,
+            )
         });
         g.bench_function("sender_keys_encrypt", |b| b.iter(|| sa.encrypt(black_box(&MSG_100)).unwrap()));
         g.bench_function("sender_keys_decrypt", |b| {
@@ -445,11 +441,7 @@ fn add_one(s: &School, reps: usize) {
         },
     );
     let (welcome, tree) = (c.welcome.clone().unwrap(), c.ratchet_tree.clone().unwrap());
-    let join_ns = timed(
-        reps,
-        || j.store(),
-        |mut st| MlsGroup::join(&mut st, &welcome, &tree, config(), NOW).unwrap(),
-    );
+    let join_ns = timed(reps, || j.store(), |mut st| MlsGroup::join(&mut st, &welcome, &tree, config(), NOW).unwrap());
     println!(
         "add_one members={} commit {} bytes, welcome {} bytes, tree {} bytes; committer {:.2} ms, member processes {:.2} ms, newcomer joins {:.1} ms",
         s.n,
@@ -545,7 +537,8 @@ fn main() {
         let t = Instant::now();
         let school = School::build(n);
         let build_s = t.elapsed().as_secs_f64();
-        let (units, sk_state) = sender_keys_units(n, dist, reps.max(if n >= 2_000 { 3 } else { 5 }).min(if full { 5 } else { 1 }));
+        let (units, sk_state) =
+            sender_keys_units(n, dist, reps.max(if n >= 2_000 { 3 } else { 5 }).min(if full { 5 } else { 1 }));
         let sk = units.removal(n);
         let mls = mls_removal(&school, reps);
         println!(

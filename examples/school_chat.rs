@@ -93,11 +93,17 @@ fn main() -> Result<()> {
     for i in 1..SCHOOL {
         devices.push(device(format!("device {i}"), &mut uploads)?);
     }
-    println!("   {} KeyPackages, {} bytes each ({:.1} s)", uploads.len(), uploads.first().ok_or("no upload")?.to_bytes().len(), start.elapsed().as_secs_f64());
+    println!(
+        "   {} KeyPackages, {} bytes each ({:.1} s)",
+        uploads.len(),
+        uploads.first().ok_or("no upload")?.to_bytes().len(),
+        start.elapsed().as_secs_f64()
+    );
 
     println!("2. The principal creates the school group and adds everyone in one commit.");
     let t = Instant::now();
-    let mut school = MlsGroup::create(&principal.id, MlsSuite::default(), "Школа №1".as_bytes(), config(), NOW, &mut rng)?;
+    let mut school =
+        MlsGroup::create(&principal.id, MlsSuite::default(), "Школа №1".as_bytes(), config(), NOW, &mut rng)?;
     let commit = school.add(&uploads, NOW)?;
     school.confirm_pending_commit()?;
     principal.group = Some(school);

@@ -104,12 +104,7 @@ fn loaders_allocate_a_small_constant_times_their_input() {
         check("mls observer: empty proposals at the cap", &blob, &observer, DecodeError::Invalid("proposals"));
         let mut over = blob.clone();
         over.resize(max + 1, 0);
-        check(
-            "mls observer: one byte over the cap",
-            &over,
-            &observer,
-            DecodeError::TooLarge { len: max + 1, max },
-        );
+        check("mls observer: one byte over the cap", &over, &observer, DecodeError::TooLarge { len: max + 1, max });
     }
     // The blob: `08 81 24` then `1a 00` to the size cap. Each empty
     // session is shorter than any valid one, so the first is refused.

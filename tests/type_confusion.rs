@@ -320,10 +320,12 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
         samples.push(vector("mls_observer", "observer-v1.bin"));
         decoders.push((
             format::STATE_MLS_OBSERVER,
-            Box::new(|b| match MlsObserver::from_bytes(b, TrustedIdentities::any_valid_identity(), &MlsLimits::default()) {
-                Err(ObserverError::Mls(MlsError::Decode(e))) => Some(e),
-                Err(e) => panic!("not a decode error: {e:?}"),
-                Ok(_) => None,
+            Box::new(|b| {
+                match MlsObserver::from_bytes(b, TrustedIdentities::any_valid_identity(), &MlsLimits::default()) {
+                    Err(ObserverError::Mls(MlsError::Decode(e))) => Some(e),
+                    Err(e) => panic!("not a decode error: {e:?}"),
+                    Ok(_) => None,
+                }
             }),
         ));
     }
