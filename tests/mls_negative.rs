@@ -5,7 +5,13 @@
 //! envelope into every other decoder; size and count limits at MAX and
 //! MAX+1. Every refused input leaves the serialized group state unchanged.
 #![cfg(feature = "mls")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::needless_range_loop
+)]
 
 use mls_rs::identity::SigningIdentity;
 use mls_rs::identity::basic::{BasicCredential, BasicIdentityProvider};
@@ -258,7 +264,10 @@ fn forged_weak_and_untrusted_credentials_are_refused() {
     trust.insert(&DeviceIdentity::generate(&mut rng).public());
     let mut strict =
         MlsGroup::create(&alice, MlsSuite::default(), b"grp2", MlsConfig::new(trust), NOW, &mut rng).unwrap();
-    assert_eq!(strict.add(&[real.clone()], NOW).unwrap_err(), MlsError::Credential(LeafRejection::Untrusted));
+    assert_eq!(
+        strict.add(std::slice::from_ref(&real), NOW).unwrap_err(),
+        MlsError::Credential(LeafRejection::Untrusted)
+    );
     // Suite mismatch: an AES KeyPackage into a ChaCha group.
     let aes = store.generate(&bob, MlsSuite::Aes128Gcm, NOW, false, &mut rng).unwrap();
     assert_eq!(g.add(&[aes], NOW).unwrap_err(), MlsError::WrongSuite);
@@ -288,7 +297,7 @@ fn welcome_is_consumed_once_and_needs_the_matching_tree() {
     // The last-resort KeyPackage joins two groups.
     for gid in [b"g2", b"g3"] {
         let mut g = MlsGroup::create(&alice, MlsSuite::default(), gid, any(), NOW, &mut rng).unwrap();
-        let c = g.add(&[lr.clone()], NOW).unwrap();
+        let c = g.add(std::slice::from_ref(&lr), NOW).unwrap();
         MlsGroup::join(&mut store, c.welcome.as_ref().unwrap(), c.ratchet_tree.as_ref().unwrap(), any(), NOW).unwrap();
     }
     assert_eq!(store.len(), 1);
@@ -320,7 +329,7 @@ fn member_and_key_package_count_limits_at_max_and_max_plus_one() {
     let c = g.add(&kps, NOW).unwrap(); // exactly 4
     g.confirm_pending_commit().unwrap();
     assert_eq!(g.member_count(), 4);
-    assert_eq!(g.add(&[fifth.clone()], NOW).unwrap_err(), MlsError::TooManyMembers { count: 5, max: 4 });
+    assert_eq!(g.add(std::slice::from_ref(&fifth), NOW).unwrap_err(), MlsError::TooManyMembers { count: 5, max: 4 });
     // A joiner whose limit is below the group's size refuses it.
     let tight = any().with_limits(MlsLimits::with_max_members(3));
     assert!(matches!(
@@ -391,7 +400,7 @@ fn every_mls_envelope_into_every_other_decoder() {
     let mut f = fixture();
     let mut store = MlsKeyPackageStore::new(MlsLimits::default());
     let kp = store.generate(&DeviceIdentity::generate(&mut rng), MlsSuite::default(), NOW, false, &mut rng).unwrap();
-    let c = f.a.add(&[kp.clone()], NOW).unwrap();
+    let c = f.a.add(std::slice::from_ref(&kp), NOW).unwrap();
     let samples: Vec<(&str, Vec<u8>)> = vec![
         ("key package", kp.to_bytes()),
         ("commit", c.commit.to_bytes()),

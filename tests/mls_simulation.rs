@@ -5,7 +5,13 @@
 //! restarts from sealed state. Every member agrees on membership and epoch;
 //! removed members read nothing after their removal.
 #![cfg(feature = "mls")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::needless_range_loop
+)]
 
 use rand::seq::SliceRandom;
 use vestnik::DeviceIdentity;

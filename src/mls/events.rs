@@ -8,6 +8,8 @@ use zeroize::Zeroizing;
 /// The result of [`super::MlsGroup::process`].
 #[derive(Debug)]
 #[non_exhaustive]
+// Short-lived results handed straight to the app: boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum MlsReceived {
     /// An application message, decrypted and authenticated.
     Application(MlsApplication),

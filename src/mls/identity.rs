@@ -282,10 +282,8 @@ impl VestnikIdentityProvider {
     ) -> Result<MlsLeafCredential, LeafRejection> {
         let basic = signing_identity.credential.as_basic().ok_or(LeafRejection::NotBasic)?;
         let cred = MlsLeafCredential::verify(basic.identifier())?;
-        if let Some(s) = group_suite.or(self.suite) {
-            if s != cred.suite {
-                return Err(LeafRejection::WrongSuite);
-            }
+        if group_suite.or(self.suite).is_some_and(|s| s != cred.suite) {
+            return Err(LeafRejection::WrongSuite);
         }
         if signing_identity.signature_key.as_bytes() != cred.leaf_key.as_bytes() {
             return Err(LeafRejection::KeyMismatch);

@@ -71,6 +71,7 @@ pub struct MlsKeyPackageEnvelope {
 }
 
 impl MlsKeyPackageEnvelope {
+    #[cfg_attr(not(feature = "mls"), allow(dead_code))]
     pub(crate) fn new(key_package: Vec<u8>) -> Self {
         Self { key_package }
     }
@@ -117,6 +118,7 @@ pub struct MlsMessageEnvelope {
 }
 
 impl MlsMessageEnvelope {
+    #[cfg_attr(not(feature = "mls"), allow(dead_code))]
     pub(crate) fn new(group_id: Vec<u8>, epoch: u64, kind: MlsContentKind, message: Vec<u8>) -> Self {
         Self { group_id, epoch, kind, message }
     }
@@ -193,6 +195,7 @@ pub struct MlsWelcomeEnvelope {
 }
 
 impl MlsWelcomeEnvelope {
+    #[cfg_attr(not(feature = "mls"), allow(dead_code))]
     pub(crate) fn new(welcome: Vec<u8>) -> Self {
         Self { welcome }
     }
@@ -235,6 +238,7 @@ pub struct MlsRatchetTreeEnvelope {
 }
 
 impl MlsRatchetTreeEnvelope {
+    #[cfg_attr(not(feature = "mls"), allow(dead_code))]
     pub(crate) fn new(group_id: Vec<u8>, epoch: u64, tree: Vec<u8>) -> Self {
         Self { group_id, epoch, tree }
     }
@@ -295,6 +299,7 @@ pub struct MlsGroupInfoEnvelope {
 }
 
 impl MlsGroupInfoEnvelope {
+    #[cfg_attr(not(feature = "mls"), allow(dead_code))]
     pub(crate) fn new(group_id: Vec<u8>, epoch: u64, group_info: Vec<u8>) -> Self {
         Self { group_id, epoch, group_info }
     }
