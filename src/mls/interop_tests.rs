@@ -308,6 +308,9 @@ fn round_trip<T: MlsDecode + MlsEncode>(bytes: &[u8]) -> Result<(), String> {
     if back == bytes { Ok(()) } else { Err("re-encoding differs".into()) }
 }
 
+/// One object check of the `messages` file.
+type Check = fn(&[u8]) -> Result<(), String>;
+
 #[test]
 fn messages() {
     use mls_rs::group::proposal::{
@@ -318,7 +321,7 @@ fn messages() {
     let mut checked = 0;
     let mut failures = Vec::new();
     for (i, case) in cases.iter().enumerate() {
-        let fields: [(&str, fn(&[u8]) -> Result<(), String>); 15] = [
+        let fields: [(&str, Check); 15] = [
             ("mls_welcome", round_trip::<MlsMessage>),
             ("mls_group_info", round_trip::<MlsMessage>),
             ("mls_key_package", round_trip::<MlsMessage>),

@@ -223,10 +223,10 @@ impl MlsObserver {
             if ctx.group_id() != info.group_id() || ctx.epoch() != info.epoch() {
                 return Err(MlsError::HeaderMismatch.into());
             }
-            if let Some(t) = &tree_env {
-                if t.group_id() != info.group_id() || t.epoch() != info.epoch() {
-                    return Err(MlsError::HeaderMismatch.into());
-                }
+            if let Some(t) = &tree_env
+                && (t.group_id() != info.group_id() || t.epoch() != info.epoch())
+            {
+                return Err(MlsError::HeaderMismatch.into());
             }
         }
         let exported = match &tree_env {

@@ -343,7 +343,10 @@ mod tests {
         key.verify_raw(msg, &sig).is_ok()
     }
 
-    fn speccheck_cases() -> Vec<(usize, Vec<u8>, Vec<u8>, Vec<u8>)> {
+    /// (case number, message, public key, signature).
+    type Case = (usize, Vec<u8>, Vec<u8>, Vec<u8>);
+
+    fn speccheck_cases() -> Vec<Case> {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/ed25519-speccheck-cases.json");
         let Ok(text) = std::fs::read_to_string(path) else {
             assert!(std::env::var_os("CI").is_none(), "CI must have {path}");
