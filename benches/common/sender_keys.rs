@@ -112,7 +112,7 @@ pub(crate) fn distribution_cost(iters: usize) -> (usize, f64) {
     let (mut receiver, _) = GroupSession::join(&link.b, &r, false, &mut rng).expect("join");
     let w = link.send(plan.distribution());
     receiver.process_distribution(&link.recv(&w)).expect("distribution");
-    let wire_len = link.send(&sender.rotate(&mut rng).distribution().to_vec()).len();
+    let wire_len = link.send(sender.rotate(&mut rng).distribution()).len();
     // The receiver missed that one; the rest arrive in order.
     let mut rounds = Vec::new();
     for _ in 0..super::ROUNDS {
