@@ -369,7 +369,6 @@ fn app_messages(c: &mut Criterion, with_criterion: bool) {
     println!("ratio mls_app_decrypt_100B {:.3}", sk_dec / mls_dec);
     if with_criterion {
         let mut g = c.benchmark_group("app_100B");
-        g.bench_function("mls_encrypt", |b| b.iter(|| ma.encrypt(black_box(&MSG_100)).unwrap()));
         g.bench_function("mls_decrypt", |b| {
             b.iter_batched(
                 || ma.encrypt(&MSG_100).unwrap().to_bytes(),
@@ -377,10 +376,12 @@ fn app_messages(c: &mut Criterion, with_criterion: bool) {
                 BatchSize::SmallInput,
             )
         });
-        g.bench_function("sender_keys_encrypt", |b| b.iter(|| sa.encrypt(black_box(&MSG_100)).unwrap()));
         g.bench_function("sender_keys_decrypt", |b| {
             b.iter_batched(|| sa.encrypt(&MSG_100).unwrap(), |m| sb.decrypt(&m, NOW).unwrap(), BatchSize::SmallInput)
         });
+        // Encrypt last: it moves the senders ahead of their receivers.
+        g.bench_function("mls_encrypt", |b| b.iter(|| ma.encrypt(black_box(&MSG_100)).unwrap()));
+        g.bench_function("sender_keys_encrypt", |b| b.iter(|| sa.encrypt(black_box(&MSG_100)).unwrap()));
         g.finish();
     }
 }
