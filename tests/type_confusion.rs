@@ -395,7 +395,7 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
         format::DEVICE_LIST_TBS,      // only inside a DeviceList
         format::PROVISIONING_PAYLOAD, // only inside a provisioning message's AEAD
         format::STATE_ACCOUNT_KEY,    // exported only sealed
-        format::MLS_LEAF_CREDENTIAL, // only inside an MLS KeyPackage or leaf
+        format::MLS_LEAF_CREDENTIAL,  // only inside an MLS KeyPackage or leaf
     ];
     let sample_formats: Vec<u32> = samples.iter().map(|s| format_of(s)).collect();
     for (f, name) in format::ALL {

@@ -5,6 +5,7 @@
 //! Not every binary uses every item.
 #![allow(dead_code)]
 
+pub(crate) mod sender_keys;
 pub(crate) mod workloads;
 
 use criterion::Criterion;

@@ -3,6 +3,8 @@
 //!
 //! - [`performance`]: every benchmark figure, how it was measured, and the
 //!   targets each meets or misses;
+//! - [`engines`]: choosing between sender keys and MLS for a group, with
+//!   measured numbers, and moving a class chat that grew to MLS;
 //! - [`testing`]: what `cargo test` runs, module by module (the assurance
 //!   map);
 //! - [`fuzzing`]: the fuzz targets and how their corpora are replayed;
@@ -11,6 +13,7 @@
 //! The protocol itself (every byte, label, limit and rule) is `SPEC.md` at
 //! the crate root.
 
+pub mod engines;
 pub mod fuzzing;
 pub mod mutation;
 pub mod performance;

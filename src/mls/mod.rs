@@ -66,9 +66,9 @@ pub(crate) mod identity;
 #[cfg(all(test, feature = "mls"))]
 mod interop_tests;
 #[cfg(feature = "mls")]
-mod observer;
-#[cfg(feature = "mls")]
 mod key_package;
+#[cfg(feature = "mls")]
+mod observer;
 #[cfg(feature = "mls")]
 pub(crate) mod provider;
 #[cfg(feature = "mls")]
