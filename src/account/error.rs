@@ -98,4 +98,8 @@ pub enum AccountError {
     /// A 1:1 session error for one device.
     #[error("session: {0}")]
     Session(#[from] SessionError),
+    /// The MLS group could not be read (SPEC.md §15).
+    #[cfg(feature = "mls")]
+    #[error("mls: {0}")]
+    Mls(#[from] crate::mls::MlsError),
 }

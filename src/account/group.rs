@@ -17,6 +17,13 @@
 //!   member), so a ghost device an admin or server slipped in is caught;
 //! - [`AccountMembers::check_sender`]: a group message is accepted only from
 //!   a device on a member account's current list.
+//!
+//! MLS groups (SPEC.md §15, §16.7) follow the same lists through
+//! [`AccountMembers::mls_change`] (the devices to add by KeyPackage and to
+//! remove by commit), [`AccountMembers::check_mls_members`],
+//! [`AccountMembers::check_mls_commit`] (a commit that added a device no
+//! member account lists is caught by every member) and
+//! [`AccountMembers::check_mls_sender`].
 
 use crate::account::{AccountError, AccountPublic, DeviceListTracker};
 use crate::group::{GroupSession, RosterChange};
@@ -124,5 +131,54 @@ impl AccountMembers {
             return Err(AccountError::UnlistedDevice { device: *d.signing_key().as_bytes() });
         }
         Ok(self.account_of(d))
+    }
+
+    /// [`Self::roster_change_for`] an MLS group's members (this device
+    /// included): `added` are the listed devices the app adds with
+    /// [`crate::mls::MlsGroup::add`] (fetching one KeyPackage each), and
+    /// `removed` the members no list names, removed with
+    /// [`crate::mls::MlsGroup::remove`] in one commit; every member
+    /// processes it and a removed device reads nothing of later epochs.
+    #[cfg(feature = "mls")]
+    pub fn mls_change(&self, group: &crate::mls::MlsGroup) -> Result<RosterChange, AccountError> {
+        Ok(self.roster_change_for(&group.members()?))
+    }
+
+    /// Checks that every member of an MLS group is a member device: the
+    /// first that is not is [`AccountError::UnlistedDevice`].
+    #[cfg(feature = "mls")]
+    pub fn check_mls_members(&self, group: &crate::mls::MlsGroup) -> Result<(), AccountError> {
+        self.first_unlisted(&group.members()?)
+    }
+
+    /// Checks a processed MLS commit: its committer and every device it
+    /// added must be member devices. MLS lets any member add any device it
+    /// has a KeyPackage for; this is where a ghost device slipped into a
+    /// person's devices is caught (the app then refuses its messages with
+    /// [`Self::check_mls_sender`] and removes it).
+    #[cfg(feature = "mls")]
+    pub fn check_mls_commit(&self, change: &crate::mls::MlsEpochChange) -> Result<(), AccountError> {
+        self.first_unlisted(core::slice::from_ref(&change.committer))?;
+        self.first_unlisted(&change.added)
+    }
+
+    /// Accepts a decrypted MLS application message only from a member
+    /// device; returns the sender's account (`None` for a device-only
+    /// member).
+    #[cfg(feature = "mls")]
+    pub fn check_mls_sender(
+        &self,
+        message: &crate::mls::MlsApplication,
+    ) -> Result<Option<AccountPublic>, AccountError> {
+        self.first_unlisted(core::slice::from_ref(&message.sender))?;
+        Ok(self.account_of(&message.sender))
+    }
+
+    #[cfg(feature = "mls")]
+    fn first_unlisted(&self, devices: &[IdentityPublic]) -> Result<(), AccountError> {
+        match devices.iter().find(|d| !self.is_member_device(d)) {
+            Some(d) => Err(AccountError::UnlistedDevice { device: *d.signing_key().as_bytes() }),
+            None => Ok(()),
+        }
     }
 }
