@@ -212,12 +212,7 @@ fn generate_group_v2() {
         ("g1.bin", msgs[1].clone()),
         ("g2.bin", msgs[2].clone()),
     ];
-    for (name, bytes) in files {
-        use std::io::Write;
-        let mut f = std::fs::File::create_new(dir.join(name))
-            .unwrap_or_else(|e| panic!("{name}: {e} (frozen: never overwritten)"));
-        f.write_all(&bytes).unwrap();
-    }
+    write_frozen(&dir, files);
 }
 
 /// The version-2 set decrypts from its frozen state in any order; the
@@ -434,12 +429,7 @@ fn generate_session_v2() {
         ("m1.bin", m1),
         ("r0.bin", r0),
     ];
-    for (name, bytes) in files {
-        use std::io::Write;
-        let mut f = std::fs::File::create_new(dir.join(name))
-            .unwrap_or_else(|e| panic!("{name}: {e} (frozen: never overwritten)"));
-        f.write_all(&bytes).unwrap();
-    }
+    write_frozen(&dir, files);
 }
 
 /// The version-2 (post-quantum) set: every state and the bundle re-encode
@@ -500,4 +490,14 @@ fn v2_post_quantum_vectors_load_byte_exactly_and_decrypt() {
     let r = a.decrypt(&alice, &mut a_pre, &read_session_v2("r0.bin"), 0).unwrap();
     assert_eq!((r.plaintext(), r.handshake()), (V2_TEXTS[2].as_bytes(), Handshake::PostQuantum));
     assert!(!a.awaiting_reply());
+}
+
+/// Writes a generator's files; a frozen file is never overwritten.
+fn write_frozen(dir: &std::path::Path, files: impl IntoIterator<Item = (&'static str, Vec<u8>)>) {
+    use std::io::Write;
+    for (name, bytes) in files {
+        let mut f = std::fs::File::create_new(dir.join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e} (frozen: never overwritten)"));
+        f.write_all(&bytes).unwrap();
+    }
 }
