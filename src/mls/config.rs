@@ -83,6 +83,8 @@ pub(crate) struct ClientParts {
     pub(crate) state: StateSlot,
     pub(crate) signer: Option<(SigningIdentity, SignatureSecretKey)>,
     pub(crate) key_package_lifetime_secs: u64,
+    /// [`super::limits::MlsLimits::verified_key_cache`].
+    pub(crate) key_cache: usize,
 }
 
 pub(crate) fn client(parts: ClientParts) -> Client<MemberConfig> {
@@ -90,7 +92,7 @@ pub(crate) fn client(parts: ClientParts) -> Client<MemberConfig> {
         .key_package_repo(parts.key_packages)
         .group_state_storage(parts.state)
         .identity_provider(VestnikIdentityProvider::new(parts.trust, Some(parts.suite)))
-        .crypto_provider(VestnikCryptoProvider::new())
+        .crypto_provider(VestnikCryptoProvider::with_key_cache(parts.key_cache))
         .mls_rules(rules())
         .extension_type(ExtensionType::LAST_RESORT_KEY_PACKAGE)
         .key_package_lifetime(core::time::Duration::from_secs(parts.key_package_lifetime_secs));

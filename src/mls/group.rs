@@ -114,6 +114,7 @@ impl MlsGroup {
             state: slot.clone(),
             signer: Some((leaf.signing_identity(), LeafKey::mls_secret(&leaf.signer))),
             key_package_lifetime_secs: super::limits::MLS_KEY_PACKAGE_LIFETIME_SECS,
+            key_cache: config.limits.verified_key_cache,
         });
         let mut inner = client
             .group_builder()
@@ -170,6 +171,7 @@ impl MlsGroup {
                 LeafKey::mls_secret(&entry.leaf),
             )),
             key_package_lifetime_secs: super::limits::MLS_KEY_PACKAGE_LIFETIME_SECS,
+            key_cache: config.limits.verified_key_cache,
         });
         let (mut inner, _info) = client.join_group(Some(exported), &msg, Some(mls_time(now))).map_err(from_mls)?;
         if inner.group_id() != tree.group_id() || inner.current_epoch() != tree.epoch() {
@@ -639,6 +641,7 @@ impl MlsGroup {
                 state: slot.clone(),
                 signer: None,
                 key_package_lifetime_secs: super::limits::MLS_KEY_PACKAGE_LIFETIME_SECS,
+                key_cache: limits.verified_key_cache,
             })
             .load_group(&group_id)
         };

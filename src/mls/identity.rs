@@ -164,10 +164,24 @@ pub(crate) fn signing_identity(leaf: &VerifyingKey, credential: &[u8]) -> mls_rs
 #[derive(Clone)]
 enum Trust {
     Any,
-    Set(BTreeSet<[u8; 32]>),
+    /// Shared: mls-rs clones its identity provider often, and a school's
+    /// list must not be copied each time (copy on write at `insert`).
+    Set(Arc<BTreeSet<[u8; 32]>>),
     Callback(Arc<dyn Fn(&IdentityPublic) -> bool + Send + Sync>),
     /// The app's trust plus this device's own identity.
     WithOwn(Arc<Trust>, [u8; 32]),
+}
+
+impl Trust {
+    /// The decision, without copying anything (a join asks it once per leaf).
+    fn contains(&self, identity: &IdentityPublic) -> bool {
+        match self {
+            Trust::Any => true,
+            Trust::Set(s) => s.contains(identity.signing_key().as_bytes()),
+            Trust::Callback(f) => f(identity),
+            Trust::WithOwn(t, own) => own == identity.signing_key().as_bytes() || t.contains(identity),
+        }
+    }
 }
 
 /// Which device identities the app accepts as group members: every leaf
@@ -198,7 +212,7 @@ impl Default for TrustedIdentities {
 impl TrustedIdentities {
     /// An empty set: no identity trusted until inserted.
     pub fn new() -> Self {
-        Self { trust: Trust::Set(BTreeSet::new()) }
+        Self { trust: Trust::Set(Arc::new(BTreeSet::new())) }
     }
 
     /// Every valid vestnik identity is accepted: for apps that authenticate
@@ -217,29 +231,22 @@ impl TrustedIdentities {
     pub fn insert(&mut self, identity: &IdentityPublic) {
         match &mut self.trust {
             Trust::Set(s) => {
-                s.insert(*identity.signing_key().as_bytes());
+                Arc::make_mut(s).insert(*identity.signing_key().as_bytes());
             }
-            _ => self.trust = Trust::Set(BTreeSet::from([*identity.signing_key().as_bytes()])),
+            _ => self.trust = Trust::Set(Arc::new(BTreeSet::from([*identity.signing_key().as_bytes()]))),
         }
     }
 
     /// Stops trusting `identity` (only meaningful for a set).
     pub fn remove(&mut self, identity: &IdentityPublic) {
         if let Trust::Set(s) = &mut self.trust {
-            s.remove(identity.signing_key().as_bytes());
+            Arc::make_mut(s).remove(identity.signing_key().as_bytes());
         }
     }
 
     /// Whether `identity` is trusted.
     pub fn is_trusted(&self, identity: &IdentityPublic) -> bool {
-        match &self.trust {
-            Trust::Any => true,
-            Trust::Set(s) => s.contains(identity.signing_key().as_bytes()),
-            Trust::Callback(f) => f(identity),
-            Trust::WithOwn(t, own) => {
-                own == identity.signing_key().as_bytes() || Self { trust: (**t).clone() }.is_trusted(identity)
-            }
-        }
+        self.trust.contains(identity)
     }
 
     /// This trust with `own` added (a device always accepts its own leaf).
@@ -368,5 +375,29 @@ impl mls_rs_core::identity::IdentityProvider for VestnikIdentityProvider {
 
     fn supported_types(&self) -> Vec<mls_rs_core::identity::CredentialType> {
         vec![mls_rs_core::identity::CredentialType::BASIC]
+    }
+}
+
+#[cfg(test)]
+mod trust_tests {
+    use super::*;
+
+    /// The shared set is copied on write: a clone taken before an insert or
+    /// a removal keeps its own decision, and `with_own` adds exactly the own
+    /// identity to the app's trust.
+    #[test]
+    fn shared_trust_set_is_copy_on_write() {
+        let mut rng = rand::rng();
+        let ids: Vec<IdentityPublic> = (0..3).map(|_| crate::DeviceIdentity::generate(&mut rng).public()).collect();
+        let mut a = TrustedIdentities::new();
+        a.insert(&ids[0]);
+        let b = a.clone();
+        a.insert(&ids[1]);
+        assert!(a.is_trusted(&ids[1]) && !b.is_trusted(&ids[1]));
+        a.remove(&ids[0]);
+        assert!(!a.is_trusted(&ids[0]) && b.is_trusted(&ids[0]));
+        let own = b.with_own(&ids[2]);
+        assert!(own.is_trusted(&ids[2]) && own.is_trusted(&ids[0]) && !own.is_trusted(&ids[1]));
+        assert!(!b.is_trusted(&ids[2]));
     }
 }

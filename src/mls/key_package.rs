@@ -126,6 +126,7 @@ impl MlsKeyPackageStore {
             state: StateSlot::new(1),
             signer: Some((leaf.signing_identity(), LeafKey::mls_secret(&leaf.signer))),
             key_package_lifetime_secs: MLS_KEY_PACKAGE_LIFETIME_SECS,
+            key_cache: 0,
         });
         let mut extensions = ExtensionList::new();
         if last_resort {

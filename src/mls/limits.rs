@@ -45,6 +45,14 @@ pub const MLS_MAX_PRIOR_EPOCHS: usize = 2;
 /// mls-rs (`MAX_RATCHET_BACK_HISTORY`), listed here so the value is stated.
 pub const MLS_MAX_FORWARD_JUMP: u32 = 1024;
 
+/// Imported member signature keys a group keeps ready (SPEC.md §15.11):
+/// importing a key (decompression, the small-order and torsion checks of
+/// SPEC.md §2.2) costs as much as verifying a signature, and every message
+/// from the same sender would repeat it. A cache of public values only, no
+/// secret; a key that is not cached is imported again under the same rule.
+/// 512 keys hold the active senders of a school chat in about 100 KiB.
+pub const MLS_VERIFIED_KEY_CACHE: usize = 512;
+
 /// Largest serialized group state: the sealed-state cap (SPEC.md §8).
 pub const MLS_MAX_STATE_LEN: usize = crate::limits::MAX_STATE_LEN;
 
@@ -75,6 +83,8 @@ pub struct MlsLimits {
     pub max_prior_epochs: usize,
     /// See [`MLS_MAX_STATE_LEN`].
     pub max_state_len: usize,
+    /// See [`MLS_VERIFIED_KEY_CACHE`] (0 turns the cache off).
+    pub verified_key_cache: usize,
 }
 
 impl Default for MlsLimits {
@@ -87,6 +97,7 @@ impl Default for MlsLimits {
             max_stored_key_packages: MLS_MAX_STORED_KEY_PACKAGES,
             max_prior_epochs: MLS_MAX_PRIOR_EPOCHS,
             max_state_len: MLS_MAX_STATE_LEN,
+            verified_key_cache: MLS_VERIFIED_KEY_CACHE,
         }
     }
 }

@@ -34,6 +34,8 @@ use mls_rs::crypto::{HpkeCiphertext, HpkePsk, HpkePublicKey, HpkeSecretKey, Sign
 use mls_rs::error::IntoAnyError;
 use mls_rs::{CipherSuiteProvider, CryptoProvider};
 use mls_rs_crypto_rustcrypto::{RustCryptoError, RustCryptoProvider};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use zeroize::Zeroizing;
 
 /// The suites the provider offers, default first.
@@ -66,16 +68,80 @@ impl IntoAnyError for ProviderError {
     }
 }
 
+/// Member signature keys already imported under the crate's rule, by their
+/// exact 32-byte encoding (SPEC §15.11): public values only. Importing costs
+/// a decompression and the torsion check, about as much as the signature
+/// check itself, and every message of a sender would repeat it. Bounded by
+/// `cap`; when full, one arbitrary entry makes room. A poisoned lock only
+/// disables the cache (the key is then imported again).
+#[derive(Default)]
+pub(crate) struct KeyCache {
+    cap: usize,
+    keys: Mutex<HashMap<[u8; 32], VerifyingKey>>,
+}
+
+impl KeyCache {
+    fn new(cap: usize) -> Self {
+        Self { cap, keys: Mutex::new(HashMap::new()) }
+    }
+
+    /// The key for `bytes`, imported with [`VerifyingKey::from_bytes`] unless
+    /// an earlier import of the same bytes is cached.
+    fn import(&self, bytes: &[u8]) -> Result<VerifyingKey, KeyError> {
+        let Ok(fixed) = <[u8; 32]>::try_from(bytes) else {
+            return VerifyingKey::from_bytes(bytes);
+        };
+        if let Some(k) = self.keys.lock().ok().and_then(|m| m.get(&fixed).copied()) {
+            return Ok(k);
+        }
+        let key = VerifyingKey::from_bytes(bytes)?;
+        if self.cap > 0
+            && let Ok(mut m) = self.keys.lock()
+        {
+            if m.len() >= self.cap
+                && let Some(victim) = m.keys().next().copied()
+            {
+                m.remove(&victim);
+            }
+            m.insert(fixed, key);
+        }
+        Ok(key)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.keys.lock().map(|m| m.len()).unwrap_or(0)
+    }
+}
+
 /// mls-rs crypto provider under the crate's rules (module docs).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct VestnikCryptoProvider {
     inner: RustCryptoProvider,
+    keys: Arc<KeyCache>,
+}
+
+impl core::fmt::Debug for VestnikCryptoProvider {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("VestnikCryptoProvider")
+    }
 }
 
 impl VestnikCryptoProvider {
-    /// The provider offering both suites of the profile.
+    /// The provider offering both suites of the profile, with no key cache.
     pub(crate) fn new() -> Self {
         Self::default()
+    }
+
+    /// The same, keeping up to `cap` imported signature keys
+    /// ([`super::limits::MLS_VERIFIED_KEY_CACHE`]).
+    pub(crate) fn with_key_cache(cap: usize) -> Self {
+        Self { inner: RustCryptoProvider::default(), keys: Arc::new(KeyCache::new(cap)) }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn cached_keys(&self) -> usize {
+        self.keys.len()
     }
 }
 
@@ -90,7 +156,7 @@ impl CryptoProvider for VestnikCryptoProvider {
         if !SUPPORTED_SUITES.contains(&cipher_suite) {
             return None;
         }
-        self.inner.cipher_suite_provider(cipher_suite).map(|inner| VestnikSuite { inner })
+        self.inner.cipher_suite_provider(cipher_suite).map(|inner| VestnikSuite { inner, keys: self.keys.clone() })
     }
 }
 
@@ -98,19 +164,13 @@ impl CryptoProvider for VestnikCryptoProvider {
 #[derive(Clone)]
 pub(crate) struct VestnikSuite {
     inner: Inner,
+    keys: Arc<KeyCache>,
 }
 
 impl core::fmt::Debug for VestnikSuite {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "VestnikSuite({:?})", self.inner.cipher_suite())
     }
-}
-
-/// The crate's verification of one MLS signature (module docs).
-pub(crate) fn verify_mls_signature(public_key: &[u8], signature: &[u8], data: &[u8]) -> Result<(), ProviderError> {
-    let key = VerifyingKey::from_bytes(public_key)?;
-    let sig = Signature::from_slice(signature).map_err(|_| ProviderError::BadSignature)?;
-    key.verify_raw(data, &sig).map_err(|_| ProviderError::BadSignature)
 }
 
 /// Imports an X25519 public key under the crate's rule (SPEC §2.4).
@@ -280,7 +340,9 @@ impl CipherSuiteProvider for VestnikSuite {
     }
 
     fn verify(&self, public_key: &SignaturePublicKey, signature: &[u8], data: &[u8]) -> Result<(), Self::Error> {
-        verify_mls_signature(public_key, signature, data)
+        let key = self.keys.import(public_key)?;
+        let sig = Signature::from_slice(signature).map_err(|_| ProviderError::BadSignature)?;
+        key.verify_raw(data, &sig).map_err(|_| ProviderError::BadSignature)
     }
 }
 
@@ -329,7 +391,9 @@ mod tests {
             .iter()
             .map(|&cs| {
                 (
-                    VestnikCryptoProvider::new().cipher_suite_provider(cs).unwrap(),
+                    // A small key cache: every verdict below goes through it
+                    // (first import and cached hit alike).
+                    VestnikCryptoProvider::with_key_cache(4).cipher_suite_provider(cs).unwrap(),
                     RustCryptoProvider::new().cipher_suite_provider(cs).unwrap(),
                 )
             })
@@ -498,5 +562,46 @@ mod tests {
         for cs in SUPPORTED_SUITES {
             assert_eq!(p.cipher_suite_provider(cs).unwrap().cipher_suite(), cs);
         }
+    }
+
+    /// The key cache changes no verdict: a key refused at import is never
+    /// cached (every later use is refused again), an accepted one is reused,
+    /// the cache stays within its cap, and cap 0 caches nothing.
+    #[test]
+    fn key_cache_keeps_the_rule_and_its_bound() {
+        let provider = VestnikCryptoProvider::with_key_cache(3);
+        let suite = provider.cipher_suite_provider(CipherSuite::CURVE25519_CHACHA).unwrap();
+        let msg = b"content";
+        let keys: Vec<_> = (0..5).map(|_| suite.signature_key_generate().unwrap()).collect();
+        for round in 0..3 {
+            for (sk, pk) in &keys {
+                let sig = suite.sign(sk, msg).unwrap();
+                suite.verify(pk, &sig, msg).unwrap();
+                let mut bad = sig.clone();
+                bad[40] ^= 4;
+                assert!(matches!(suite.verify(pk, &bad, msg), Err(ProviderError::BadSignature)), "round {round}");
+                assert!(provider.cached_keys() <= 3);
+            }
+        }
+        assert_eq!(provider.cached_keys(), 3);
+        // A torsioned key stays refused on every use and never enters.
+        let (sk, pk) = &keys[0];
+        let sig = suite.sign(sk, msg).unwrap();
+        let point =
+            curve25519_dalek::edwards::CompressedEdwardsY(pk.as_bytes().try_into().unwrap()).decompress().unwrap();
+        let torsioned = SignaturePublicKey::new_slice(
+            (point + curve25519_dalek::constants::EIGHT_TORSION[1]).compress().as_bytes(),
+        );
+        let fresh = VestnikCryptoProvider::with_key_cache(8);
+        let fs = fresh.cipher_suite_provider(CipherSuite::CURVE25519_CHACHA).unwrap();
+        for _ in 0..3 {
+            assert!(matches!(fs.verify(&torsioned, &sig, msg), Err(ProviderError::Key(KeyError::Torsion))));
+        }
+        assert_eq!(fresh.cached_keys(), 0);
+        fs.verify(pk, &sig, msg).unwrap();
+        assert_eq!(fresh.cached_keys(), 1);
+        let off = VestnikCryptoProvider::with_key_cache(0);
+        off.cipher_suite_provider(CipherSuite::CURVE25519_CHACHA).unwrap().verify(pk, &sig, msg).unwrap();
+        assert_eq!(off.cached_keys(), 0);
     }
 }
