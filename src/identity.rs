@@ -88,6 +88,21 @@ impl IdentityPublic {
         Self::from_parts(signing_key, dh_key, dh_key_signature)
     }
 
+    /// [`Self::from_fixed_bytes`] with both keys imported under the rule but
+    /// the certificate over the X25519 key not yet checked: the caller
+    /// verifies it (`SIG_IDENTITY_DH_KEY` over `dh_key`) in a batch before
+    /// using the value.
+    #[cfg_attr(not(feature = "mls"), allow(dead_code))]
+    pub(crate) fn from_fixed_bytes_deferred(bytes: &[u8; 128]) -> Result<Self, IdentityError> {
+        let (signing_key, rest) = bytes.split_at(32);
+        let (dh_key, dh_key_signature) = rest.split_at(32);
+        Ok(Self {
+            signing_key: VerifyingKey::from_bytes(signing_key)?,
+            dh_key: X25519PublicKey::from_bytes(dh_key)?,
+            dh_key_signature: Signature::from_slice(dh_key_signature)?,
+        })
+    }
+
     pub(crate) fn to_wire(self) -> pb::IdentityPublic {
         pb::IdentityPublic {
             signing_key: self.signing_key.as_bytes().to_vec(),

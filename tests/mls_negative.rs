@@ -433,3 +433,34 @@ fn every_mls_envelope_into_every_other_decoder() {
     }
     let _ = &f.bob;
 }
+
+/// A join checks every leaf of the tree (its credentials verified in one
+/// batch first, SPEC.md §15.7) and still applies the app's trust to each: a
+/// joiner that does not trust one member refuses the whole group, and one
+/// that trusts them all joins.
+#[test]
+fn join_applies_trust_to_every_leaf_of_the_tree() {
+    let mut rng = rand::rng();
+    let ids: Vec<DeviceIdentity> = (0..5).map(|_| DeviceIdentity::generate(&mut rng)).collect();
+    let mut a = MlsGroup::create(&ids[0], MlsSuite::default(), b"trusted", any(), NOW, &mut rng).unwrap();
+    let mut stores: Vec<MlsKeyPackageStore> = (1..5).map(|_| MlsKeyPackageStore::new(MlsLimits::default())).collect();
+    let kps: Vec<_> = stores
+        .iter_mut()
+        .zip(&ids[1..])
+        .map(|(s, id)| s.generate(id, MlsSuite::default(), NOW, false, &mut rng).unwrap())
+        .collect();
+    let c = a.add(&kps, NOW).unwrap();
+    a.confirm_pending_commit().unwrap();
+    let (w, t) = (c.welcome.unwrap(), c.ratchet_tree.unwrap());
+    let mut partial = TrustedIdentities::new();
+    for id in &ids[..4] {
+        partial.insert(&id.public());
+    }
+    // Device 1 does not trust device 4 (the last leaf): refused, KeyPackage kept.
+    let err = MlsGroup::join(&mut stores[0], &w, &t, MlsConfig::new(partial.clone()), NOW).unwrap_err();
+    assert_eq!(err, MlsError::Credential(LeafRejection::Untrusted));
+    assert_eq!(stores[0].len(), 1);
+    partial.insert(&ids[4].public());
+    let g = MlsGroup::join(&mut stores[0], &w, &t, MlsConfig::new(partial), NOW).unwrap();
+    assert_eq!(g.member_count(), 5);
+}

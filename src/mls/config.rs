@@ -85,13 +85,18 @@ pub(crate) struct ClientParts {
     pub(crate) key_package_lifetime_secs: u64,
     /// [`super::limits::MlsLimits::verified_key_cache`].
     pub(crate) key_cache: usize,
+    /// Credentials verified ahead (a join's tree), if any.
+    pub(crate) verified: Option<std::sync::Arc<super::identity::CredentialCache>>,
 }
 
 pub(crate) fn client(parts: ClientParts) -> Client<MemberConfig> {
     let b = Client::builder()
         .key_package_repo(parts.key_packages)
         .group_state_storage(parts.state)
-        .identity_provider(VestnikIdentityProvider::new(parts.trust, Some(parts.suite)))
+        .identity_provider(match parts.verified {
+            Some(v) => VestnikIdentityProvider::new(parts.trust, Some(parts.suite)).with_verified(v),
+            None => VestnikIdentityProvider::new(parts.trust, Some(parts.suite)),
+        })
         .crypto_provider(VestnikCryptoProvider::with_key_cache(parts.key_cache))
         .mls_rules(rules())
         .extension_type(ExtensionType::LAST_RESORT_KEY_PACKAGE)

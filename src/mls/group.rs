@@ -115,6 +115,7 @@ impl MlsGroup {
             signer: Some((leaf.signing_identity(), LeafKey::mls_secret(&leaf.signer))),
             key_package_lifetime_secs: super::limits::MLS_KEY_PACKAGE_LIFETIME_SECS,
             key_cache: config.limits.verified_key_cache,
+            verified: None,
         });
         let mut inner = client
             .group_builder()
@@ -158,6 +159,15 @@ impl MlsGroup {
             return Err(MlsError::TooManyMembers { count: leaves, max: config.limits.max_members });
         }
         let own = stored_identity(entry)?;
+        // Every leaf's credential is checked during the join: verify them
+        // all in one batch first (SPEC.md §15.7); the identity provider then
+        // finds them verified. Any that fails is checked alone and refused.
+        let members: Vec<_> = exported.roster().members_iter().collect();
+        let creds: Vec<&[u8]> =
+            members.iter().filter_map(|m| m.signing_identity.credential.as_basic().map(|b| b.identifier())).collect();
+        let verified = std::sync::Arc::new(super::identity::CredentialCache::verify_all(&creds));
+        drop(creds);
+        drop(members);
         let mut kp_slot = KeyPackageSlot::default();
         kp_slot.insert(entry.reference.clone(), entry.data.clone()).map_err(|_| MlsError::Internal)?;
         let slot = StateSlot::new(config.limits.max_prior_epochs.max(1));
@@ -172,8 +182,11 @@ impl MlsGroup {
             )),
             key_package_lifetime_secs: super::limits::MLS_KEY_PACKAGE_LIFETIME_SECS,
             key_cache: config.limits.verified_key_cache,
+            verified: Some(verified.clone()),
         });
-        let (mut inner, _info) = client.join_group(Some(exported), &msg, Some(mls_time(now))).map_err(from_mls)?;
+        let joined = client.join_group(Some(exported), &msg, Some(mls_time(now))).map_err(from_mls);
+        verified.clear();
+        let (mut inner, _info) = joined?;
         if inner.group_id() != tree.group_id() || inner.current_epoch() != tree.epoch() {
             return Err(MlsError::TreeMismatch);
         }
@@ -642,6 +655,7 @@ impl MlsGroup {
                 signer: None,
                 key_package_lifetime_secs: super::limits::MLS_KEY_PACKAGE_LIFETIME_SECS,
                 key_cache: limits.verified_key_cache,
+                verified: None,
             })
             .load_group(&group_id)
         };

@@ -123,6 +123,111 @@ impl MlsLeafCredential {
     }
 }
 
+/// Leaf credentials already verified, by their exact bytes: a join checks
+/// every leaf of the tree, and verifying their certifications and identity
+/// certificates in one batch (same acceptance rule, SPEC.md §2.2) costs about
+/// half as much as one by one. Public values only; emptied after the join.
+#[derive(Default)]
+pub(crate) struct CredentialCache {
+    map: std::sync::Mutex<std::collections::HashMap<Vec<u8>, MlsLeafCredential>>,
+}
+
+impl core::fmt::Debug for CredentialCache {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("CredentialCache")
+    }
+}
+
+impl CredentialCache {
+    /// Verifies `credentials` (each a leaf's BasicCredential bytes) in
+    /// batches and keeps those that pass; one that fails is left out, so it
+    /// is verified alone later and refused with its own reason. The batch
+    /// coefficients come from a hash of every input (nothing to choose after
+    /// seeing them), so no caller randomness is needed.
+    pub(crate) fn verify_all(credentials: &[&[u8]]) -> Self {
+        use rand::SeedableRng;
+        use sha2::Digest;
+        struct Pending<'a> {
+            bytes: &'a [u8],
+            cred: MlsLeafCredential,
+            certified: Vec<u8>,
+            cert: Signature,
+        }
+        let mut pending = Vec::with_capacity(credentials.len());
+        let mut h = sha2::Sha256::new();
+        h.update(b"vestnik mls credential batch");
+        for bytes in credentials {
+            let Ok(m) = wire::decode_typed::<pb::MlsLeafCredential>(
+                bytes,
+                MAX_LEAF_CREDENTIAL_LEN,
+                format::MLS_LEAF_CREDENTIAL,
+                &[],
+            ) else {
+                continue;
+            };
+            let (Ok(id), Ok(leaf), Ok(cert)) = (
+                wire::fixed::<128>("identity", &m.identity),
+                wire::fixed::<32>("leaf_key", &m.leaf_key),
+                Signature::from_field("certification", &m.certification),
+            ) else {
+                continue;
+            };
+            let Ok(identity) = IdentityPublic::from_fixed_bytes_deferred(&id) else { continue };
+            let Ok(leaf_key) = VerifyingKey::from_bytes(&leaf) else { continue };
+            let Some(suite) = u16::try_from(m.cipher_suite).ok().and_then(MlsSuite::from_id) else { continue };
+            h.update((bytes.len() as u64).to_be_bytes());
+            h.update(bytes);
+            let certified = certified_bytes(suite, &leaf, &identity);
+            pending.push(Pending { bytes, cred: MlsLeafCredential { identity, leaf_key, suite }, certified, cert });
+        }
+        let mut rng = rand::rngs::StdRng::from_seed(h.finalize().into());
+        let mut items = Vec::with_capacity(pending.len() * 2);
+        for p in &pending {
+            let id = &p.cred.identity;
+            items.push(crate::crypto::sig::BatchItem {
+                key: id.signing_key(),
+                context: labels::SIG_IDENTITY_DH_KEY,
+                message: id.dh_key().as_bytes(),
+                signature: id.dh_key_signature(),
+            });
+            items.push(crate::crypto::sig::BatchItem {
+                key: id.signing_key(),
+                context: labels::SIG_MLS_LEAF_KEY,
+                message: &p.certified,
+                signature: &p.cert,
+            });
+        }
+        let bad: std::collections::BTreeSet<usize> = match crate::crypto::sig::verify_batch(&items, &mut rng) {
+            Ok(()) => std::collections::BTreeSet::new(),
+            Err(bad) => bad.into_iter().map(|i| i / 2).collect(),
+        };
+        let map = pending
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !bad.contains(i))
+            .map(|(_, p)| (p.bytes.to_vec(), p.cred))
+            .collect();
+        Self { map: std::sync::Mutex::new(map) }
+    }
+
+    fn get(&self, bytes: &[u8]) -> Option<MlsLeafCredential> {
+        self.map.lock().ok().and_then(|m| m.get(bytes).cloned())
+    }
+
+    /// Forgets everything (after the join that needed it).
+    pub(crate) fn clear(&self) {
+        if let Ok(mut m) = self.map.lock() {
+            m.clear();
+            m.shrink_to_fit();
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.map.lock().map(|m| m.len()).unwrap_or(0)
+    }
+}
+
 /// A fresh leaf signing key and its certified credential.
 pub(crate) struct LeafKey {
     pub(crate) signer: SigningKey,
@@ -274,11 +379,19 @@ pub(crate) struct VestnikIdentityProvider {
     /// The group's suite when known (a member); the observer learns it from
     /// the group context of each check.
     suite: Option<MlsSuite>,
+    /// Credentials verified ahead in one batch (a join's whole tree).
+    verified: Arc<CredentialCache>,
 }
 
 impl VestnikIdentityProvider {
     pub(crate) fn new(trust: TrustedIdentities, suite: Option<MlsSuite>) -> Self {
-        Self { trust, suite }
+        Self { trust, suite, verified: Arc::default() }
+    }
+
+    /// The same provider consulting `verified` before verifying a credential.
+    pub(crate) fn with_verified(mut self, verified: Arc<CredentialCache>) -> Self {
+        self.verified = verified;
+        self
     }
 
     /// The checks of the module docs, giving the verified credential.
@@ -288,7 +401,10 @@ impl VestnikIdentityProvider {
         group_suite: Option<MlsSuite>,
     ) -> Result<MlsLeafCredential, LeafRejection> {
         let basic = signing_identity.credential.as_basic().ok_or(LeafRejection::NotBasic)?;
-        let cred = MlsLeafCredential::verify(basic.identifier())?;
+        let cred = match self.verified.get(basic.identifier()) {
+            Some(c) => c,
+            None => MlsLeafCredential::verify(basic.identifier())?,
+        };
         if group_suite.or(self.suite).is_some_and(|s| s != cred.suite) {
             return Err(LeafRejection::WrongSuite);
         }
@@ -399,5 +515,40 @@ mod trust_tests {
         let own = b.with_own(&ids[2]);
         assert!(own.is_trusted(&ids[2]) && own.is_trusted(&ids[0]) && !own.is_trusted(&ids[1]));
         assert!(!b.is_trusted(&ids[2]));
+    }
+
+    /// The batch gives exactly the single verdicts: good credentials are
+    /// cached with the value `MlsLeafCredential::verify` gives, a credential
+    /// with a bad certification or identity certificate is left out, and
+    /// malformed bytes are skipped.
+    #[test]
+    fn credential_batch_matches_single_verification() {
+        let mut rng = rand::rng();
+        let mut creds: Vec<Vec<u8>> = (0..40)
+            .map(|_| {
+                let id = crate::DeviceIdentity::generate(&mut rng);
+                LeafKey::generate(&id, MlsSuite::default(), &mut rng).credential
+            })
+            .collect();
+        // A flipped bit in the certification (the last field) of one, and in
+        // the identity's X25519-key certificate of another.
+        let last = creds[3].len() - 1;
+        creds[3][last] ^= 1;
+        let m = pb::MlsLeafCredential::decode(creds[7].as_slice()).unwrap();
+        let mut id = m.identity.clone();
+        id[100] ^= 1;
+        creds[7] = pb::MlsLeafCredential { identity: id, ..m }.encode_to_vec();
+        creds.push(vec![1, 2, 3]);
+        let refs: Vec<&[u8]> = creds.iter().map(|c| c.as_slice()).collect();
+        let cache = CredentialCache::verify_all(&refs);
+        assert_eq!(cache.len(), 38);
+        for (i, c) in creds.iter().enumerate() {
+            match MlsLeafCredential::verify(c) {
+                Ok(single) => assert_eq!(cache.get(c), Some(single), "credential {i}"),
+                Err(_) => assert!(cache.get(c).is_none(), "credential {i} cached but refused alone"),
+            }
+        }
+        cache.clear();
+        assert_eq!(cache.len(), 0);
     }
 }

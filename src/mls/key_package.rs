@@ -127,6 +127,7 @@ impl MlsKeyPackageStore {
             signer: Some((leaf.signing_identity(), LeafKey::mls_secret(&leaf.signer))),
             key_package_lifetime_secs: MLS_KEY_PACKAGE_LIFETIME_SECS,
             key_cache: 0,
+            verified: None,
         });
         let mut extensions = ExtensionList::new();
         if last_resort {
