@@ -93,11 +93,14 @@ pub(crate) fn client(parts: ClientParts) -> Client<MemberConfig> {
     let b = Client::builder()
         .key_package_repo(parts.key_packages)
         .group_state_storage(parts.state)
-        .identity_provider(match parts.verified {
-            Some(v) => VestnikIdentityProvider::new(parts.trust, Some(parts.suite)).with_verified(v),
+        .identity_provider(match &parts.verified {
+            Some(v) => VestnikIdentityProvider::new(parts.trust, Some(parts.suite)).with_verified(v.clone()),
             None => VestnikIdentityProvider::new(parts.trust, Some(parts.suite)),
         })
-        .crypto_provider(VestnikCryptoProvider::with_key_cache(parts.key_cache))
+        .crypto_provider(match parts.verified {
+            Some(v) => VestnikCryptoProvider::with_key_cache_and(parts.key_cache, v),
+            None => VestnikCryptoProvider::with_key_cache(parts.key_cache),
+        })
         .mls_rules(rules())
         .extension_type(ExtensionType::LAST_RESORT_KEY_PACKAGE)
         .key_package_lifetime(core::time::Duration::from_secs(parts.key_package_lifetime_secs));

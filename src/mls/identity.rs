@@ -130,6 +130,10 @@ impl MlsLeafCredential {
 #[derive(Default)]
 pub(crate) struct CredentialCache {
     map: std::sync::Mutex<std::collections::HashMap<Vec<u8>, MlsLeafCredential>>,
+    /// The leaf keys of those credentials, imported under the rule: mls-rs
+    /// then verifies each leaf's signature with the key already imported
+    /// (the crypto provider looks here, `provider::KeyCache`).
+    leaf_keys: std::sync::Mutex<std::collections::HashMap<[u8; 32], VerifyingKey>>,
 }
 
 impl core::fmt::Debug for CredentialCache {
@@ -201,22 +205,29 @@ impl CredentialCache {
             Ok(()) => std::collections::BTreeSet::new(),
             Err(bad) => bad.into_iter().map(|i| i / 2).collect(),
         };
-        let map = pending
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| !bad.contains(i))
-            .map(|(_, p)| (p.bytes.to_vec(), p.cred))
-            .collect();
-        Self { map: std::sync::Mutex::new(map) }
+        let good: Vec<Pending<'_>> =
+            pending.into_iter().enumerate().filter(|(i, _)| !bad.contains(i)).map(|(_, p)| p).collect();
+        let leaf_keys = good.iter().map(|p| (*p.cred.leaf_key.as_bytes(), p.cred.leaf_key)).collect();
+        let map = good.into_iter().map(|p| (p.bytes.to_vec(), p.cred)).collect();
+        Self { map: std::sync::Mutex::new(map), leaf_keys: std::sync::Mutex::new(leaf_keys) }
     }
 
     fn get(&self, bytes: &[u8]) -> Option<MlsLeafCredential> {
         self.map.lock().ok().and_then(|m| m.get(bytes).cloned())
     }
 
+    /// The leaf key of a verified credential, already imported.
+    pub(crate) fn leaf_key(&self, bytes: &[u8; 32]) -> Option<VerifyingKey> {
+        self.leaf_keys.lock().ok().and_then(|m| m.get(bytes).copied())
+    }
+
     /// Forgets everything (after the join that needed it).
     pub(crate) fn clear(&self) {
         if let Ok(mut m) = self.map.lock() {
+            m.clear();
+            m.shrink_to_fit();
+        }
+        if let Ok(mut m) = self.leaf_keys.lock() {
             m.clear();
             m.shrink_to_fit();
         }
@@ -544,7 +555,10 @@ mod trust_tests {
         assert_eq!(cache.len(), 38);
         for (i, c) in creds.iter().enumerate() {
             match MlsLeafCredential::verify(c) {
-                Ok(single) => assert_eq!(cache.get(c), Some(single), "credential {i}"),
+                Ok(single) => {
+                    assert_eq!(cache.leaf_key(single.leaf_key.as_bytes()), Some(single.leaf_key));
+                    assert_eq!(cache.get(c), Some(single), "credential {i}");
+                }
                 Err(_) => assert!(cache.get(c).is_none(), "credential {i} cached but refused alone"),
             }
         }

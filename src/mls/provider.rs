@@ -78,11 +78,13 @@ impl IntoAnyError for ProviderError {
 pub(crate) struct KeyCache {
     cap: usize,
     keys: Mutex<HashMap<[u8; 32], VerifyingKey>>,
+    /// Leaf keys imported ahead with a join's credentials (emptied after it).
+    ahead: Option<Arc<super::identity::CredentialCache>>,
 }
 
 impl KeyCache {
-    fn new(cap: usize) -> Self {
-        Self { cap, keys: Mutex::new(HashMap::new()) }
+    fn new(cap: usize, ahead: Option<Arc<super::identity::CredentialCache>>) -> Self {
+        Self { cap, keys: Mutex::new(HashMap::new()), ahead }
     }
 
     /// The key for `bytes`, imported with [`VerifyingKey::from_bytes`] unless
@@ -92,6 +94,9 @@ impl KeyCache {
             return VerifyingKey::from_bytes(bytes);
         };
         if let Some(k) = self.keys.lock().ok().and_then(|m| m.get(&fixed).copied()) {
+            return Ok(k);
+        }
+        if let Some(k) = self.ahead.as_ref().and_then(|a| a.leaf_key(&fixed)) {
             return Ok(k);
         }
         let key = VerifyingKey::from_bytes(bytes)?;
@@ -136,7 +141,12 @@ impl VestnikCryptoProvider {
     /// The same, keeping up to `cap` imported signature keys
     /// ([`super::limits::MLS_VERIFIED_KEY_CACHE`]).
     pub(crate) fn with_key_cache(cap: usize) -> Self {
-        Self { inner: RustCryptoProvider::default(), keys: Arc::new(KeyCache::new(cap)) }
+        Self { inner: RustCryptoProvider::default(), keys: Arc::new(KeyCache::new(cap, None)) }
+    }
+
+    /// The same, also finding the leaf keys of credentials verified ahead.
+    pub(crate) fn with_key_cache_and(cap: usize, ahead: Arc<super::identity::CredentialCache>) -> Self {
+        Self { inner: RustCryptoProvider::default(), keys: Arc::new(KeyCache::new(cap, Some(ahead))) }
     }
 
     #[cfg(test)]
