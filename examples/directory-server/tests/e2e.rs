@@ -234,9 +234,12 @@ struct Pki {
 }
 
 fn pki() -> Pki {
+    pki_with(SigningKey::generate(&mut rand::rng()))
+}
+
+fn pki_with(root: SigningKey) -> Pki {
     let mut rng = rand::rng();
     let t = now();
-    let root = SigningKey::generate(&mut rng);
     let anchor = TrustAnchor::new(root.verifying_key(), "Министерство образования", KeyUsage::ALL, 1);
     let signer = SigningKey::generate(&mut rng);
     let cert = Certificate::issue(
@@ -356,8 +359,10 @@ async fn scenario() {
         e.sign(&pki.signer, &pki.cert, Commitment::Approved, t - 10 - i as u64).unwrap();
         envelopes.push(e.to_bytes());
     }
+    // The forger's certificate comes from a root the server does not trust.
+    let forger = pki_with(SigningKey::generate(&mut rand::rng()));
     let mut forged = Envelope::new("text/plain", "Поддельная справка".as_bytes(), true, &limits).unwrap();
-    forged.sign(&SigningKey::generate(&mut rand::rng()), &pki.cert, Commitment::Approved, t - 10).unwrap();
+    forged.sign(&forger.signer, &forger.cert, Commitment::Approved, t - 10).unwrap();
     envelopes.push(forged.to_bytes());
     let entries: Vec<(&[u8], Option<&[u8]>)> = envelopes.iter().map(|e| (e.as_slice(), None)).collect();
     let r = call(&mut c, "POST", "/v1/documents/verify", Some(&devices[BOB].auth), &framing::encode_document_batch(&entries))
