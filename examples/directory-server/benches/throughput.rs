@@ -45,9 +45,8 @@ async fn run(n: usize) -> (f64, f64) {
         },
         ..ServerLimits::default()
     };
-    let server = Server::start("127.0.0.1:0".parse().unwrap(), store, Config { limits, document_policy: None })
-        .await
-        .unwrap();
+    let server =
+        Server::start("127.0.0.1:0".parse().unwrap(), store, Config { limits, document_policy: None }).await.unwrap();
     let addr = server.addr();
     let mut c = Client::new(addr);
     let mut rng = rand::rng();
@@ -57,7 +56,8 @@ async fn run(n: usize) -> (f64, f64) {
     let mut prekeys = PreKeyStore::new(&target, now(), &mut rng);
     let (target_hex, target_auth) = register(&mut c, &target).await;
     let up = format!("/v1/devices/{target_hex}/uploads");
-    let r = c.request("POST", &up, Some(&target_auth), &prekeys.signed_prekey_upload(&target).to_bytes()).await.unwrap();
+    let r =
+        c.request("POST", &up, Some(&target_auth), &prekeys.signed_prekey_upload(&target).to_bytes()).await.unwrap();
     assert_eq!(r.status, 200);
     let mut uploaded = 0;
     while uploaded < n {

@@ -15,12 +15,12 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use vestnik::IdentityPublic;
 
+use crate::AppState;
 use crate::error::ApiError;
 use crate::framing;
 use crate::keys;
 use crate::ratelimit::Allowance;
 use crate::store::{DeviceId, Store, StoreError};
-use crate::AppState;
 
 type St = State<Arc<AppState>>;
 
@@ -143,8 +143,12 @@ fn fill<R: rand_core::CryptoRng + ?Sized>(rng: &mut R, out: &mut [u8]) {
 }
 
 /// `POST /v1/devices/{id}/uploads`: any upload format `vestnik::upload::validate` knows.
-async fn upload(State(state): St, Path(id): Path<String>, headers: HeaderMap, Body(body): Body)
--> Result<Response, ApiError> {
+async fn upload(
+    State(state): St,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
     let caller = owner(&state, &headers, &id).await?;
     let at = now();
     let accepted = keys::validate(&body, &caller.identity, at, &state.config.limits.upload)?;
@@ -167,9 +171,9 @@ async fn bundle(State(state): St, Path(id): Path<String>, headers: HeaderMap) ->
         return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many bundle requests"));
     };
     let at = now();
-    let parts = blocking(&state, move |s| s.take_bundle(&target, one_time, at))
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no_signed_prekey", "the device has no signed prekey yet"))?;
+    let parts = blocking(&state, move |s| s.take_bundle(&target, one_time, at)).await?.ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, "no_signed_prekey", "the device has no signed prekey yet")
+    })?;
     Ok(octets(StatusCode::OK, keys::assemble(&parts)?))
 }
 
@@ -201,8 +205,12 @@ async fn handed_out(State(state): St, Path(id): Path<String>, headers: HeaderMap
 }
 
 /// `POST /v1/devices/{id}/messages`: deposits one opaque ciphertext.
-async fn deposit(State(state): St, Path(id): Path<String>, headers: HeaderMap, Body(body): Body)
--> Result<Response, ApiError> {
+async fn deposit(
+    State(state): St,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
     let recipient = parse_device(&id)?;
     let caller = authenticate(&state, &headers).await?;
     if body.is_empty() {
@@ -228,8 +236,12 @@ struct FetchQuery {
 }
 
 /// `GET /v1/devices/{id}/messages?after=N&limit=M`: the device's mailbox.
-async fn fetch(State(state): St, Path(id): Path<String>, headers: HeaderMap, q: Result<Query<FetchQuery>, axum::extract::rejection::QueryRejection>)
--> Result<Response, ApiError> {
+async fn fetch(
+    State(state): St,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    q: Result<Query<FetchQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::bad("bad_query", e.body_text()))?;
     let caller = owner(&state, &headers, &id).await?;
     let max = state.config.limits.max_fetch;
@@ -250,8 +262,12 @@ struct AckQuery {
 }
 
 /// `DELETE /v1/devices/{id}/messages?up_to=N`: acknowledges (deletes) messages.
-async fn ack(State(state): St, Path(id): Path<String>, headers: HeaderMap, q: Result<Query<AckQuery>, axum::extract::rejection::QueryRejection>)
--> Result<Response, ApiError> {
+async fn ack(
+    State(state): St,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    q: Result<Query<AckQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::bad("bad_query", e.body_text()))?;
     let caller = owner(&state, &headers, &id).await?;
     let deleted = blocking(&state, move |s| s.ack(&caller.id, q.up_to)).await?;

@@ -54,7 +54,11 @@ impl Client {
             // A kept-alive connection the server had closed: nothing was
             // answered, so send once more on a new connection.
             Err(e)
-                if reused && matches!(e.kind(), io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset) =>
+                if reused
+                    && matches!(
+                        e.kind(),
+                        io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+                    ) =>
             {
                 self.try_request(method, path, auth, body).await
             }

@@ -75,7 +75,7 @@ pub fn decode_messages(bytes: &[u8]) -> Result<Vec<Message>, FramingError> {
 
 /// Document batch: per entry `envelope_len:u32 envelope document_len:u32 document`,
 /// `document_len` = [`INLINE`] for an inline envelope (no document bytes follow).
-pub fn encode_document_batch(entries: &[(&[u8], Option<&[u8]>)]) -> Vec<u8> {
+pub fn encode_document_batch(entries: &[DocumentEntry<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     for (envelope, document) in entries {
         out.extend_from_slice(&(envelope.len() as u32).to_be_bytes());
@@ -91,9 +91,12 @@ pub fn encode_document_batch(entries: &[(&[u8], Option<&[u8]>)]) -> Vec<u8> {
     out
 }
 
+/// One document batch entry: the envelope and its detached document, if any.
+pub type DocumentEntry<'a> = (&'a [u8], Option<&'a [u8]>);
+
 /// Splits a document batch into `(envelope, document)` slices, refusing
 /// more than `max_entries` before looking further.
-pub fn decode_document_batch(bytes: &[u8], max_entries: usize) -> Result<Vec<(&[u8], Option<&[u8]>)>, FramingError> {
+pub fn decode_document_batch(bytes: &[u8], max_entries: usize) -> Result<Vec<DocumentEntry<'_>>, FramingError> {
     let mut r = Reader(bytes);
     let mut out = Vec::new();
     while !r.0.is_empty() {

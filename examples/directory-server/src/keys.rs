@@ -10,10 +10,10 @@ use vestnik::document::{BatchInput, ChainCache, Envelope, VerificationPolicy, ve
 use vestnik::prekey::{KemPreKeyKind, KemPreKeyPublic, OneTimePreKeyPublic, SignedPreKeyPublic};
 use vestnik::upload::{UploadLimits, Validated};
 
+use crate::ServerLimits;
 use crate::error::ApiError;
 use crate::framing;
 use crate::store::{BundleParts, DeviceId, Store, StoreError, StoredKey};
-use crate::ServerLimits;
 
 /// A validated upload, in the forms the store keeps.
 pub(crate) enum Accepted {
@@ -41,9 +41,9 @@ pub(crate) fn validate(
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_upload", e.to_string()))?;
     Ok(match v {
         Validated::SignedPreKey(s) => Accepted::SignedPreKey(StoredKey { id: s.id(), stored: s.to_stored_bytes() }),
-        Validated::OneTimePreKeys(keys) => {
-            Accepted::OneTime(keys.iter().map(|k| StoredKey { id: k.id(), stored: k.to_stored_bytes().to_vec() }).collect())
-        }
+        Validated::OneTimePreKeys(keys) => Accepted::OneTime(
+            keys.iter().map(|k| StoredKey { id: k.id(), stored: k.to_stored_bytes().to_vec() }).collect(),
+        ),
         Validated::KemPreKeys(keys) => {
             let mut one_time = Vec::new();
             let mut last_resort = None;

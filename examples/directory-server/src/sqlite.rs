@@ -431,7 +431,9 @@ impl Store for SqliteStore {
         }
         // UPDATE ... RETURNING: a row lock on PostgreSQL, the write lock here.
         let seq: Option<i64> = tx
-            .prepare_cached("UPDATE devices SET mailbox_seq = mailbox_seq + 1 WHERE device_id = ?1 RETURNING mailbox_seq")
+            .prepare_cached(
+                "UPDATE devices SET mailbox_seq = mailbox_seq + 1 WHERE device_id = ?1 RETURNING mailbox_seq",
+            )
             .map_err(db)?
             .query_row(params![recipient.as_slice()], |r| r.get(0))
             .optional()
@@ -469,7 +471,10 @@ impl Store for SqliteStore {
 
     fn ack(&self, recipient: &DeviceId, up_to: u64) -> Result<usize, StoreError> {
         let conn = self.lock();
-        conn.execute("DELETE FROM messages WHERE recipient = ?1 AND seq <= ?2", params![recipient.as_slice(), int(up_to)])
-            .map_err(db)
+        conn.execute(
+            "DELETE FROM messages WHERE recipient = ?1 AND seq <= ?2",
+            params![recipient.as_slice(), int(up_to)],
+        )
+        .map_err(db)
     }
 }

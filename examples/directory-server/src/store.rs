@@ -131,8 +131,13 @@ impl Default for StoreCaps {
 /// The directory's storage. Each method is one transaction.
 pub trait Store: Send + Sync + 'static {
     /// Registers a device; [`StoreError::AlreadyRegistered`] if it exists.
-    fn register(&self, device: &DeviceId, identity: &[u8; 128], token_hash: &[u8; 32], now: u64)
-    -> Result<(), StoreError>;
+    fn register(
+        &self,
+        device: &DeviceId,
+        identity: &[u8; 128],
+        token_hash: &[u8; 32],
+        now: u64,
+    ) -> Result<(), StoreError>;
     /// Looks a device up.
     fn device(&self, device: &DeviceId) -> Result<Option<DeviceRecord>, StoreError>;
     /// Replaces the device's signed prekey.

@@ -104,7 +104,8 @@ impl Device {
     }
 
     async fn send(&mut self, c: &mut Client, to: &Device, kind: ContentType, plaintext: &[u8]) {
-        let wire = self.sessions.get_mut(&key(&to.id.public())).unwrap().encrypt_typed(kind, plaintext, &mut rand::rng());
+        let wire =
+            self.sessions.get_mut(&key(&to.id.public())).unwrap().encrypt_typed(kind, plaintext, &mut rand::rng());
         let mut body = vec![TAG_SESSION];
         body.extend_from_slice(&wire.unwrap());
         deposit(c, self, &to.hex, &body).await;
@@ -148,8 +149,7 @@ async fn pump(c: &mut Client, devices: &mut [Device]) -> usize {
     let mut handled = 0;
     for _ in 0..MAX_ROUNDS {
         let mut round = 0;
-        for i in 0..devices.len() {
-            let d = &mut devices[i];
+        for d in devices.iter_mut() {
             let r = call(c, "GET", &format!("/v1/devices/{}/messages?after=0", d.hex), Some(&d.auth), &[]).await;
             assert_eq!(r.status, 200);
             let messages = framing::decode_messages(&r.body).unwrap();
@@ -170,7 +170,8 @@ async fn pump(c: &mut Client, devices: &mut [Device]) -> usize {
                                 let plan = match d.group.as_mut() {
                                     Some(g) => g.receive(&got, now(), &mut rand::rng()).unwrap(),
                                     None => {
-                                        let (g, plan) = GroupSession::join(&d.id, &got, false, &mut rand::rng()).unwrap();
+                                        let (g, plan) =
+                                            GroupSession::join(&d.id, &got, false, &mut rand::rng()).unwrap();
                                         d.group = Some(g);
                                         plan
                                     }
@@ -181,7 +182,11 @@ async fn pump(c: &mut Client, devices: &mut [Device]) -> usize {
                                             .sessions
                                             .get_mut(&key(r))
                                             .expect("a 1:1 session with every member")
-                                            .encrypt_typed(ContentType::SenderKeyDistribution, s.payload(), &mut rand::rng())
+                                            .encrypt_typed(
+                                                ContentType::SenderKeyDistribution,
+                                                s.payload(),
+                                                &mut rand::rng(),
+                                            )
                                             .unwrap();
                                         let mut out = vec![TAG_SESSION];
                                         out.extend_from_slice(&wire);
@@ -194,18 +199,24 @@ async fn pump(c: &mut Client, devices: &mut [Device]) -> usize {
                     }
                     TAG_GROUP => {
                         let got = d.group.as_mut().expect("in the group").decrypt(body, now()).unwrap();
-                        d.inbox.push((from, format!("[group] {}", String::from_utf8(got.plaintext().to_vec()).unwrap())));
+                        d.inbox
+                            .push((from, format!("[group] {}", String::from_utf8(got.plaintext().to_vec()).unwrap())));
                     }
                     other => panic!("unknown tag {other}"),
                 }
             }
             if let Some(last) = messages.last() {
-                let r = call(c, "DELETE", &format!("/v1/devices/{}/messages?up_to={}", d.hex, last.seq), Some(&d.auth), &[])
-                    .await;
+                let r = call(
+                    c,
+                    "DELETE",
+                    &format!("/v1/devices/{}/messages?up_to={}", d.hex, last.seq),
+                    Some(&d.auth),
+                    &[],
+                )
+                .await;
                 assert_eq!(json(&r)["deleted"].as_u64(), Some(messages.len() as u64));
             }
             round += messages.len();
-            let d = &devices[i];
             for (to, body) in outgoing {
                 let to_hex = names.iter().find(|n| n.1 == to).unwrap().2.clone();
                 deposit(c, d, &to_hex, &body).await;
@@ -266,7 +277,9 @@ fn pki_with(root: SigningKey) -> Pki {
 
 fn config(pki: &Pki) -> Config {
     Config {
-        document_policy: Some(VerificationPolicy::new(vec![pki.anchor.clone()]).with_status_lists(vec![pki.status.clone()])),
+        document_policy: Some(
+            VerificationPolicy::new(vec![pki.anchor.clone()]).with_status_lists(vec![pki.status.clone()]),
+        ),
         ..Config::default()
     }
 }
@@ -311,16 +324,28 @@ async fn scenario() {
 
     // The directory tells alice which prekeys it handed out; her store has
     // already used them, so pruning by id removes nothing more.
-    let r = call(&mut c, "POST", &format!("/v1/devices/{}/handed-out", devices[ALICE].hex), Some(&devices[ALICE].auth), &[])
-        .await;
+    let r = call(
+        &mut c,
+        "POST",
+        &format!("/v1/devices/{}/handed-out", devices[ALICE].hex),
+        Some(&devices[ALICE].auth),
+        &[],
+    )
+    .await;
     let report: HandedOut = serde_json::from_slice(&r.body).unwrap();
     assert_eq!((report.one_time.len(), report.kem.len()), (1, 1));
     assert_eq!((report.one_time_remaining, report.kem_remaining, report.has_last_resort_kem), (9, 4, true));
     assert_eq!(devices[ALICE].prekeys.one_time_prekeys_remaining(), 9);
     assert_eq!(devices[ALICE].prekeys.remove_one_time_prekeys(&report.one_time), 0);
     // Asked again: nothing new was handed out.
-    let r = call(&mut c, "POST", &format!("/v1/devices/{}/handed-out", devices[ALICE].hex), Some(&devices[ALICE].auth), &[])
-        .await;
+    let r = call(
+        &mut c,
+        "POST",
+        &format!("/v1/devices/{}/handed-out", devices[ALICE].hex),
+        Some(&devices[ALICE].auth),
+        &[],
+    )
+    .await;
     let again: HandedOut = serde_json::from_slice(&r.body).unwrap();
     assert!(again.one_time.is_empty() && again.kem.is_empty());
 
@@ -334,7 +359,8 @@ async fn scenario() {
     // 4. A sender-key group: the roster and sender keys go over the 1:1
     // sessions (through the mailboxes), group messages through the mailboxes.
     let members = [devices[BOB].id.public(), devices[CAROL].id.public()];
-    let (group, plan) = GroupSession::create("7Б".as_bytes(), &devices[ALICE].id, &members, false, &mut rand::rng()).unwrap();
+    let (group, plan) =
+        GroupSession::create("7Б".as_bytes(), &devices[ALICE].id, &members, false, &mut rand::rng()).unwrap();
     devices[ALICE].group = Some(group);
     for s in plan.sends() {
         for r in s.recipients() {
@@ -365,8 +391,14 @@ async fn scenario() {
     forged.sign(&forger.signer, &forger.cert, Commitment::Approved, t - 10).unwrap();
     envelopes.push(forged.to_bytes());
     let entries: Vec<(&[u8], Option<&[u8]>)> = envelopes.iter().map(|e| (e.as_slice(), None)).collect();
-    let r = call(&mut c, "POST", "/v1/documents/verify", Some(&devices[BOB].auth), &framing::encode_document_batch(&entries))
-        .await;
+    let r = call(
+        &mut c,
+        "POST",
+        "/v1/documents/verify",
+        Some(&devices[BOB].auth),
+        &framing::encode_document_batch(&entries),
+    )
+    .await;
     assert_eq!(r.status, 200, "{:?}", String::from_utf8_lossy(&r.body));
     let verdicts: Vec<DocumentVerdict> = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(verdicts.iter().map(|v| v.accepted).collect::<Vec<_>>(), [true, true, true, false]);

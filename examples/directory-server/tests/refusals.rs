@@ -56,6 +56,9 @@ async fn publish(c: &mut Client, d: &mut Dev, one_time: usize, kem: usize) {
     assert_eq!(upload(c, d, &b).await.status, 200);
 }
 
+/// What, method, path, credentials, body, expected status, expected code.
+type Case = (&'static str, &'static str, String, Option<String>, Vec<u8>, u16, &'static str);
+
 fn small_limits() -> ServerLimits {
     ServerLimits { max_deposit_len: 1_000, max_body_len: 64 * 1024, max_fetch: 10, ..ServerLimits::default() }
 }
@@ -96,7 +99,7 @@ async fn every_bad_request_is_refused_with_a_reason_and_changes_nothing() {
     let huge = vec![0u8; 64 * 1024 + 1];
 
     #[rustfmt::skip]
-    let cases: Vec<(&str, &str, String, Option<String>, Vec<u8>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("register: short identity", "POST", "/v1/devices".into(), None, alice_fixed[..127].to_vec(), 400, "bad_identity"),
         ("register: bad identity signature", "POST", "/v1/devices".into(), None, bad_identity.to_vec(), 400, "bad_identity"),
         ("register: twice", "POST", "/v1/devices".into(), None, alice_fixed.to_vec(), 409, "already_registered"),
@@ -135,7 +138,12 @@ async fn every_bad_request_is_refused_with_a_reason_and_changes_nothing() {
     for (what, method, path, auth, body, status, code) in cases {
         let before = store.snapshot().unwrap();
         let r = call(&mut c, method, &path, auth.as_deref(), &body).await;
-        assert_eq!((r.status, r.error_code().as_deref()), (status, Some(code)), "{what}: {}", String::from_utf8_lossy(&r.body));
+        assert_eq!(
+            (r.status, r.error_code().as_deref()),
+            (status, Some(code)),
+            "{what}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
         assert_eq!(store.snapshot().unwrap(), before, "{what} changed the database");
     }
     // The mailbox still holds the one message.
@@ -147,7 +155,12 @@ async fn every_bad_request_is_refused_with_a_reason_and_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hand_outs_consume_each_one_time_key_once_then_fall_back_to_last_resort() {
     let limits = ServerLimits {
-        handouts: HandoutLimits { burst: 1_000, per_minute: 1_000, one_time_per_pair: 1_000, pair_window: Duration::from_secs(3600) },
+        handouts: HandoutLimits {
+            burst: 1_000,
+            per_minute: 1_000,
+            one_time_per_pair: 1_000,
+            pair_window: Duration::from_secs(3600),
+        },
         ..ServerLimits::default()
     };
     let (server, _store, mut c) = start(limits).await;
@@ -198,7 +211,12 @@ async fn hand_outs_consume_each_one_time_key_once_then_fall_back_to_last_resort(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hand_outs_are_rate_limited_per_requester_and_per_target() {
     let limits = ServerLimits {
-        handouts: HandoutLimits { burst: 4, per_minute: 1, one_time_per_pair: 2, pair_window: Duration::from_secs(3600) },
+        handouts: HandoutLimits {
+            burst: 4,
+            per_minute: 1,
+            one_time_per_pair: 2,
+            pair_window: Duration::from_secs(3600),
+        },
         ..ServerLimits::default()
     };
     let (server, store, mut c) = start(limits).await;
