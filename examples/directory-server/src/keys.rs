@@ -156,6 +156,27 @@ pub(crate) fn verify_documents(
         .map(|(envelope, (_, document))| BatchInput { envelope, document: *document })
         .collect();
     let mut cache = chains.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let reports = verify_batch(&inputs, policy, now, Some(&mut cache), &mut rand::rng());
+    let reports = verify_batch(&inputs, policy, now, CacheArg::from_mut(&mut cache), &mut rand::rng());
     Ok(reports.iter().map(|r| DocumentVerdict { accepted: r.is_accepted(), report: r.to_string() }).collect())
+}
+
+/// `verify_batch` takes `Option<&mut ChainCache>` on main and
+/// `Option<&ChainCache>` once the cache is shared between threads (issue 17,
+/// the `cache` helper): this builds either from the one cache the workers
+/// share, so the server compiles against both. With the shared-reference
+/// API the mutex around the cache can go (the cache locks per entry).
+trait CacheArg<'a> {
+    fn from_mut(cache: &'a mut ChainCache) -> Self;
+}
+
+impl<'a> CacheArg<'a> for Option<&'a mut ChainCache> {
+    fn from_mut(cache: &'a mut ChainCache) -> Self {
+        Some(cache)
+    }
+}
+
+impl<'a> CacheArg<'a> for Option<&'a ChainCache> {
+    fn from_mut(cache: &'a mut ChainCache) -> Self {
+        Some(cache)
+    }
 }

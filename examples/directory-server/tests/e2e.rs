@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use vestnik::crypto::sig::SigningKey;
 use vestnik::document::*;
 use vestnik::group::GroupSession;
+use vestnik::mls::{MlsKeyPackageStore, MlsLimits, MlsSuite};
 use vestnik::{ContentType, DeviceIdentity, IdentityPublic, PeerSessions, PreKeyBundle, PreKeyStore};
 use vestnik_directory_server::client::{Client, Response};
 use vestnik_directory_server::framing;
@@ -355,6 +356,48 @@ async fn scenario() {
     pump(&mut c, &mut devices).await;
     assert_eq!(take_inbox(&mut devices[ALICE]), [("carol", "Сәлам, Алиса!".to_owned())]);
     assert_eq!(take_inbox(&mut devices[BOB]), [("carol", "Привет, Боб!".to_owned())]);
+
+    // MLS KeyPackages: carol uploads two (a re-upload is refused), bob takes
+    // one, exactly as uploaded, and each is handed out once.
+    let mut kp_store = MlsKeyPackageStore::new(MlsLimits::default());
+    let kps: Vec<Vec<u8>> = (0..2)
+        .map(|_| {
+            kp_store
+                .generate(&devices[CAROL].id, MlsSuite::default(), now(), false, &mut rand::rng())
+                .unwrap()
+                .to_bytes()
+        })
+        .collect();
+    for kp in &kps {
+        assert_eq!(devices[CAROL].upload(&mut c, kp).await["stored"], "mls_key_package");
+    }
+    let r = call(
+        &mut c,
+        "POST",
+        &format!("/v1/devices/{}/uploads", devices[CAROL].hex),
+        Some(&devices[CAROL].auth),
+        &kps[0],
+    )
+    .await;
+    assert_eq!((r.status, r.error_code().as_deref()), (409, Some("duplicate_key_package")));
+    // Bob cannot upload carol's KeyPackage as his own.
+    let r =
+        call(&mut c, "POST", &format!("/v1/devices/{}/uploads", devices[BOB].hex), Some(&devices[BOB].auth), &kps[0])
+            .await;
+    assert_eq!((r.status, r.error_code().as_deref()), (422, Some("invalid_upload")));
+    let path = format!("/v1/devices/{}/key-package", devices[CAROL].hex);
+    let mut taken = Vec::new();
+    for _ in 0..2 {
+        let r = call(&mut c, "GET", &path, Some(&devices[BOB].auth), &[]).await;
+        assert_eq!(r.status, 200);
+        taken.push(r.body);
+    }
+    taken.sort();
+    let mut sorted = kps.clone();
+    sorted.sort();
+    assert_eq!(taken, sorted);
+    let r = call(&mut c, "GET", &path, Some(&devices[BOB].auth), &[]).await;
+    assert_eq!((r.status, r.error_code().as_deref()), (404, Some("no_key_package")));
 
     // 4. A sender-key group: the roster and sender keys go over the 1:1
     // sessions (through the mailboxes), group messages through the mailboxes.

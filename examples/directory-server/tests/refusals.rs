@@ -277,3 +277,32 @@ async fn the_server_binds_loopback_only() {
     let err = Server::start("0.0.0.0:0".parse().unwrap(), store, Config::default()).await.unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_document_batch_is_refused_whole() {
+    use vestnik::crypto::sig::SigningKey;
+    use vestnik::document::{KeyUsage, TrustAnchor, VerificationPolicy};
+    let root = SigningKey::generate(&mut rand::rng());
+    let policy = VerificationPolicy::new(vec![TrustAnchor::new(root.verifying_key(), "root", KeyUsage::ALL, 1)]);
+    let limits = ServerLimits { max_document_batch: 2, ..ServerLimits::default() };
+    let store = Arc::new(SqliteStore::in_memory(StoreCaps::default()).unwrap());
+    let config = Config { limits, document_policy: Some(policy) };
+    let server = Server::start("127.0.0.1:0".parse().unwrap(), store.clone(), config).await.unwrap();
+    let mut c = Client::new(server.addr());
+    let bob = register(&mut c).await;
+    let garbage: &[u8] = b"not an envelope";
+    for (what, body, code) in [
+        ("empty", Vec::new(), "bad_batch"),
+        ("truncated", vec![0, 0, 0, 9, 1, 2], "bad_batch"),
+        ("over the entry cap", framing::encode_document_batch(&[(garbage, None); 3]), "bad_batch"),
+        ("an envelope that does not decode", framing::encode_document_batch(&[(garbage, None)]), "bad_envelope"),
+    ] {
+        let before = store.snapshot().unwrap();
+        let r = call(&mut c, "POST", "/v1/documents/verify", Some(&bob.auth), &body).await;
+        assert_eq!((r.status, r.error_code().as_deref()), (400, Some(code)), "{what}");
+        assert_eq!(store.snapshot().unwrap(), before);
+    }
+    let r = call(&mut c, "POST", "/v1/documents/verify", None, garbage).await;
+    assert_eq!(r.status, 401);
+    server.shutdown().await.unwrap();
+}
