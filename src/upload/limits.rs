@@ -97,11 +97,12 @@ impl UploadLimits {
     }
 
     pub(crate) fn one_time_batch_len(&self) -> usize {
-        BATCH_FRAMING_LEN.saturating_add(self.one_time_batch().saturating_mul(ONE_TIME_ENTRY_MAX_LEN))
+        // One entry past the cap still fits, so MAX+1 is reported as `BatchSize`.
+        BATCH_FRAMING_LEN.saturating_add(self.one_time_batch().saturating_add(1).saturating_mul(ONE_TIME_ENTRY_MAX_LEN))
     }
 
     pub(crate) fn kem_batch_len(&self) -> usize {
-        BATCH_FRAMING_LEN.saturating_add(self.kem_batch().saturating_add(1).saturating_mul(KEM_ENTRY_MAX_LEN))
+        BATCH_FRAMING_LEN.saturating_add(self.kem_batch().saturating_add(2).saturating_mul(KEM_ENTRY_MAX_LEN))
     }
 
     /// Whether `created_at` is neither too far ahead of `now` nor too old.
