@@ -172,7 +172,7 @@ impl OneTimePreKeyBatch {
         // prost allocates.
         let caps = [Cap::new(4, "keys", max.saturating_add(1)).min_len(ONE_TIME_ENTRY_MIN_LEN)];
         let m: pb::OneTimePreKeyBatch =
-            wire::decode_typed(bytes, limits.one_time_batch_len(), format::ONE_TIME_PREKEY_BATCH, &caps)?;
+            wire::decode_typed(bytes, limits.max_one_time_batch_len(), format::ONE_TIME_PREKEY_BATCH, &caps)?;
         let identity_key = check_identity_key(&m.identity_key, device)?;
         check_count(m.keys.len(), max)?;
         let signature = Signature::from_field("signature", &m.signature)?;
@@ -251,7 +251,8 @@ impl KemPreKeyBatch {
         // One-time keys up to the cap, plus one last-resort key.
         let max = limits.kem_batch().saturating_add(1);
         let caps = [Cap::new(3, "keys", max.saturating_add(1)).min_len(KEM_ENTRY_MIN_LEN)];
-        let m: pb::KemPreKeyBatch = wire::decode_typed(bytes, limits.kem_batch_len(), format::KEM_PREKEY_BATCH, &caps)?;
+        let m: pb::KemPreKeyBatch =
+            wire::decode_typed(bytes, limits.max_kem_batch_len(), format::KEM_PREKEY_BATCH, &caps)?;
         check_identity_key(&m.identity_key, device)?;
         check_count(m.keys.len(), max)?;
         let mut ids: Vec<u32> = m.keys.iter().map(|k| k.id).collect();
