@@ -33,7 +33,8 @@ mod uploads;
 
 pub use lifecycle::{
     DEFAULT_KEM_LOW_WATER, DEFAULT_KEM_TARGET, DEFAULT_ONE_TIME_LOW_WATER, DEFAULT_ONE_TIME_MAX_AGE_SECS,
-    DEFAULT_ONE_TIME_TARGET, DEFAULT_SIGNED_PREKEY_ROTATION_SECS, MaintenancePlan, MaintenanceUploads, PreKeySchedule,
+    DEFAULT_ONE_TIME_TARGET, DEFAULT_SIGNED_PREKEY_GRACE_SECS, DEFAULT_SIGNED_PREKEY_ROTATION_SECS, MaintenancePlan,
+    MaintenanceUploads, PreKeySchedule,
 };
 
 /// Largest encoded bundle: three X25519 keys, an ML-KEM-768 key, three

@@ -6,8 +6,9 @@
 //! one-time:   prune older than max age; if fewer than low_water remain, top up to target
 //! KEM:        the same, for a post-quantum store
 //! signed:     rotate when older than the rotation period (or its replay memory is 90% full);
-//!             the previous one answers for SIGNED_PREKEY_GRACE_SECS, then expires
-//! last-resort KEM: rotate with the same period; the previous one for KEM_LAST_RESORT_GRACE_SECS
+//!             the previous one answers for the grace period (default: one rotation
+//!             period), and a rotation waits until it is past it
+//! last-resort KEM: the same, with its own rotation period and the same grace
 //! ```
 
 use super::{BundleError, PreKeyStore};
@@ -28,6 +29,13 @@ pub const DEFAULT_KEM_TARGET: usize = 100;
 /// a compromise of its secret exposes first messages of at most a week plus
 /// the grace period ([`crate::limits::SIGNED_PREKEY_GRACE_SECS`]).
 pub const DEFAULT_SIGNED_PREKEY_ROTATION_SECS: u64 = 7 * 24 * 3600;
+/// Keep the previous signed prekey (and the previous last-resort KEM
+/// prekey) this long after a rotation, so bundles fetched just before it
+/// still start sessions; a rotation that would drop a previous one still
+/// inside it waits. Equal to the rotation period: one previous key is kept,
+/// for one period. At most [`crate::limits::SIGNED_PREKEY_GRACE_SECS`]
+/// (30 days), which [`PreKeyStore::expire`] applies on its own.
+pub const DEFAULT_SIGNED_PREKEY_GRACE_SECS: u64 = DEFAULT_SIGNED_PREKEY_ROTATION_SECS;
 /// Delete a one-time prekey (classical or KEM) no handshake used after 90
 /// days: the server handed it out and no first message followed, or it was
 /// lost. Longer than the server's upload age limit
@@ -53,6 +61,9 @@ pub struct PreKeySchedule {
     pub signed_prekey_rotation_secs: u64,
     /// Rotation period of the last-resort KEM prekey; the same default.
     pub last_resort_kem_rotation_secs: u64,
+    /// See [`DEFAULT_SIGNED_PREKEY_GRACE_SECS`] (signed and last-resort KEM
+    /// prekeys; capped at 30 days).
+    pub grace_secs: u64,
     /// See [`DEFAULT_ONE_TIME_MAX_AGE_SECS`] (one-time and KEM one-time).
     pub one_time_max_age_secs: u64,
 }
@@ -66,6 +77,7 @@ impl Default for PreKeySchedule {
             kem_target: DEFAULT_KEM_TARGET,
             signed_prekey_rotation_secs: DEFAULT_SIGNED_PREKEY_ROTATION_SECS,
             last_resort_kem_rotation_secs: DEFAULT_SIGNED_PREKEY_ROTATION_SECS,
+            grace_secs: DEFAULT_SIGNED_PREKEY_GRACE_SECS,
             one_time_max_age_secs: DEFAULT_ONE_TIME_MAX_AGE_SECS,
         }
     }
@@ -80,17 +92,19 @@ pub struct MaintenancePlan {
     /// One-time KEM prekeys to generate and upload (always 0 for a
     /// classical store).
     pub kem_to_generate: usize,
-    /// The signed prekey is older than the rotation period, or its replay
-    /// memory is 90% full.
+    /// The signed prekey is older than the rotation period (and the previous
+    /// one, if any, is past the grace period), or its replay memory is 90%
+    /// full.
     pub rotate_signed_prekey: bool,
-    /// The last-resort KEM prekey is older than its rotation period.
+    /// The last-resort KEM prekey is older than its rotation period (and the
+    /// previous one past the grace period).
     pub rotate_last_resort_kem: bool,
     /// One-time prekeys older than the maximum age, to prune.
     pub one_time_to_prune: usize,
     /// One-time KEM prekeys older than the maximum age, to prune.
     pub kem_to_prune: usize,
-    /// A previous signed or last-resort KEM prekey has passed its grace
-    /// period ([`PreKeyStore::expire`]).
+    /// A previous signed or last-resort KEM prekey has passed the grace
+    /// period.
     pub expire_previous: bool,
 }
 
@@ -232,20 +246,21 @@ impl PreKeyStore {
         } else {
             0
         };
-        let rotate_signed_prekey = self.signed_prekey_age(now) >= schedule.signed_prekey_rotation_secs
+        let (spk_expired, kem_expired) = self.previous_expired(now, schedule);
+        let spk_in_grace = self.previous.is_some() && !spk_expired;
+        let kem_in_grace = self.kem_last_resort_previous.is_some() && !kem_expired;
+        // A full replay memory rotates even inside the grace period: new
+        // handshakes would otherwise be refused.
+        let rotate_signed_prekey = (self.signed_prekey_age(now) >= schedule.signed_prekey_rotation_secs
+            && !spk_in_grace)
             || self.current.accepted.len() >= MAX_ACCEPTED_BASE_KEYS / 10 * 9;
-        let rotate_last_resort_kem = self
-            .kem_last_resort
-            .as_ref()
-            .is_some_and(|k| now.saturating_sub(k.public.created_at) >= schedule.last_resort_kem_rotation_secs);
-        let expire_previous = self
-            .previous
-            .as_ref()
-            .is_some_and(|p| now.saturating_sub(p.retired_at) > crate::limits::SIGNED_PREKEY_GRACE_SECS)
-            || self
-                .kem_last_resort_previous
+        let rotate_last_resort_kem = !kem_in_grace
+            && self
+                .kem_last_resort
                 .as_ref()
-                .is_some_and(|p| now.saturating_sub(p.retired_at) > crate::limits::KEM_LAST_RESORT_GRACE_SECS);
+                .is_some_and(|k| now.saturating_sub(k.public.created_at) >= schedule.last_resort_kem_rotation_secs);
+        let expire_previous =
+            (self.previous.is_some() && spk_expired) || (self.kem_last_resort_previous.is_some() && kem_expired);
         MaintenancePlan {
             one_time_to_generate,
             kem_to_generate,
@@ -257,10 +272,23 @@ impl PreKeyStore {
         }
     }
 
+    /// Whether the previous signed and last-resort KEM prekeys are past the
+    /// schedule's grace period (or the hard 30-day one).
+    fn previous_expired(&self, now: u64, schedule: &PreKeySchedule) -> (bool, bool) {
+        let past = |retired_at: u64, hard: u64| now.saturating_sub(retired_at) >= schedule.grace_secs.min(hard);
+        (
+            self.previous.as_ref().is_some_and(|p| past(p.retired_at, crate::limits::SIGNED_PREKEY_GRACE_SECS)),
+            self.kem_last_resort_previous
+                .as_ref()
+                .is_some_and(|p| past(p.retired_at, crate::limits::KEM_LAST_RESORT_GRACE_SECS)),
+        )
+    }
+
     /// Does what [`PreKeyStore::maintenance`] finds due at `now`: prunes
-    /// by age, expires previous prekeys past their grace periods, rotates,
-    /// tops up, and returns the uploads and pruned ids. The previous signed
-    /// prekey is never dropped inside its grace period. Call it daily, and
+    /// by age, drops the previous signed and last-resort KEM prekeys once
+    /// past the grace period (never inside it: a rotation that would drop
+    /// one waits), rotates, tops up, and returns the uploads and pruned ids.
+    /// Call it daily, and
     /// after the server reports hand-outs.
     pub fn run_maintenance<R: rand_core::CryptoRng + ?Sized>(
         &mut self,
@@ -272,7 +300,13 @@ impl PreKeyStore {
         let max_age = schedule.one_time_max_age_secs;
         let pruned_one_time = self.prune_one_time_ids(now, max_age);
         let pruned_kem = self.prune_kem_ids(now, max_age);
-        self.expire(now);
+        let (spk_expired, kem_expired) = self.previous_expired(now, schedule);
+        if spk_expired {
+            self.previous = None;
+        }
+        if kem_expired {
+            self.kem_last_resort_previous = None;
+        }
         let plan = self.maintenance(now, schedule);
         let mut out = MaintenanceUploads { pruned_one_time, pruned_kem, ..MaintenanceUploads::default() };
         if plan.rotate_signed_prekey {

@@ -55,7 +55,11 @@ impl SignedPreKeyUpload {
         .encode_to_vec()
     }
 
-    pub(crate) fn validate(
+    /// The server's check of this one format (what [`super::validate`]
+    /// does for `0x9001`): strict decode, the identity key is `device`'s,
+    /// id not 0, a valid X25519 key, the time within `limits`, the
+    /// signature under `device`. For a route that takes only this upload.
+    pub fn validate(
         bytes: &[u8],
         device: &IdentityPublic,
         now: u64,
@@ -151,7 +155,13 @@ impl OneTimePreKeyBatch {
         .encode_to_vec()
     }
 
-    pub(crate) fn validate(
+    /// The server's check of this one format (what [`super::validate`]
+    /// does for `0x9101`): size and count capped before decoding, strict
+    /// decode, the identity key is `device`'s, 1 to
+    /// [`UploadLimits::max_one_time_batch`] keys, the time within `limits`,
+    /// no id 0 or repeated, every key a valid X25519 key (not of small
+    /// order), then the one signature under `device`.
+    pub fn validate(
         bytes: &[u8],
         device: &IdentityPublic,
         now: u64,
@@ -162,7 +172,7 @@ impl OneTimePreKeyBatch {
         // prost allocates.
         let caps = [Cap::new(4, "keys", max.saturating_add(1)).min_len(ONE_TIME_ENTRY_MIN_LEN)];
         let m: pb::OneTimePreKeyBatch =
-            wire::decode_typed(bytes, limits.one_time_batch_len(), format::ONE_TIME_PREKEY_BATCH, &caps)?;
+            wire::decode_typed(bytes, limits.max_one_time_batch_len(), format::ONE_TIME_PREKEY_BATCH, &caps)?;
         let identity_key = check_identity_key(&m.identity_key, device)?;
         check_count(m.keys.len(), max)?;
         let signature = Signature::from_field("signature", &m.signature)?;
@@ -225,7 +235,14 @@ impl KemPreKeyBatch {
         .encode_to_vec()
     }
 
-    pub(crate) fn validate(
+    /// The server's check of this one format (what [`super::validate`]
+    /// does for `0x9201`): size and count capped before decoding, strict
+    /// decode, the identity key is `device`'s, 1 to
+    /// [`UploadLimits::max_kem_batch`] one-time keys and at most one
+    /// last-resort key, no id 0 or repeated, times within `limits`, the
+    /// FIPS 203 §7.2 check of every key, then one batch verification of all
+    /// signatures under `device`.
+    pub fn validate(
         bytes: &[u8],
         device: &IdentityPublic,
         now: u64,
@@ -234,7 +251,8 @@ impl KemPreKeyBatch {
         // One-time keys up to the cap, plus one last-resort key.
         let max = limits.kem_batch().saturating_add(1);
         let caps = [Cap::new(3, "keys", max.saturating_add(1)).min_len(KEM_ENTRY_MIN_LEN)];
-        let m: pb::KemPreKeyBatch = wire::decode_typed(bytes, limits.kem_batch_len(), format::KEM_PREKEY_BATCH, &caps)?;
+        let m: pb::KemPreKeyBatch =
+            wire::decode_typed(bytes, limits.max_kem_batch_len(), format::KEM_PREKEY_BATCH, &caps)?;
         check_identity_key(&m.identity_key, device)?;
         check_count(m.keys.len(), max)?;
         let mut ids: Vec<u32> = m.keys.iter().map(|k| k.id).collect();

@@ -96,12 +96,16 @@ impl UploadLimits {
         self.max_kem_batch.min(MAX_KEM_UPLOAD_BATCH)
     }
 
-    pub(crate) fn one_time_batch_len(&self) -> usize {
-        BATCH_FRAMING_LEN.saturating_add(self.one_time_batch().saturating_mul(ONE_TIME_ENTRY_MAX_LEN))
+    /// Largest encoded one-time batch accepted (a server's request body
+    /// limit for the route): 128 + 44 × (cap + 1) bytes.
+    pub fn max_one_time_batch_len(&self) -> usize {
+        // One entry past the cap still fits, so MAX+1 is reported as `BatchSize`.
+        BATCH_FRAMING_LEN.saturating_add(self.one_time_batch().saturating_add(1).saturating_mul(ONE_TIME_ENTRY_MAX_LEN))
     }
 
-    pub(crate) fn kem_batch_len(&self) -> usize {
-        BATCH_FRAMING_LEN.saturating_add(self.kem_batch().saturating_add(1).saturating_mul(KEM_ENTRY_MAX_LEN))
+    /// Largest encoded KEM batch accepted: 128 + 1,290 × (cap + 2) bytes.
+    pub fn max_kem_batch_len(&self) -> usize {
+        BATCH_FRAMING_LEN.saturating_add(self.kem_batch().saturating_add(2).saturating_mul(KEM_ENTRY_MAX_LEN))
     }
 
     /// Whether `created_at` is neither too far ahead of `now` nor too old.
