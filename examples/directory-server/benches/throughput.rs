@@ -39,9 +39,11 @@ async fn run(n: usize) -> (f64, f64) {
     let limits = ServerLimits {
         handouts: HandoutLimits {
             burst: u32::MAX,
-            per_minute: u32::MAX,
-            one_time_per_pair: u32::MAX,
-            pair_window: Duration::from_secs(3600),
+            per_hour: u32::MAX,
+            pair_fetches: u32::MAX,
+            pair_window: Duration::from_secs(86_400),
+            target_one_time: u32::MAX,
+            target_window: Duration::from_secs(3600),
         },
         ..ServerLimits::default()
     };

@@ -53,12 +53,15 @@ pub const MAX_DEPOSIT_LEN: usize = vestnik::limits::MAX_MESSAGE_LEN;
 pub const MAX_FETCH: usize = 100;
 /// Default cap on envelopes in one document batch.
 pub const MAX_DOCUMENT_BATCH: usize = 256;
-/// Default bundle hand-outs a requester may burst.
-pub const HANDOUT_BURST: u32 = 60;
-/// Default hand-outs a requester regains per minute.
-pub const HANDOUTS_PER_MINUTE: u32 = 60;
-/// Default one-time prekeys one requester may take from one target per hour.
-pub const ONE_TIME_PER_PAIR_PER_HOUR: u32 = 3;
+/// Default bundle fetches a requester may burst (SPEC.md §17.7).
+pub const HANDOUT_BURST: u32 = 100;
+/// Default bundle fetches a requester regains per hour (SPEC.md §17.7).
+pub const HANDOUTS_PER_HOUR: u32 = 100;
+/// Default fetches one requester may make for one target per day (SPEC.md §17.7).
+pub const FETCHES_PER_PAIR_PER_DAY: u32 = 5;
+/// Default one-time prekeys handed out per target per hour; past it, bundles
+/// go out without one (SPEC.md §17.7).
+pub const ONE_TIME_PER_TARGET_PER_HOUR: u32 = 50;
 
 /// The server's limits; every one a named default above.
 #[derive(Debug, Clone)]
@@ -88,9 +91,11 @@ impl Default for ServerLimits {
             max_document_batch: MAX_DOCUMENT_BATCH,
             handouts: HandoutLimits {
                 burst: HANDOUT_BURST,
-                per_minute: HANDOUTS_PER_MINUTE,
-                one_time_per_pair: ONE_TIME_PER_PAIR_PER_HOUR,
-                pair_window: Duration::from_secs(3600),
+                per_hour: HANDOUTS_PER_HOUR,
+                pair_fetches: FETCHES_PER_PAIR_PER_DAY,
+                pair_window: Duration::from_secs(86_400),
+                target_one_time: ONE_TIME_PER_TARGET_PER_HOUR,
+                target_window: Duration::from_secs(3600),
             },
             upload: vestnik::upload::UploadLimits::default(),
             document: vestnik::document::DocumentLimits::default(),

@@ -138,6 +138,29 @@ fn insert_keys(
     Ok(())
 }
 
+/// Records a hand-out for the device's report.
+fn record(tx: &rusqlite::Transaction<'_>, device: &DeviceId, kind: i64, id: i64, now: u64) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO handed_out (device_id, kind, key_id, handed_at) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (device_id, kind, key_id) DO NOTHING",
+    )
+    .map_err(db)?
+    .execute(params![device.as_slice(), kind, id, int(now)])
+    .map_err(db)?;
+    Ok(())
+}
+
+/// A uniform-enough index below `n` (`n` ≤ the per-device cap, so the
+/// modulo bias is below 2^-50).
+fn random_below(n: u64) -> u64 {
+    fn draw<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> u64 {
+        let mut b = [0u8; 8];
+        rng.fill_bytes(&mut b);
+        u64::from_be_bytes(b)
+    }
+    draw(&mut rand::rng()) % n.max(1)
+}
+
 impl Store for SqliteStore {
     fn register(
         &self,
@@ -318,59 +341,59 @@ impl Store for SqliteStore {
             .optional()
             .map_err(db)?;
         let Some(signed) = signed else { return Ok(None) };
+        // Stored one-time prekeys go out in random order, not by id, so the
+        // ids fetched reveal less about how many were used (SPEC.md §17.7).
         let mut one_time = None;
         if take_one_time {
-            let row: Option<(i64, Vec<u8>)> = tx
-                .prepare_cached(
-                    "SELECT key_id, stored FROM one_time_prekeys WHERE device_id = ?1 ORDER BY key_id LIMIT 1",
-                )
-                .map_err(db)?
-                .query_row(params![target.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-                .map_err(db)?;
-            if let Some((id, stored)) = row {
+            let n = count(&tx, "SELECT COUNT(*) FROM one_time_prekeys WHERE device_id = ?1", target)?;
+            if n > 0 {
+                let (id, stored): (i64, Vec<u8>) = tx
+                    .prepare_cached(
+                        "SELECT key_id, stored FROM one_time_prekeys WHERE device_id = ?1 ORDER BY key_id LIMIT 1 OFFSET ?2",
+                    )
+                    .map_err(db)?
+                    .query_row(params![target.as_slice(), int(random_below(n as u64))], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(db)?;
                 tx.prepare_cached("DELETE FROM one_time_prekeys WHERE device_id = ?1 AND key_id = ?2")
                     .map_err(db)?
                     .execute(params![target.as_slice(), id])
                     .map_err(db)?;
-                tx.prepare_cached(
-                    "INSERT INTO handed_out (device_id, kind, key_id, handed_at) VALUES (?1, ?2, ?3, ?4) \
-                     ON CONFLICT (device_id, kind, key_id) DO NOTHING",
-                )
-                .map_err(db)?
-                .execute(params![target.as_slice(), KIND_ONE_TIME, id, int(now)])
-                .map_err(db)?;
+                record(&tx, target, KIND_ONE_TIME, id, now)?;
                 one_time = Some(stored);
             }
         }
-        // A one-time KEM prekey first (always: it costs the target nothing a
-        // last-resort one would not), the last-resort one when none is left.
-        let row: Option<(i64, i64, Vec<u8>)> = tx
-            .prepare_cached(
-                "SELECT key_id, last_resort, stored FROM kem_prekeys WHERE device_id = ?1 \
-                 ORDER BY last_resort, key_id LIMIT 1",
-            )
+        // A one-time KEM prekey goes out with every hand-out allowed one-time
+        // keys (with the X25519 one while any is left: consumed together),
+        // the last-resort one when none is left; a rate-limited hand-out
+        // (no one-time keys) gets the last-resort one if there is one.
+        let kem_one_time =
+            count(&tx, "SELECT COUNT(*) FROM kem_prekeys WHERE device_id = ?1 AND last_resort = 0", target)?;
+        let last_resort: Option<Vec<u8>> = tx
+            .prepare_cached("SELECT stored FROM kem_prekeys WHERE device_id = ?1 AND last_resort = 1")
             .map_err(db)?
-            .query_row(params![target.as_slice()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row(params![target.as_slice()], |r| r.get(0))
             .optional()
             .map_err(db)?;
-        let mut kem = None;
-        if let Some((id, last_resort, stored)) = row {
-            if last_resort == 0 {
-                tx.prepare_cached("DELETE FROM kem_prekeys WHERE device_id = ?1 AND key_id = ?2")
-                    .map_err(db)?
-                    .execute(params![target.as_slice(), id])
-                    .map_err(db)?;
-                tx.prepare_cached(
-                    "INSERT INTO handed_out (device_id, kind, key_id, handed_at) VALUES (?1, ?2, ?3, ?4) \
-                     ON CONFLICT (device_id, kind, key_id) DO NOTHING",
+        let kem = if kem_one_time > 0 && (take_one_time || last_resort.is_none()) {
+            let (id, stored): (i64, Vec<u8>) = tx
+                .prepare_cached(
+                    "SELECT key_id, stored FROM kem_prekeys WHERE device_id = ?1 AND last_resort = 0 \
+                     ORDER BY key_id LIMIT 1 OFFSET ?2",
                 )
                 .map_err(db)?
-                .execute(params![target.as_slice(), KIND_KEM, id, int(now)])
+                .query_row(params![target.as_slice(), int(random_below(kem_one_time as u64))], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .map_err(db)?;
-            }
-            kem = Some(stored);
-        }
+            tx.prepare_cached("DELETE FROM kem_prekeys WHERE device_id = ?1 AND key_id = ?2")
+                .map_err(db)?
+                .execute(params![target.as_slice(), id])
+                .map_err(db)?;
+            record(&tx, target, KIND_KEM, id, now)?;
+            Some(stored)
+        } else {
+            last_resort
+        };
         tx.commit().map_err(db)?;
         Ok(Some(BundleParts { identity: fixed(identity)?, signed, one_time, kem }))
     }

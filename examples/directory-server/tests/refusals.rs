@@ -157,9 +157,11 @@ async fn hand_outs_consume_each_one_time_key_once_then_fall_back_to_last_resort(
     let limits = ServerLimits {
         handouts: HandoutLimits {
             burst: 1_000,
-            per_minute: 1_000,
-            one_time_per_pair: 1_000,
-            pair_window: Duration::from_secs(3600),
+            per_hour: 1_000,
+            pair_fetches: 1_000,
+            pair_window: Duration::from_secs(86_400),
+            target_one_time: 1_000,
+            target_window: Duration::from_secs(3600),
         },
         ..ServerLimits::default()
     };
@@ -209,37 +211,51 @@ async fn hand_outs_consume_each_one_time_key_once_then_fall_back_to_last_resort(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hand_outs_are_rate_limited_per_requester_and_per_target() {
+async fn hand_outs_are_rate_limited_per_requester_pair_and_target() {
     let limits = ServerLimits {
         handouts: HandoutLimits {
             burst: 4,
-            per_minute: 1,
-            one_time_per_pair: 2,
-            pair_window: Duration::from_secs(3600),
+            per_hour: 1,
+            pair_fetches: 3,
+            pair_window: Duration::from_secs(86_400),
+            target_one_time: 2,
+            target_window: Duration::from_secs(3600),
         },
         ..ServerLimits::default()
     };
     let (server, store, mut c) = start(limits).await;
     let mut alice = register(&mut c).await;
-    publish(&mut c, &mut alice, 10, 2).await;
+    publish(&mut c, &mut alice, 10, 5).await;
+    let mut bob = register(&mut c).await;
+    publish(&mut c, &mut bob, 10, 5).await;
     let mallory = register(&mut c).await;
     let carol = register(&mut c).await;
-    let path = format!("/v1/devices/{}/bundle", alice.hex);
+    let to_alice = format!("/v1/devices/{}/bundle", alice.hex);
+    let to_bob = format!("/v1/devices/{}/bundle", bob.hex);
+    let fetch = |r: &Response| {
+        assert_eq!(r.status, 200, "{:?}", r.error_code());
+        let b = PreKeyBundle::from_bytes(&r.body).unwrap();
+        (b.one_time_prekey().is_some(), b.kem_prekey().map(|k| k.kind()))
+    };
+    let (one, last) = (Some(KemPreKeyKind::OneTime), Some(KemPreKeyKind::LastResort));
     let mut got = Vec::new();
-    for _ in 0..4 {
-        let r = call(&mut c, "GET", &path, Some(&mallory.auth), &[]).await;
-        assert_eq!(r.status, 200);
-        got.push(PreKeyBundle::from_bytes(&r.body).unwrap().one_time_prekey().is_some());
+    for _ in 0..3 {
+        got.push(fetch(&call(&mut c, "GET", &to_alice, Some(&mallory.auth), &[]).await));
     }
-    // Two one-time keys for this pair, then bundles without one.
-    assert_eq!(got, [true, true, false, false]);
+    // Two one-time keys for alice this hour (the target cap), then the
+    // last-resort path: no one-time key, the last-resort KEM key.
+    assert_eq!(got, [(true, one), (true, one), (false, last)]);
+    // The pair cap: a fourth fetch of alice by mallory today is refused.
     let before = store.snapshot().unwrap();
-    let r = call(&mut c, "GET", &path, Some(&mallory.auth), &[]).await;
+    let r = call(&mut c, "GET", &to_alice, Some(&mallory.auth), &[]).await;
     assert_eq!((r.status, r.error_code().as_deref()), (429, Some("rate_limited")));
     assert_eq!(store.snapshot().unwrap(), before, "a refused hand-out consumed nothing");
-    // Another requester still gets a one-time key.
-    let r = call(&mut c, "GET", &path, Some(&carol.auth), &[]).await;
-    assert!(PreKeyBundle::from_bytes(&r.body).unwrap().one_time_prekey().is_some());
+    // Carol is served, but alice's one-time keys stay protected this hour.
+    assert_eq!(fetch(&call(&mut c, "GET", &to_alice, Some(&carol.auth), &[]).await), (false, last));
+    // Mallory's burst (4) runs out on bob: one more fetch, then 429.
+    assert_eq!(fetch(&call(&mut c, "GET", &to_bob, Some(&mallory.auth), &[]).await), (true, one));
+    let r = call(&mut c, "GET", &to_bob, Some(&mallory.auth), &[]).await;
+    assert_eq!((r.status, r.error_code().as_deref()), (429, Some("rate_limited")));
     server.shutdown().await.unwrap();
 }
 
