@@ -116,6 +116,9 @@ pub const AD_ACCOUNT_PROVISIONING: &str = "vestnik/v1/ad/account-provisioning";
 /// MLS (SPEC.md §15.2): a device's identity key certifying the per-leaf
 /// Ed25519 key that signs its MLS messages.
 pub const SIG_MLS_LEAF_KEY: SigContext = SigContext("vestnik/v1/sig/mls/leaf-key");
+/// Uploads (SPEC.md §2.3, §17.3): a device's identity key signing a batch
+/// of one-time prekeys (its own identity key is inside the signed bytes).
+pub const SIG_ONE_TIME_PREKEY_BATCH: SigContext = SigContext("vestnik/v1/sig/one-time-prekey-batch");
 
 /// Chain-key step input for the next message key (Double Ratchet spec §5.2).
 pub const CHAIN_MESSAGE_KEY_BYTE: u8 = 0x01;
@@ -166,6 +169,8 @@ pub const ALL: &[&str] = &[
     SIG_KEM_PREKEY.0,
     KDF_PQXDH,
     SIG_MLS_LEAF_KEY.0,
+    // Uploads (issue 17, SPEC.md §17).
+    SIG_ONE_TIME_PREKEY_BATCH.0,
 ];
 
 #[cfg(test)]

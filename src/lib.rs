@@ -17,6 +17,7 @@
 //! | groups on MLS (RFC 9420), school scale | [`mls`] | §15 |
 //! | Ed25519 acceptance rule (single and batch) | [`crypto::sig`] | §2.2, §11.1 |
 //! | multi-device accounts: device lists, linking, fan-out, account safety numbers | [`account`] | §16 |
+//! | servers: upload formats, bundle assembly, the prekey lifecycle | [`upload`], [`prekey`] | §17 |
 //!
 //! ## A conversation
 //!
@@ -63,6 +64,7 @@ pub mod prekey;
 pub mod safety_number;
 pub mod session;
 pub mod storage;
+pub mod upload;
 pub mod wire;
 
 /// The `zeroize` crate this one is built with: serialized secrets come back

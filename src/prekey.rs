@@ -28,6 +28,15 @@ use prost::Message;
 use std::collections::{BTreeMap, BTreeSet};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+mod lifecycle;
+mod uploads;
+
+pub use lifecycle::{
+    DEFAULT_KEM_LOW_WATER, DEFAULT_KEM_TARGET, DEFAULT_ONE_TIME_LOW_WATER, DEFAULT_ONE_TIME_MAX_AGE_SECS,
+    DEFAULT_ONE_TIME_TARGET, DEFAULT_SIGNED_PREKEY_GRACE_SECS, DEFAULT_SIGNED_PREKEY_ROTATION_SECS, MaintenancePlan,
+    MaintenanceUploads, PreKeySchedule,
+};
+
 /// Largest encoded bundle: three X25519 keys, an ML-KEM-768 key, three
 /// signatures, framing (a v2 bundle is about 1,570 bytes, a v1 about 290).
 pub const MAX_BUNDLE_LEN: usize = 2048;
@@ -70,6 +79,15 @@ pub enum BundleError {
         /// The cap.
         max: usize,
     },
+    /// An upload batch must hold 1 to `max` new prekeys
+    /// ([`crate::upload::MAX_UPLOAD_BATCH`], [`crate::upload::MAX_KEM_UPLOAD_BATCH`]).
+    #[error("an upload batch holds 1 to {max} prekeys, not {count}")]
+    BatchSize {
+        /// Prekeys asked for.
+        count: usize,
+        /// The cap.
+        max: usize,
+    },
 }
 
 /// The public half of a signed prekey, as uploaded to a server.
@@ -94,8 +112,19 @@ impl SignedPreKeyPublic {
     pub fn created_at(&self) -> u64 {
         self.created_at
     }
+    /// The identity key's signature over `id || created_at || key`
+    /// (SPEC.md §5.2).
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
 
-    fn signed_bytes(id: u32, created_at: u64, key: &X25519PublicKey) -> [u8; 44] {
+    /// From parts whose signature is checked by the caller (or by the
+    /// client, for a server's stored copy).
+    pub(crate) fn from_parts(id: u32, key: X25519PublicKey, created_at: u64, signature: Signature) -> Self {
+        Self { id, key, created_at, signature }
+    }
+
+    pub(crate) fn signed_bytes(id: u32, created_at: u64, key: &X25519PublicKey) -> [u8; 44] {
         let mut m = [0u8; 44];
         let (a, rest) = m.split_at_mut(4);
         let (b, c) = rest.split_at_mut(8);
@@ -105,7 +134,7 @@ impl SignedPreKeyPublic {
         m
     }
 
-    fn verify(&self, identity: &VerifyingKey) -> Result<(), BundleError> {
+    pub(crate) fn verify(&self, identity: &VerifyingKey) -> Result<(), BundleError> {
         let m = Self::signed_bytes(self.id, self.created_at, &self.key);
         identity.verify(labels::SIG_SIGNED_PREKEY, &m, &self.signature).map_err(|_| BundleError::SignedPreKeySignature)
     }
@@ -133,6 +162,9 @@ impl OneTimePreKeyPublic {
     pub fn key(&self) -> &X25519PublicKey {
         &self.key
     }
+    pub(crate) fn from_parts(id: u32, key: X25519PublicKey) -> Self {
+        Self { id, key }
+    }
 }
 
 /// Whether a KEM prekey is used once or is the last-resort one (signed: the
@@ -156,7 +188,7 @@ impl KemPreKeyKind {
         }
     }
 
-    fn from_wire(v: u32) -> Result<Self, BundleError> {
+    pub(crate) fn from_wire(v: u32) -> Result<Self, BundleError> {
         match v {
             1 => Ok(Self::OneTime),
             2 => Ok(Self::LastResort),
@@ -192,9 +224,14 @@ impl KemPreKeyPublic {
     pub fn created_at(&self) -> u64 {
         self.created_at
     }
+    /// The identity key's signature over `kind || id || created_at || key`
+    /// (SPEC.md §5.2).
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
 
     /// `kind (1) || id (4, BE) || created_at (8, BE) || key (1184)`.
-    fn signed_bytes(kind: KemPreKeyKind, id: u32, created_at: u64, key: &KemEncapsulationKey) -> Vec<u8> {
+    pub(crate) fn signed_bytes(kind: KemPreKeyKind, id: u32, created_at: u64, key: &KemEncapsulationKey) -> Vec<u8> {
         let mut m = Vec::with_capacity(13 + crate::crypto::kem::ENCAPSULATION_KEY_LEN);
         m.push(kind.to_byte());
         m.extend_from_slice(&id.to_be_bytes());
@@ -209,7 +246,7 @@ impl KemPreKeyPublic {
         Self { id, kind, key, created_at: now, signature }
     }
 
-    fn verify(&self, identity: &VerifyingKey) -> Result<(), BundleError> {
+    pub(crate) fn verify(&self, identity: &VerifyingKey) -> Result<(), BundleError> {
         let m = Self::signed_bytes(self.kind, self.id, self.created_at, &self.key);
         identity.verify(labels::SIG_KEM_PREKEY, &m, &self.signature).map_err(|_| BundleError::KemPreKeySignature)
     }
@@ -226,15 +263,27 @@ impl KemPreKeyPublic {
 
     /// Checks everything but the signature (which needs the identity).
     fn from_wire(k: &pb::KemPreKeyPublic) -> Result<Self, BundleError> {
-        if k.id == 0 {
+        Self::from_fields(k.id, k.kind, &k.key, k.created_at, &k.signature)
+    }
+
+    /// Checks everything but the signature: id, kind, lengths and the
+    /// FIPS 203 §7.2 encapsulation-key check.
+    pub(crate) fn from_fields(
+        id: u32,
+        kind: u32,
+        key: &[u8],
+        created_at: u64,
+        signature: &[u8],
+    ) -> Result<Self, BundleError> {
+        if id == 0 {
             return Err(BundleError::ReservedId);
         }
-        let kind = KemPreKeyKind::from_wire(k.kind)?;
-        wire::fixed::<{ crate::crypto::kem::ENCAPSULATION_KEY_LEN }>("kem_prekey.key", &k.key)?;
-        let sig = wire::fixed::<64>("kem_prekey.signature", &k.signature)?;
-        let key = KemEncapsulationKey::from_bytes(&k.key).map_err(|_| BundleError::KemPreKey)?;
+        let kind = KemPreKeyKind::from_wire(kind)?;
+        wire::fixed::<{ crate::crypto::kem::ENCAPSULATION_KEY_LEN }>("kem_prekey.key", key)?;
+        let sig = wire::fixed::<64>("kem_prekey.signature", signature)?;
+        let key = KemEncapsulationKey::from_bytes(key).map_err(|_| BundleError::KemPreKey)?;
         let signature = Signature::from_slice(&sig).map_err(|_| BundleError::KemPreKeySignature)?;
-        Ok(Self { id: k.id, kind, key, created_at: k.created_at, signature })
+        Ok(Self { id, kind, key, created_at, signature })
     }
 }
 
@@ -268,6 +317,51 @@ impl PreKeyBundle {
     ) -> Result<Self, BundleError> {
         signed_prekey.verify(identity.signing_key())?;
         Ok(Self { identity, signed_prekey, one_time_prekey, kem_prekey: None })
+    }
+
+    /// What a directory server does for each hand-out (SPEC.md §17.5): puts
+    /// the stored public parts of one device together, with **no signature
+    /// check, no curve arithmetic and no secret**. The parts must come from
+    /// [`crate::upload::validate`] (or their stored forms, from
+    /// `from_stored_bytes`), all for `identity`; the client re-checks
+    /// everything with [`PreKeyBundle::from_bytes`] anyway, so a wrong part
+    /// makes a bundle the client refuses, never a weaker session. With a
+    /// KEM prekey the bundle is version 2 (post-quantum), without version 1.
+    ///
+    /// ```
+    /// use vestnik::{DeviceIdentity, PreKeyBundle, PreKeyStore};
+    /// use vestnik::upload::{UploadLimits, Validated, validate};
+    /// let mut rng = rand::rng();
+    /// let now = 1_750_000_000;
+    /// let bob = DeviceIdentity::generate(&mut rng);
+    /// let mut store = PreKeyStore::new(&bob, now, &mut rng);
+    /// let limits = UploadLimits::default();
+    /// // Uploads, validated once by the server (no secret).
+    /// let Validated::SignedPreKey(spk) =
+    ///     validate(&store.signed_prekey_upload(&bob).to_bytes(), &bob.public(), now, &limits)? else { unreachable!() };
+    /// let batch = store.upload_one_time_prekeys(&bob, 100, now, &mut rng)?;
+    /// let Validated::OneTimePreKeys(otks) = validate(&batch.to_bytes(), &bob.public(), now, &limits)? else { unreachable!() };
+    /// let kem = store.upload_kem_prekeys(&bob, 10, now, &mut rng)?;
+    /// let Validated::KemPreKeys(kems) = validate(&kem.to_bytes(), &bob.public(), now, &limits)? else { unreachable!() };
+    /// // A hand-out: one one-time prekey and one one-time KEM prekey.
+    /// let bundle = PreKeyBundle::assemble(&bob.public(), &spk, otks.first(), kems.first());
+    /// // The client checks everything anyway.
+    /// let checked = PreKeyBundle::from_bytes(&bundle.to_bytes())?;
+    /// assert!(checked.is_post_quantum());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn assemble(
+        identity: &IdentityPublic,
+        signed: &SignedPreKeyPublic,
+        one_time: Option<&OneTimePreKeyPublic>,
+        kem: Option<&KemPreKeyPublic>,
+    ) -> PreKeyBundle {
+        Self {
+            identity: *identity,
+            signed_prekey: *signed,
+            one_time_prekey: one_time.copied(),
+            kem_prekey: kem.cloned(),
+        }
     }
 
     /// Adds the KEM prekey (making this a version-2, post-quantum bundle),
@@ -410,11 +504,21 @@ struct KemPreKey {
     retired_at: u64,
 }
 
+/// A one-time prekey held by the device: the secret and when it was made
+/// (0 = unknown: generated by [`PreKeyStore::generate_one_time_prekeys`],
+/// or loaded from a store written before format `0x1103`).
+pub(crate) struct OneTimePreKey {
+    // Zeroizes itself on drop.
+    pub(crate) secret: X25519Secret,
+    pub(crate) created_at: u64,
+}
+
 /// Largest encoded prekey store: the one-time prekeys, both signed prekeys'
 /// replay memories and the KEM prekeys at their caps, plus framing (a KEM
-/// prekey is at most 160 bytes: id, 64-byte seed, times, 64-byte signature).
+/// prekey is at most 160 bytes: id, 64-byte seed, times, 64-byte signature;
+/// a one-time prekey at most 60: id, 32-byte secret, creation time).
 pub const MAX_PREKEY_STATE_LEN: usize =
-    1024 + 48 * MAX_ONE_TIME_PREKEYS + 2 * 34 * MAX_ACCEPTED_BASE_KEYS + 160 * (MAX_ONE_TIME_KEM_PREKEYS + 2);
+    1024 + 60 * MAX_ONE_TIME_PREKEYS + 2 * 34 * MAX_ACCEPTED_BASE_KEYS + 160 * (MAX_ONE_TIME_KEM_PREKEYS + 2);
 
 /// Whether a handshake's base key may still be accepted under a signed
 /// prekey (see [`PreKeyStore::check_base_key`]).
@@ -437,7 +541,7 @@ pub struct PreKeyStore {
     previous: Option<SignedPreKey>,
     // Each X25519Secret zeroizes itself when the map drops it.
     #[zeroize(skip)]
-    one_time: BTreeMap<u32, X25519Secret>,
+    one_time: BTreeMap<u32, OneTimePreKey>,
     #[zeroize(skip)]
     next_signed_id: u32,
     #[zeroize(skip)]
@@ -642,6 +746,17 @@ impl PreKeyStore {
         count: usize,
         rng: &mut R,
     ) -> Result<Vec<OneTimePreKeyPublic>, BundleError> {
+        self.generate_one_time_prekeys_at(count, 0, rng)
+    }
+
+    /// [`PreKeyStore::generate_one_time_prekeys`] with a creation time (for
+    /// age pruning; 0 = unknown).
+    pub(crate) fn generate_one_time_prekeys_at<R: rand_core::CryptoRng + ?Sized>(
+        &mut self,
+        count: usize,
+        now: u64,
+        rng: &mut R,
+    ) -> Result<Vec<OneTimePreKeyPublic>, BundleError> {
         if self.one_time.len().saturating_add(count) > MAX_ONE_TIME_PREKEYS {
             return Err(BundleError::StoreFull { max: MAX_ONE_TIME_PREKEYS });
         }
@@ -654,7 +769,7 @@ impl PreKeyStore {
             self.next_one_time_id = next_id(id);
             let secret = X25519Secret::generate(rng);
             out.push(OneTimePreKeyPublic { id, key: *secret.public() });
-            self.one_time.insert(id, secret);
+            self.one_time.insert(id, OneTimePreKey { secret, created_at: now });
         }
         Ok(out)
     }
@@ -666,7 +781,7 @@ impl PreKeyStore {
 
     /// Public halves of the unused one-time prekeys.
     pub fn one_time_prekeys(&self) -> Vec<OneTimePreKeyPublic> {
-        self.one_time.iter().map(|(&id, s)| OneTimePreKeyPublic { id, key: *s.public() }).collect()
+        self.one_time.iter().map(|(&id, s)| OneTimePreKeyPublic { id, key: *s.secret.public() }).collect()
     }
 
     /// Number of unused one-time prekeys.
@@ -691,8 +806,8 @@ impl PreKeyStore {
         one_time_id: Option<u32>,
         kem_id: Option<u32>,
     ) -> PreKeyBundle {
-        let one_time_prekey =
-            one_time_id.and_then(|id| self.one_time.get(&id).map(|s| OneTimePreKeyPublic { id, key: *s.public() }));
+        let one_time_prekey = one_time_id
+            .and_then(|id| self.one_time.get(&id).map(|s| OneTimePreKeyPublic { id, key: *s.secret.public() }));
         let kem_prekey = kem_id
             .and_then(|id| self.kem_one_time.get(&id))
             .or(self.kem_last_resort.as_ref())
@@ -724,7 +839,7 @@ impl PreKeyStore {
     }
 
     pub(crate) fn one_time_secret(&self, id: u32) -> Option<&X25519Secret> {
-        self.one_time.get(&id)
+        self.one_time.get(&id).map(|k| &k.secret)
     }
 
     /// Deletes a one-time prekey: called once the handshake that used it
@@ -767,7 +882,7 @@ impl PreKeyStore {
         self.current.accepted.len()
     }
 
-    /// Serializes the store (format 0x1102). It holds secrets: seal the
+    /// Serializes the store (format 0x1103). It holds secrets: seal the
     /// store with [`crate::storage::Sealable::seal`] instead where possible.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let kem = |k: &KemPreKey| st::KemPreKeyState {
@@ -792,7 +907,11 @@ impl PreKeyStore {
             one_time: self
                 .one_time
                 .iter()
-                .map(|(&id, k)| st::OneTimePreKeyState { id, secret: k.to_secret().as_bytes().to_vec() })
+                .map(|(&id, k)| st::OneTimePreKeyState {
+                    id,
+                    secret: k.secret.to_secret().as_bytes().to_vec(),
+                    created_at: k.created_at,
+                })
                 .collect(),
             next_signed_id: self.next_signed_id,
             next_one_time_id: self.next_one_time_id,
@@ -804,14 +923,18 @@ impl PreKeyStore {
         wire::encode_secret(s, wipe_prekey_state)
     }
 
-    /// Loads a store written by [`PreKeyStore::to_bytes`] (format `0x1102`,
-    /// or `0x1101` from before the KEM prekeys), checking every signature
+    /// Loads a store written by [`PreKeyStore::to_bytes`] (format `0x1103`;
+    /// `0x1102` from before one-time prekeys carried their creation time,
+    /// whose one-time prekeys load with creation time unknown; or `0x1101`
+    /// from before the KEM prekeys), checking every signature
     /// against `identity` (the KEM prekeys' after regenerating their keys
     /// from their seeds). Refuses non-canonical state: one-time prekeys, KEM
     /// prekeys and remembered base keys must be in strictly ascending order.
     pub fn from_bytes(bytes: &[u8], identity: &IdentityPublic) -> Result<Self, DecodeError> {
-        let v1 = wire::peek_format(bytes)? == format::STATE_PREKEYS_V1;
-        let expected = if v1 { format::STATE_PREKEYS_V1 } else { format::STATE_PREKEYS };
+        let found = wire::peek_format(bytes)?;
+        let v1 = found == format::STATE_PREKEYS_V1;
+        let v2 = found == format::STATE_PREKEYS_V2;
+        let expected = if v1 || v2 { found } else { format::STATE_PREKEYS };
         // (A repeated singular field is refused as non-canonical after the
         // scan; the totals bound what prost would merge from the copies.)
         let accepted =
@@ -827,11 +950,16 @@ impl PreKeyStore {
             Cap::new(9, "kem_last_resort_previous", usize::MAX),
         ];
         wire::decode_secret(bytes, MAX_PREKEY_STATE_LEN, expected, &caps, wipe_prekey_state, |s| {
-            Self::from_state(s, identity, v1)
+            Self::from_state(s, identity, v1, v1 || v2)
         })
     }
 
-    fn from_state(s: &st::PreKeyStoreState, identity: &IdentityPublic, v1: bool) -> Result<Self, DecodeError> {
+    fn from_state(
+        s: &st::PreKeyStoreState,
+        identity: &IdentityPublic,
+        v1: bool,
+        before_v3: bool,
+    ) -> Result<Self, DecodeError> {
         // A version-1 store has no KEM fields (they did not exist).
         if v1
             && (!s.kem_one_time.is_empty()
@@ -884,7 +1012,12 @@ impl PreKeyStore {
                 return Err(DecodeError::Invalid("one-time prekey id"));
             }
             last = o.id;
-            one_time.insert(o.id, X25519Secret::from_bytes(&secret));
+            // Creation times did not exist before format 0x1103.
+            if before_v3 && o.created_at != 0 {
+                return Err(DecodeError::Invalid("one-time prekey created_at"));
+            }
+            one_time
+                .insert(o.id, OneTimePreKey { secret: X25519Secret::from_bytes(&secret), created_at: o.created_at });
         }
         let kem = |k: &st::KemPreKeyState, kind: KemPreKeyKind| -> Result<KemPreKey, DecodeError> {
             if k.id == 0 {

@@ -180,13 +180,15 @@ macro_rules! sealable {
 
 sealable!(DeviceIdentity, format::STATE_IDENTITY, (), |b, _| Ok(DeviceIdentity::from_bytes(&b)?));
 // A prekey store sealed before the KEM prekeys has content format 0x1101:
-// it still opens as a `PreKeyStore` (and is sealed as 0x1102 from then on).
+// it still opens as a `PreKeyStore` (and is sealed as the current format from
+// then on); so does one sealed as 0x1102, before one-time prekeys carried
+// their creation time (SPEC.md §17.6).
 sealable!(
     PreKeyStore,
     format::STATE_PREKEYS,
     IdentityPublic,
     |b, owner| Ok(PreKeyStore::from_bytes(&b, owner)?),
-    |s| sealed_content_format(s).filter(|&f| f == format::STATE_PREKEYS_V1)
+    |s| sealed_content_format(s).filter(|&f| f == format::STATE_PREKEYS_V1 || f == format::STATE_PREKEYS_V2)
 );
 sealable!(PeerSessions, format::STATE_SESSIONS, SessionLimits, |b, limits| Ok(PeerSessions::from_bytes_with_limits(
     &b, *limits

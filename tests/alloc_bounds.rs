@@ -219,6 +219,32 @@ fn loaders_allocate_a_small_constant_times_their_input() {
         DecodeError::WrongType { found: format::STATE_SESSIONS, expected: format::STATE_PREKEYS },
     );
 
+    // Uploads (issue 17, SPEC §17): one-time and KEM batches at their size
+    // caps, full of empty entries, then of minimal entries past the count
+    // cap; a signed prekey upload one byte over its cap.
+    {
+        use vestnik::upload::{UploadError, UploadLimits, validate};
+        let l = UploadLimits::default();
+        let upload = |b: &[u8]| match validate(b, &identity, 1_764_000_000, &UploadLimits::default()) {
+            Err(UploadError::Decode(e)) => Some(e),
+            other => panic!("{other:?}"),
+        };
+        let blob = flood(format::ONE_TIME_PREKEY_BATCH, &[0x22, 0x00], l.max_one_time_batch_len());
+        check("upload: empty one-time prekeys", &blob, &upload, DecodeError::Invalid("keys"));
+        let blob = flood(format::ONE_TIME_PREKEY_BATCH, &field(4, &[0u8; 34]), l.max_one_time_batch_len());
+        check(
+            "upload: one-time prekeys past the cap",
+            &blob,
+            &upload,
+            DecodeError::TooMany { field: "keys", count: l.max_one_time_batch + 2, max: l.max_one_time_batch + 1 },
+        );
+        let blob = flood(format::KEM_PREKEY_BATCH, &[0x1a, 0x00], l.max_kem_batch_len());
+        check("upload: empty KEM prekeys", &blob, &upload, DecodeError::Invalid("keys"));
+        let mut blob = flood(format::SIGNED_PREKEY_UPLOAD, &[0x12, 0x00], 256);
+        blob.resize(257, 0);
+        check("upload: signed prekey over its cap", &blob, &upload, DecodeError::TooLarge { len: 257, max: 256 });
+    }
+
     // Envelopes, presentations, issued and held credentials.
     let limits = DocumentLimits::default();
     let blob = flood(format::ENVELOPE, &[0x32, 0x00], limits.max_envelope_len);

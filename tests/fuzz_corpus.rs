@@ -74,6 +74,9 @@ replay!(
     account_linking,
 );
 
+// Uploads (issue 17, SPEC §17).
+replay!(upload_validate);
+
 #[cfg(feature = "mls")]
 replay!(mls_envelope, mls_member);
 replay!(mls_observer);

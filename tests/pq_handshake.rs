@@ -485,7 +485,7 @@ fn sealed_v1_prekey_store_still_unseals_and_reseals_as_v2() {
     let again = pre.seal(&key, &mut rand::rng());
     let pre2 = PreKeyStore::unseal(&key, &again, &bob.public()).unwrap();
     assert_eq!(pre2.to_bytes(), pre.to_bytes());
-    assert_eq!(&pre.to_bytes()[..3], [0x08, 0x82, 0x22], "written as 0x1102");
+    assert_eq!(&pre.to_bytes()[..3], [0x08, 0x83, 0x22], "written as the current format, 0x1103 (SPEC §17.6)");
     // A v2 store's blob opened as another type still fails as before.
     assert!(vestnik::storage::unseal(&key, format::STATE_SESSIONS, &again).is_err());
 }

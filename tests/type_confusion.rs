@@ -382,6 +382,41 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
             }),
         ));
     }
+    // Uploads (issue 17, SPEC §17): the three formats and the 0x1103 store,
+    // each per-format validator and the dispatching `validate` (which
+    // answers `NotAnUpload` for what is no upload, so only its own types
+    // are checked through it, in tests/upload.rs).
+    {
+        use vestnik::upload::{KemPreKeyBatch, OneTimePreKeyBatch, SignedPreKeyUpload, UploadError, UploadLimits};
+        samples.extend([
+            vector("upload", "signed_prekey_upload.bin"),
+            vector("upload", "one_time_batch.bin"),
+            vector("upload", "kem_batch.bin"),
+            vector("upload", "bob_prekeys.bin"),
+        ]);
+        let up = DeviceIdentity::from_bytes(&vector("upload", "bob_identity.bin")).unwrap().public();
+        let t = 1_764_000_000;
+        decoders.extend([
+            (
+                format::SIGNED_PREKEY_UPLOAD,
+                Box::new(move |b: &[u8]| {
+                    decode_err!(SignedPreKeyUpload::validate(b, &up, t, &UploadLimits::default()), UploadError::Decode)
+                }) as Decoder<'_>,
+            ),
+            (
+                format::ONE_TIME_PREKEY_BATCH,
+                Box::new(move |b: &[u8]| {
+                    decode_err!(OneTimePreKeyBatch::validate(b, &up, t, &UploadLimits::default()), UploadError::Decode)
+                }),
+            ),
+            (
+                format::KEM_PREKEY_BATCH,
+                Box::new(move |b: &[u8]| {
+                    decode_err!(KemPreKeyBatch::validate(b, &up, t, &UploadLimits::default()), UploadError::Decode)
+                }),
+            ),
+        ]);
+    }
     // Every top-level format of SPEC §4.2 has a sample, except the signed
     // parts that only exist inside their outer object.
     let inner_only = [

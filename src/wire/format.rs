@@ -17,8 +17,11 @@ pub const PREKEY_MESSAGE_V1: u32 = 0x0201;
 pub const RATCHET_MESSAGE: u32 = 0x0301;
 /// Serialized `DeviceIdentity` v1.
 pub const STATE_IDENTITY: u32 = 0x1001;
-/// Serialized `PreKeyStore` v2 (with KEM prekeys).
-pub const STATE_PREKEYS: u32 = 0x1102;
+/// Serialized `PreKeyStore` v3 (one-time prekeys carry their creation
+/// time, for age pruning, SPEC.md §17.6).
+pub const STATE_PREKEYS: u32 = 0x1103;
+/// Serialized `PreKeyStore` v2 (with KEM prekeys); still loads.
+pub const STATE_PREKEYS_V2: u32 = 0x1102;
 /// Serialized `PreKeyStore` v1 (no KEM prekeys); still loads.
 pub const STATE_PREKEYS_V1: u32 = 0x1101;
 /// Serialized `PeerSessions` v1.
@@ -125,6 +128,14 @@ pub const MLS_GROUP_INFO: u32 = 0x6701;
 /// MLS group, SPEC.md §15.12: no secret).
 pub const STATE_MLS_OBSERVER: u32 = 0x6A01;
 
+/// `SignedPreKeyUpload` v1 (a device's signed prekey for its server, SPEC.md §17.2).
+pub const SIGNED_PREKEY_UPLOAD: u32 = 0x9001;
+/// `OneTimePreKeyBatch` v1 (one-time prekeys signed once, bound to the
+/// device's identity key, SPEC.md §17.3).
+pub const ONE_TIME_PREKEY_BATCH: u32 = 0x9101;
+/// `KemPreKeyBatch` v1 (individually signed ML-KEM-768 prekeys, SPEC.md §17.4).
+pub const KEM_PREKEY_BATCH: u32 = 0x9201;
+
 /// Every format number, for the uniqueness test and SPEC.md.
 pub const ALL: &[(u32, &str)] = &[
     (PREKEY_BUNDLE, "PreKeyBundle"),
@@ -176,6 +187,10 @@ pub const ALL: &[(u32, &str)] = &[
     (MLS_LEAF_CREDENTIAL, "MlsLeafCredential"),
     (MLS_GROUP_INFO, "MlsGroupInfoEnvelope"),
     (STATE_MLS_OBSERVER, "MlsObserverState"),
+    // Uploads (issue 17, SPEC.md §17).
+    (SIGNED_PREKEY_UPLOAD, "SignedPreKeyUpload"),
+    (ONE_TIME_PREKEY_BATCH, "OneTimePreKeyBatch"),
+    (KEM_PREKEY_BATCH, "KemPreKeyBatch"),
 ];
 
 #[cfg(test)]

@@ -54,6 +54,12 @@ pub(crate) mod pb {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.group.v1.rs"));
             }
         }
+        // Upload formats (issue 17, SPEC §17).
+        pub(crate) mod upload {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.upload.v1.rs"));
+            }
+        }
         // Without the `mls` feature only the envelopes are used.
         #[cfg_attr(not(feature = "mls"), allow(dead_code))]
         pub(crate) mod mls {
@@ -81,6 +87,7 @@ pub(crate) use pb::vestnik::mls::v1 as mls;
 pub(crate) use pb::vestnik::mlsobserver::v1 as mlsobserver;
 pub(crate) use pb::vestnik::session::v1 as session;
 pub(crate) use pb::vestnik::state::v1 as state;
+pub(crate) use pb::vestnik::upload::v1 as upload;
 
 /// Why bytes were refused by a decoder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

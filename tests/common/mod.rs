@@ -72,6 +72,12 @@ pub(crate) mod pb {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.group.v1.rs"));
             }
         }
+        // Upload formats (issue 17, SPEC §17).
+        pub(crate) mod upload {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.upload.v1.rs"));
+            }
+        }
     }
     #[allow(unused_imports)]
     pub(crate) use vestnik::group::v1 as group;
@@ -79,6 +85,8 @@ pub(crate) mod pb {
     pub(crate) use vestnik::session::v1 as session;
     #[allow(unused_imports)]
     pub(crate) use vestnik::state::v1 as state;
+    #[allow(unused_imports)]
+    pub(crate) use vestnik::upload::v1 as upload;
 }
 
 /// Small-order and non-canonical X25519 encodings (RFC 7748, Wycheproof).
