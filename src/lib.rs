@@ -46,6 +46,7 @@
 
 pub mod account;
 pub mod call;
+pub mod channel;
 mod chain;
 pub mod credential;
 pub mod crypto;
