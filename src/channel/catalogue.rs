@@ -73,9 +73,12 @@ impl Catalogue {
     /// (before anything is allocated), then form.
     pub fn from_bytes_with(bytes: &[u8], limits: &ChannelLimits) -> Result<Self, ChannelError> {
         let max = limits.max_catalogue_len();
-        let outer: pb::Signed = wire::decode_typed(bytes, max, format::CHANNEL_CATALOGUE, &[])?;
-        let signature = Signature::from_field("catalogue.signature", &outer.signature)?;
+        // The ads are counted inside the signed bytes before the outer
+        // object is decoded (SPEC.md §4.1 step 3).
         let caps = [Cap::new(7, "catalogue.ads", limits.max_catalogue_ads).min_len(MIN_AD_LEN)];
+        let outer_caps = [Cap::new(2, "catalogue.tbs", 1).within(&caps)];
+        let outer: pb::Signed = wire::decode_typed(bytes, max, format::CHANNEL_CATALOGUE, &outer_caps)?;
+        let signature = Signature::from_field("catalogue.signature", &outer.signature)?;
         let t: pb::CatalogueTbs = wire::decode_typed(&outer.tbs, max, format::CHANNEL_CATALOGUE_TBS, &caps)?;
         let platform_certificate_hash =
             wire::fixed::<64>("catalogue.platform_certificate_hash", &t.platform_certificate_hash)?;
