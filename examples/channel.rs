@@ -57,11 +57,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         SigningKey::generate(&mut rng),
         SigningKey::generate(&mut rng),
     );
-    let owner_cert = certify(&owner, publisher_subject_id(&channel, PublisherRole::Owner), "Татар-информ", KeyUsage::CHANNEL_PUBLISHING, 1)?;
-    let editor_cert = certify(&editor, publisher_subject_id(&channel, PublisherRole::Editor), "Редактор Гөлнара", KeyUsage::CHANNEL_PUBLISHING, 2)?;
-    let adv_cert = certify(&advertiser, "inn:0274062111".into(), "АО «Башкирская содовая компания»", KeyUsage::ADVERTISER_SIGNING, 3)?;
-    let platform_cert = certify(&platform, "platform:vestnik".into(), "Рекламная платформа «Вестник»", KeyUsage::AD_REGISTRATION, 4)?;
-    let status = StatusList::issue(&root, StatusType::Certificates, NOW - 60, NOW + 86_400, 16, &[], &DocumentLimits::default())?;
+    let owner_cert = certify(
+        &owner,
+        publisher_subject_id(&channel, PublisherRole::Owner),
+        "Татар-информ",
+        KeyUsage::CHANNEL_PUBLISHING,
+        1,
+    )?;
+    let editor_cert = certify(
+        &editor,
+        publisher_subject_id(&channel, PublisherRole::Editor),
+        "Редактор Гөлнара",
+        KeyUsage::CHANNEL_PUBLISHING,
+        2,
+    )?;
+    let adv_cert = certify(
+        &advertiser,
+        "inn:0274062111".into(),
+        "АО «Башкирская содовая компания»",
+        KeyUsage::ADVERTISER_SIGNING,
+        3,
+    )?;
+    let platform_cert =
+        certify(&platform, "platform:vestnik".into(), "Рекламная платформа «Вестник»", KeyUsage::AD_REGISTRATION, 4)?;
+    let status = StatusList::issue(
+        &root,
+        StatusType::Certificates,
+        NOW - 60,
+        NOW + 86_400,
+        16,
+        &[],
+        &DocumentLimits::default(),
+    )?;
     let policy = ChannelPolicy::new(vec![anchor])
         .with_certificates([owner_cert.clone(), editor_cert.clone(), adv_cert.clone(), platform_cert.clone()])
         .with_status_lists(vec![status]);
@@ -79,17 +106,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
     };
     let show = |feed: &Feed, id: u8| {
-        if let Some(v) = feed.post(&PostId::from_bytes([id; 16])) {
-            if let PostBody::Regular { content, .. } = v.post().body() {
-                println!(
-                    "  [{}] rev {} by {} ({}): {}",
-                    v.post().language(),
-                    v.post().revision(),
-                    v.publisher().name(),
-                    v.publisher().role(),
-                    String::from_utf8_lossy(content)
-                );
-            }
+        if let Some(v) = feed.post(&PostId::from_bytes([id; 16]))
+            && let PostBody::Regular { content, .. } = v.post().body()
+        {
+            println!(
+                "  [{}] rev {} by {} ({}): {}",
+                v.post().language(),
+                v.post().revision(),
+                v.publisher().name(),
+                v.publisher().role(),
+                String::from_utf8_lossy(content)
+            );
         }
     };
 
@@ -102,7 +129,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     show(&feed, 2);
 
     println!("2. The editor corrects the Russian post:");
-    let fixed = Post::sign(&editor, &editor_cert, &draft(2, 2, "ru", "В Казани открылась новая школа на 1250 учеников.")?)?;
+    let fixed =
+        Post::sign(&editor, &editor_cert, &draft(2, 2, "ru", "В Казани открылась новая школа на 1250 учеников.")?)?;
     println!("  {:?}", feed.receive(fixed.to_bytes(), &policy, NOW, &mut cache)?);
     show(&feed, 2);
 
@@ -129,7 +157,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sponsored = Post::sign(
         &owner,
         &owner_cert,
-        &PostDraft { body: PostBody::Sponsored(ad.clone()), ..draft(3, 1, "ba", "")? },
+        &PostDraft { body: PostBody::sponsored(ad.clone()), ..draft(3, 1, "ba", "")? },
     )?;
     feed.receive(sponsored.to_bytes(), &policy, NOW, &mut cache)?;
     if let Some(m) = feed.post(sponsored.post_id()).and_then(|v| v.ad()).map(VerifiedAd::marking) {
@@ -139,19 +167,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("4. What the client refuses:");
     let mallory = SigningKey::generate(&mut rng);
     let forged = Post::sign(&mallory, &owner_cert, &draft(4, 1, "tt", "Ялган хәбәр")?)?;
-    println!("  forged post:        {}", feed.receive(forged.to_bytes(), &policy, NOW, &mut cache).unwrap_err());
-    println!("  rolled-back edit:   {}", feed.receive(ru.to_bytes(), &policy, NOW, &mut cache).unwrap_err());
+    println!("  forged post:        {}", refusal(feed.receive(forged.to_bytes(), &policy, NOW, &mut cache)));
+    println!("  rolled-back edit:   {}", refusal(feed.receive(ru.to_bytes(), &policy, NOW, &mut cache)));
     let mut wire = AdWire::decode(ad.to_bytes())?;
     wire.tbs = strip_erid(&wire.tbs);
     let mut post_wire = Signed::decode(sponsored.to_bytes())?;
     let mut tbs = PostTbsContent::decode(post_wire.tbs.as_slice())?;
     tbs.content = wire.encode_to_vec();
     post_wire.tbs = tbs.encode_to_vec();
-    println!(
-        "  ad, erid stripped:  {}",
-        feed.receive(&post_wire.encode_to_vec(), &policy, NOW, &mut cache).unwrap_err()
-    );
+    println!("  ad, erid stripped:  {}", refusal(feed.receive(&post_wire.encode_to_vec(), &policy, NOW, &mut cache)));
     Ok(())
+}
+
+/// The reason a refused object was refused.
+fn refusal(r: Result<FeedUpdate, ChannelError>) -> String {
+    match r {
+        Err(e) => e.to_string(),
+        Ok(u) => format!("accepted ({u:?}): this must not happen"),
+    }
 }
 
 /// An `AdTbs` with its `erid` (field 10) removed, the rest untouched.

@@ -46,8 +46,8 @@
 
 pub mod account;
 pub mod call;
-pub mod channel;
 mod chain;
+pub mod channel;
 pub mod credential;
 pub mod crypto;
 #[cfg(test)]

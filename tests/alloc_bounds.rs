@@ -456,7 +456,8 @@ fn channel_loaders_answer_before_allocating() {
     let max = lim.max_catalogue_len();
     let over = flood(format::CHANNEL_POST, &[0x12, 0x00], lim.max_post_len() + 2);
     assert!(over.len() > lim.max_post_len());
-    let cases: Vec<(&str, Vec<u8>, &dyn Fn(&[u8]) -> Option<DecodeError>, DecodeError)> = vec![
+    type Loader<'a> = &'a dyn Fn(&[u8]) -> Option<DecodeError>;
+    let cases: Vec<(&str, Vec<u8>, Loader<'_>, DecodeError)> = vec![
         (
             "catalogue: empty ads at its cap",
             signed(format::CHANNEL_CATALOGUE, &flood(format::CHANNEL_CATALOGUE_TBS, &[0x3a, 0x00], max - 80)),
@@ -465,9 +466,16 @@ fn channel_loaders_answer_before_allocating() {
         ),
         (
             "catalogue: minimal ads past the count cap",
-            signed(format::CHANNEL_CATALOGUE, &flood(format::CHANNEL_CATALOGUE_TBS, &field(7, &[0u8; MIN_AD_LEN]), max - 80)),
+            signed(
+                format::CHANNEL_CATALOGUE,
+                &flood(format::CHANNEL_CATALOGUE_TBS, &field(7, &[0u8; MIN_AD_LEN]), max - 80),
+            ),
             &catalogue,
-            DecodeError::TooMany { field: "catalogue.ads", count: lim.max_catalogue_ads + 1, max: lim.max_catalogue_ads },
+            DecodeError::TooMany {
+                field: "catalogue.ads",
+                count: lim.max_catalogue_ads + 1,
+                max: lim.max_catalogue_ads,
+            },
         ),
         (
             "feed: empty entries at its cap",

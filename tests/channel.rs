@@ -24,6 +24,9 @@ mod pb {
 
 const NOW: u64 = T0 + 600;
 
+/// An edit of an ad's signed part.
+type Edit = Box<dyn Fn(&mut pb::AdTbs)>;
+
 fn accept(w: &ChannelWorld, feed: &mut Feed, post: &Post) -> Result<FeedUpdate, ChannelError> {
     feed.receive(post.to_bytes(), &w.policy(), NOW, &mut ChainCache::new())
 }
@@ -98,7 +101,11 @@ fn forged_and_altered_posts_are_refused() {
     assert_eq!(policy.verify_post(&altered, NOW, &mut cache), Err(ChannelError::BadSignature("post")));
     // A post signed under another context (a tombstone's signature) fails.
     let t = Tombstone::sign(&w.owner.key, &w.owner.cert, w.channel, *p.post_id(), 1, T0).unwrap();
-    let mixed = pb::Signed { format: 0x8101, tbs: pb::Signed::decode(p.to_bytes()).unwrap().tbs, signature: pb::Signed::decode(t.to_bytes()).unwrap().signature };
+    let mixed = pb::Signed {
+        format: 0x8101,
+        tbs: pb::Signed::decode(p.to_bytes()).unwrap().tbs,
+        signature: pb::Signed::decode(t.to_bytes()).unwrap().signature,
+    };
     let mixed = Post::from_bytes(&mixed.encode_to_vec()).unwrap();
     assert_eq!(policy.verify_post(&mixed, NOW, &mut cache), Err(ChannelError::BadSignature("post")));
     assert!(policy.verify_post(&p, NOW, &mut cache).is_ok());
@@ -259,7 +266,10 @@ fn revoked_or_expired_publishers_are_refused() {
     let mut d = p.draft().clone();
     d.created_at = NOW + 301;
     let future = Post::sign(&w.editor.key, &w.editor.cert, &d).unwrap();
-    assert_eq!(w.policy().verify_post(&future, NOW, &mut cache), Err(ChannelError::FutureTime { at: NOW + 301, now: NOW }));
+    assert_eq!(
+        w.policy().verify_post(&future, NOW, &mut cache),
+        Err(ChannelError::FutureTime { at: NOW + 301, now: NOW })
+    );
     d.created_at = NOW + 300;
     let edge = Post::sign(&w.editor.key, &w.editor.cert, &d).unwrap();
     assert!(w.policy().verify_post(&edge, NOW, &mut cache).is_ok());
@@ -274,7 +284,10 @@ fn a_sponsored_post_in_bashkir_shows_its_verified_marking() {
     let v = w.policy().verify_post(&post, NOW, &mut cache).unwrap();
     let shown = v.ad().unwrap();
     let m = shown.marking();
-    assert_eq!((m.label.as_str(), m.advertiser.as_str(), m.inn.as_str(), m.erid.as_str()), ("Реклама", "ПАО Сбербанк", INN, "2SDnjcVm7Md1"));
+    assert_eq!(
+        (m.label.as_str(), m.advertiser.as_str(), m.inn.as_str(), m.erid.as_str()),
+        ("Реклама", "ПАО Сбербанк", INN, "2SDnjcVm7Md1")
+    );
     assert_eq!(shown.signer(), &AdSigner::Advertiser { name: "ПАО Сбербанк".into() });
     assert_eq!(shown.platform(), "Рекламная платформа «Вестник»");
     // Signed by an agency for the advertiser: the signer says so.
@@ -298,7 +311,7 @@ fn marking_changed_is_refused_by_both_signatures() {
     let w = ChannelWorld::new();
     let mut cache = ChainCache::new();
     let ad = w.ad(1, "ba");
-    let changes: Vec<(&str, Box<dyn Fn(&mut pb::AdTbs)>)> = vec![
+    let changes: Vec<(&str, Edit)> = vec![
         ("advertiser", Box::new(|t| t.advertiser_name = "ООО Ромашка".into())),
         ("inn", Box::new(|t| t.advertiser_inn = OTHER_INN.into())),
         ("erid", Box::new(|t| t.erid = "Kra23XYZ".into())),
@@ -306,7 +319,11 @@ fn marking_changed_is_refused_by_both_signatures() {
     ];
     for (what, change) in &changes {
         let changed = Ad::from_bytes(&edit_ad(&ad, change)).unwrap();
-        assert_eq!(w.policy().verify_ad(&changed, NOW, &mut cache), Err(ChannelError::BadSignature("advertiser")), "{what}");
+        assert_eq!(
+            w.policy().verify_ad(&changed, NOW, &mut cache),
+            Err(ChannelError::BadSignature("advertiser")),
+            "{what}"
+        );
         // Re-signed by the advertiser, the platform's countersignature still refuses it.
         let mut a = pb::Ad::decode(changed.to_bytes()).unwrap();
         let draft = changed.draft().clone();
@@ -321,7 +338,7 @@ fn marking_changed_is_refused_by_both_signatures() {
         );
     }
     // Invalid values are refused by the decoder with the reason.
-    let invalid: Vec<(MarkingError, Box<dyn Fn(&mut pb::AdTbs)>)> = vec![
+    let invalid: Vec<(MarkingError, Edit)> = vec![
         (MarkingError::Label, Box::new(|t| t.label = "Реклама ".into())),
         (MarkingError::Label, Box::new(|t| t.label = "Sponsored".into())),
         (MarkingError::Inn, Box::new(|t| t.advertiser_inn = "7707083894".into())),
@@ -338,14 +355,17 @@ fn marking_changed_is_refused_by_both_signatures() {
     d.marking.erid = "x".repeat(64);
     assert!(Ad::submit(&w.advertiser.key, &w.advertiser.cert, &d).is_ok());
     d.marking.erid = "x".repeat(65);
-    assert_eq!(Ad::submit(&w.advertiser.key, &w.advertiser.cert, &d).err(), Some(ChannelError::Marking(MarkingError::Erid)));
+    assert_eq!(
+        Ad::submit(&w.advertiser.key, &w.advertiser.cert, &d).err(),
+        Some(ChannelError::Marking(MarkingError::Erid))
+    );
 }
 
 #[test]
 fn marking_removed_is_refused_with_the_reason() {
     let w = ChannelWorld::new();
     let ad = w.ad(1, "ba");
-    let removals: Vec<(MarkingError, Box<dyn Fn(&mut pb::AdTbs)>)> = vec![
+    let removals: Vec<(MarkingError, Edit)> = vec![
         (MarkingError::Label, Box::new(|t| t.label.clear())),
         (MarkingError::Advertiser, Box::new(|t| t.advertiser_name.clear())),
         (MarkingError::Inn, Box::new(|t| t.advertiser_inn.clear())),
@@ -359,7 +379,10 @@ fn marking_removed_is_refused_with_the_reason() {
         let in_post = edit_post_tbs(&post, |t| t.content = stripped.clone());
         assert_eq!(Post::from_bytes(&in_post), Err(ChannelError::Marking(*err)));
     }
-    assert_eq!(ChannelError::Marking(MarkingError::Erid).to_string(), "marking: the erid token is missing or malformed");
+    assert_eq!(
+        ChannelError::Marking(MarkingError::Erid).to_string(),
+        "marking: the erid token is missing or malformed"
+    );
 }
 
 #[test]
@@ -380,12 +403,18 @@ fn marking_moved_to_another_ad_is_refused() {
     let mut spliced = pb::Ad::decode(a.to_bytes()).unwrap();
     spliced.platform_signature = pb::Ad::decode(b.to_bytes()).unwrap().platform_signature;
     let spliced = Ad::from_bytes(&spliced.encode_to_vec()).unwrap();
-    assert_eq!(w.policy().verify_ad(&spliced, NOW, &mut cache), Err(ChannelError::BadSignature("platform registration")));
+    assert_eq!(
+        w.policy().verify_ad(&spliced, NOW, &mut cache),
+        Err(ChannelError::BadSignature("platform registration"))
+    );
     // A registration time changed after countersigning.
     let mut retimed = pb::Ad::decode(a.to_bytes()).unwrap();
     retimed.registered_at += 1;
     let retimed = Ad::from_bytes(&retimed.encode_to_vec()).unwrap();
-    assert_eq!(w.policy().verify_ad(&retimed, NOW, &mut cache), Err(ChannelError::BadSignature("platform registration")));
+    assert_eq!(
+        w.policy().verify_ad(&retimed, NOW, &mut cache),
+        Err(ChannelError::BadSignature("platform registration"))
+    );
     // An ad in a post swapped for another ad: the post signature refuses it.
     let post = w.sponsored(&w.owner, 1, &a).unwrap();
     let swapped = Post::from_bytes(&edit_post_tbs(&post, |t| {
@@ -465,7 +494,15 @@ fn catalogue_is_verified_and_ads_are_chosen_on_the_device() {
     assert_eq!(ids(select_ads(&v, &ba_ru, 10)), [4]);
     assert_eq!(v.refused().len(), 3);
     // Duplicate ad ids, validity too long.
-    let dup = Catalogue::issue(&w.platform.key, &w.platform.cert, &region, 7, T0, T0 + DAY, &[ads[0].clone(), ads[0].clone()]);
+    let dup = Catalogue::issue(
+        &w.platform.key,
+        &w.platform.cert,
+        &region,
+        7,
+        T0,
+        T0 + DAY,
+        &[ads[0].clone(), ads[0].clone()],
+    );
     assert_eq!(dup.err(), Some(ChannelError::CatalogueEntry { index: 1 }));
     let long = Catalogue::issue(&w.platform.key, &w.platform.cert, &region, 7, T0, T0 + DAY + 1, &ads);
     assert_eq!(long.err(), Some(ChannelError::ValidityTooLong { secs: DAY + 1 }));
@@ -492,7 +529,10 @@ fn limits_at_max_and_max_plus_one() {
     assert!(matches!(Post::from_bytes(&big), Err(ChannelError::Decode(DecodeError::TooLarge { .. }))));
     // A smaller configured content limit applies to decoding.
     let small = ChannelLimits::default().with_max_content_len(100);
-    assert!(matches!(Post::from_bytes_with(at_max.to_bytes(), &small), Err(ChannelError::Decode(DecodeError::TooLarge { .. }))));
+    assert!(matches!(
+        Post::from_bytes_with(at_max.to_bytes(), &small),
+        Err(ChannelError::Decode(DecodeError::TooLarge { .. }))
+    ));
     // Ad content.
     let mut ad = w.ad_draft(1, "ba");
     ad.content = vec![b'a'; limits.max_ad_content_len];
@@ -543,7 +583,16 @@ fn encodings_are_canonical() {
     let post = w.post(&w.owner, 1, 1, "tt", "Сәлам");
     let ad = w.ad(1, "ba");
     let t = Tombstone::sign(&w.owner.key, &w.owner.cert, w.channel, PostId::from_bytes([1; 16]), 1, T0).unwrap();
-    let cat = Catalogue::issue(&w.platform.key, &w.platform.cert, &Region::parse("RU").unwrap(), 1, T0, T0 + 60, &[ad.clone()]).unwrap();
+    let cat = Catalogue::issue(
+        &w.platform.key,
+        &w.platform.cert,
+        &Region::parse("RU").unwrap(),
+        1,
+        T0,
+        T0 + 60,
+        std::slice::from_ref(&ad),
+    )
+    .unwrap();
     let mut feed = Feed::new(w.channel, ChannelLimits::default());
     accept(&w, &mut feed, &post).unwrap();
     type Dec = Box<dyn Fn(&[u8]) -> Option<ChannelError>>;
@@ -584,7 +633,9 @@ fn a_page_of_posts_batch_equals_single() {
     let w = ChannelWorld::new();
     let policy = w.policy();
     let mut posts: Vec<Post> = (0..100u8)
-        .map(|i| w.post(if i % 2 == 0 { &w.owner } else { &w.editor }, i, 1, if i % 3 == 0 { "tt" } else { "ru" }, "хәбәр"))
+        .map(|i| {
+            w.post(if i % 2 == 0 { &w.owner } else { &w.editor }, i, 1, if i % 3 == 0 { "tt" } else { "ru" }, "хәбәр")
+        })
         .collect();
     posts.push(w.sponsored(&w.owner, 200, &w.ad(1, "ba")).unwrap());
     let mut cache = ChainCache::new();

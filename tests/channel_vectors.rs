@@ -56,7 +56,12 @@ fn generate_vectors_when_asked() {
     }
     let dir = Path::new(DIR);
     write_new(dir, "anchor.bin", &w.anchor.to_bytes());
-    for (name, p) in [("owner.cert", &w.owner), ("editor.cert", &w.editor), ("advertiser.cert", &w.advertiser), ("platform.cert", &w.platform)] {
+    for (name, p) in [
+        ("owner.cert", &w.owner),
+        ("editor.cert", &w.editor),
+        ("advertiser.cert", &w.advertiser),
+        ("platform.cert", &w.platform),
+    ] {
         write_new(dir, name, p.cert.to_bytes());
     }
     write_new(dir, "status.bin", w.status(&[]).to_bytes());
@@ -110,10 +115,16 @@ fn frozen_channel_vectors_load_byte_exactly_and_verify() {
     }
     // The same verdicts as when they were made.
     let v = policy.verify_post(&edit, CHECK_AT, &mut cache).unwrap();
-    assert_eq!((v.publisher().role(), v.post().revision(), v.post().language().as_str()), (PublisherRole::Editor, 2, "tt"));
+    assert_eq!(
+        (v.publisher().role(), v.post().revision(), v.post().language().as_str()),
+        (PublisherRole::Editor, 2, "tt")
+    );
     let v = policy.verify_post(&sponsored, CHECK_AT, &mut cache).unwrap();
     let m = v.ad().unwrap().marking();
-    assert_eq!((m.label.as_str(), m.advertiser.as_str(), m.inn.as_str(), m.erid.as_str()), ("Реклама", "ПАО Сбербанк", INN, "2SDnjcVm7Md1"));
+    assert_eq!(
+        (m.label.as_str(), m.advertiser.as_str(), m.inn.as_str(), m.erid.as_str()),
+        ("Реклама", "ПАО Сбербанк", INN, "2SDnjcVm7Md1")
+    );
     let c = policy.verify_catalogue(&cat, CHECK_AT, 1, &mut cache).unwrap();
     assert_eq!(c.ads().len(), 2);
     assert_eq!(c.region().as_str(), "RU-BA");
@@ -128,6 +139,12 @@ fn frozen_channel_vectors_load_byte_exactly_and_verify() {
     assert_eq!(feed.to_bytes(), read("feed.bin"));
     let mut loaded = Feed::from_bytes(&read("feed.bin"), ChannelLimits::default()).unwrap();
     assert_eq!(loaded.to_bytes(), read("feed.bin"));
-    assert_eq!(loaded.receive(post.to_bytes(), &policy, CHECK_AT, &mut cache), Err(ChannelError::Rollback { have: 2, got: 1 }));
-    assert_eq!(loaded.receive(gone.to_bytes(), &policy, CHECK_AT, &mut cache), Err(ChannelError::Deleted { revision: 1 }));
+    assert_eq!(
+        loaded.receive(post.to_bytes(), &policy, CHECK_AT, &mut cache),
+        Err(ChannelError::Rollback { have: 2, got: 1 })
+    );
+    assert_eq!(
+        loaded.receive(gone.to_bytes(), &policy, CHECK_AT, &mut cache),
+        Err(ChannelError::Deleted { revision: 1 })
+    );
 }

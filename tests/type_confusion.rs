@@ -420,10 +420,11 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
         format::PROVISIONING_PAYLOAD, // only inside a provisioning message's AEAD
         format::STATE_ACCOUNT_KEY,    // exported only sealed
         format::MLS_LEAF_CREDENTIAL,  // only inside an MLS KeyPackage or leaf
-        format::CHANNEL_POST_TBS,      // only inside a Post
-        format::CHANNEL_TOMBSTONE_TBS, // only inside a Tombstone
-        format::CHANNEL_AD_TBS,        // only inside an Ad
-        format::CHANNEL_CATALOGUE_TBS, // only inside a Catalogue
+        // Channels (SPEC §18): the signed parts, only inside their objects.
+        format::CHANNEL_POST_TBS,
+        format::CHANNEL_TOMBSTONE_TBS,
+        format::CHANNEL_AD_TBS,
+        format::CHANNEL_CATALOGUE_TBS,
     ];
     let sample_formats: Vec<u32> = samples.iter().map(|s| format_of(s)).collect();
     for (f, name) in format::ALL {

@@ -66,7 +66,7 @@ fn build_fixture() -> Option<ChannelFixture> {
     .register(&adv_c, &plat, &plat_c, FUZZ_NOW - 100)
     .ok()?;
     let sponsored =
-        Post::sign(&owner, &owner_c, &PostDraft { post_id: PostId::from_bytes([3; 16]), body: PostBody::Sponsored(ad.clone()), ..draft }).ok()?;
+        Post::sign(&owner, &owner_c, &PostDraft { post_id: PostId::from_bytes([3; 16]), body: PostBody::sponsored(ad.clone()), ..draft }).ok()?;
     let region = Region::parse("RU-BA").ok()?;
     let catalogue = Catalogue::issue(&plat, &plat_c, &region, 1, FUZZ_NOW - 60, FUZZ_NOW + 60, &[ad]).ok()?;
     Some(ChannelFixture {

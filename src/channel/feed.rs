@@ -183,7 +183,7 @@ impl Feed {
     /// The posts held, newest first by the publisher's time.
     pub fn posts(&self) -> Vec<&VerifiedPost> {
         let mut v: Vec<&VerifiedPost> = self.entries.values().filter_map(|e| e.current.as_ref()).collect();
-        v.sort_by(|a, b| b.post.created_at().cmp(&a.post.created_at()));
+        v.sort_by_key(|p| core::cmp::Reverse(p.post.created_at()));
         v
     }
 

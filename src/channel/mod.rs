@@ -42,7 +42,9 @@ pub use limits::ChannelLimits;
 pub use post::{Post, PostBody, PostDraft, PostKind, Tombstone};
 pub use private::PrivateChannel;
 pub use publisher::{Action, Publisher, PublisherRole, publisher_subject_id};
-pub use sponsored::{Ad, AdDraft, AdSigner, AdSubmission, MARKING_LABEL, Marking, VerifiedAd, VerifiedMarking, is_valid_inn};
+pub use sponsored::{
+    Ad, AdDraft, AdSigner, AdSubmission, MARKING_LABEL, Marking, VerifiedAd, VerifiedMarking, is_valid_inn,
+};
 pub use verify::{ChannelPolicy, VerifiedPost, VerifiedTombstone};
 
 use core::fmt;

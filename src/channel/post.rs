@@ -46,13 +46,17 @@ pub enum PostBody {
         media_digest: Option<[u8; 32]>,
     },
     /// A sponsored post: the ad, with its marking and both signatures.
-    Sponsored(Ad),
+    Sponsored(Box<Ad>),
 }
 
 impl PostBody {
     /// Regular content held inline.
     pub fn text(content_type: &str, content: &[u8]) -> Self {
         PostBody::Regular { content_type: content_type.to_owned(), content: content.to_vec(), media_digest: None }
+    }
+    /// A sponsored post carrying `ad`.
+    pub fn sponsored(ad: Ad) -> Self {
+        PostBody::Sponsored(Box::new(ad))
     }
     /// Regular content fetched out of band and bound by SHA-256 (the
     /// caption may be empty).
@@ -114,12 +118,9 @@ impl Post {
     /// ```
     pub fn sign(key: &SigningKey, cert: &Certificate, draft: &PostDraft) -> Result<Self, ChannelError> {
         let (kind, content_type, content, media_digest) = match &draft.body {
-            PostBody::Regular { content_type, content, media_digest } => (
-                1,
-                content_type.clone(),
-                content.clone(),
-                media_digest.map(|d| d.to_vec()).unwrap_or_default(),
-            ),
+            PostBody::Regular { content_type, content, media_digest } => {
+                (1, content_type.clone(), content.clone(), media_digest.map(|d| d.to_vec()).unwrap_or_default())
+            }
             PostBody::Sponsored(ad) => (2, String::new(), ad.to_bytes().to_vec(), Vec::new()),
         };
         let tbs = pb::PostTbs {
@@ -182,7 +183,7 @@ impl Post {
                 if ad.language() != &language {
                     return Err(DecodeError::Invalid("post.language differs from the ad's").into());
                 }
-                PostBody::Sponsored(ad)
+                PostBody::Sponsored(Box::new(ad))
             }
             _ => return Err(DecodeError::Invalid("post.kind").into()),
         };

@@ -179,7 +179,12 @@ impl ChannelPolicy {
         Ok(())
     }
 
-    fn publisher(&self, hash: &[u8; 64], channel: &super::ChannelId, action: Action) -> Result<(&Certificate, Publisher), ChannelError> {
+    fn publisher(
+        &self,
+        hash: &[u8; 64],
+        channel: &super::ChannelId,
+        action: Action,
+    ) -> Result<(&Certificate, Publisher), ChannelError> {
         let cert = self.certificate(hash)?;
         let (certified, role) = publisher_of(cert)?;
         if &certified != channel {
@@ -188,7 +193,8 @@ impl ChannelPolicy {
         if !role.allows(action) {
             return Err(ChannelError::RoleNotAllowed { role, action });
         }
-        let publisher = Publisher { channel: certified, role, name: cert.display_name().to_owned(), certificate_hash: *hash };
+        let publisher =
+            Publisher { channel: certified, role, name: cert.display_name().to_owned(), certificate_hash: *hash };
         Ok((cert, publisher))
     }
 
@@ -281,12 +287,17 @@ impl ChannelPolicy {
         }
         self.check_path(signer, KeyUsage::ADVERTISER_SIGNING, ad.registered_at, now, cache)?;
         self.check_path(platform, KeyUsage::AD_REGISTRATION, ad.registered_at, now, cache)?;
-        if !oracle.check(signer.subject_key(), labels::SIG_CHANNEL_SPONSORED_ADVERTISER, &ad.tbs, &ad.advertiser_signature)
-        {
+        if !oracle.check(
+            signer.subject_key(),
+            labels::SIG_CHANNEL_SPONSORED_ADVERTISER,
+            &ad.tbs,
+            &ad.advertiser_signature,
+        ) {
             return Err(ChannelError::BadSignature("advertiser"));
         }
         let input = platform_input(&ad.tbs, &ad.advertiser_signature, &ad.platform_certificate_hash, ad.registered_at);
-        if !oracle.check(platform.subject_key(), labels::SIG_CHANNEL_SPONSORED_PLATFORM, &input, &ad.platform_signature) {
+        if !oracle.check(platform.subject_key(), labels::SIG_CHANNEL_SPONSORED_PLATFORM, &input, &ad.platform_signature)
+        {
             return Err(ChannelError::BadSignature("platform registration"));
         }
         let own = format!("inn:{}", d.marking.inn);

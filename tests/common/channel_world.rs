@@ -82,10 +82,10 @@ impl ChannelWorld {
             KeyUsage::CHANNEL_PUBLISHING,
             3,
         );
-        let advertiser =
-            issue(key(4), format!("inn:{INN}"), "ПАО Сбербанк", KeyUsage::ADVERTISER_SIGNING, 4);
+        let advertiser = issue(key(4), format!("inn:{INN}"), "ПАО Сбербанк", KeyUsage::ADVERTISER_SIGNING, 4);
         let agency = issue(key(5), "inn:7736207543".into(), "Агентство «Урал»", KeyUsage::ADVERTISER_SIGNING, 5);
-        let platform = issue(key(6), "platform:vestnik".into(), "Рекламная платформа «Вестник»", KeyUsage::AD_REGISTRATION, 6);
+        let platform =
+            issue(key(6), "platform:vestnik".into(), "Рекламная платформа «Вестник»", KeyUsage::AD_REGISTRATION, 6);
         Self { root, anchor, channel, other_channel, owner, editor, other_owner, advertiser, agency, platform }
     }
 
@@ -141,7 +141,9 @@ impl ChannelWorld {
             content_type: "text/plain; charset=utf-8".into(),
             content: "Сбербанк: вклад «Йорт» — 18 % еллык.".as_bytes().to_vec(),
             media_digest: None,
-            marking: Marking { advertiser: "ПАО Сбербанк".into(), inn: INN.into(), erid: format!("2SDnjcVm7Md{id}") },
+            marking: Marking {
+                advertiser: "ПАО Сбербанк".into(), inn: INN.into(), erid: format!("2SDnjcVm7Md{id}")
+            },
             not_before: T0 - DAY,
             not_after: T0 + 30 * DAY,
         }
@@ -165,7 +167,7 @@ impl ChannelWorld {
             revision: 1,
             created_at: T0,
             language: ad.language().clone(),
-            body: PostBody::Sponsored(ad.clone()),
+            body: PostBody::sponsored(ad.clone()),
         };
         Post::sign(&by.key, &by.cert, &d)
     }
