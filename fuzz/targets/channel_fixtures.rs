@@ -8,7 +8,9 @@ use vestnik::channel::{
     PublisherRole, Region, publisher_subject_id,
 };
 use vestnik::crypto::sig::SigningKey;
-use vestnik::document::{Certificate, CertificateRequest, DocumentLimits, KeyUsage, Role, StatusList, StatusType, TrustAnchor};
+use vestnik::document::{
+    Certificate, CertificateRequest, DocumentLimits, KeyUsage, Role, StatusList, StatusType, TrustAnchor,
+};
 
 const FUZZ_NOW: u64 = 1_764_000_600;
 
@@ -31,11 +33,21 @@ fn build_fixture() -> Option<ChannelFixture> {
         let req = CertificateRequest::new(k.verifying_key(), subject, "x", Role::Organisation, usage, from, until);
         Certificate::issue(&root, &req.serial(serial)).ok()
     };
-    let (owner, adv, plat) = (SigningKey::generate(&mut rng), SigningKey::generate(&mut rng), SigningKey::generate(&mut rng));
+    let (owner, adv, plat) =
+        (SigningKey::generate(&mut rng), SigningKey::generate(&mut rng), SigningKey::generate(&mut rng));
     let owner_c = mk(&owner, publisher_subject_id(&channel, PublisherRole::Owner), KeyUsage::CHANNEL_PUBLISHING, 1)?;
     let adv_c = mk(&adv, "inn:7707083893".into(), KeyUsage::ADVERTISER_SIGNING, 2)?;
     let plat_c = mk(&plat, "platform".into(), KeyUsage::AD_REGISTRATION, 3)?;
-    let status = StatusList::issue(&root, StatusType::Certificates, FUZZ_NOW - 60, FUZZ_NOW + 60, 8, &[], &DocumentLimits::default()).ok()?;
+    let status = StatusList::issue(
+        &root,
+        StatusType::Certificates,
+        FUZZ_NOW - 60,
+        FUZZ_NOW + 60,
+        8,
+        &[],
+        &DocumentLimits::default(),
+    )
+    .ok()?;
     let policy = ChannelPolicy::new(vec![anchor])
         .with_certificates([owner_c.clone(), adv_c.clone(), plat_c.clone()])
         .with_status_lists(vec![status]);
@@ -66,8 +78,12 @@ fn build_fixture() -> Option<ChannelFixture> {
     .ok()?
     .register(&adv_c, &plat, &plat_c, FUZZ_NOW - 100)
     .ok()?;
-    let sponsored =
-        Post::sign(&owner, &owner_c, &PostDraft { post_id: PostId::from_bytes([3; 16]), body: PostBody::sponsored(ad.clone()), ..draft }).ok()?;
+    let sponsored = Post::sign(
+        &owner,
+        &owner_c,
+        &PostDraft { post_id: PostId::from_bytes([3; 16]), body: PostBody::sponsored(ad.clone()), ..draft },
+    )
+    .ok()?;
     let region = Region::parse("RU-BA").ok()?;
     let catalogue = Catalogue::issue(&plat, &plat_c, &region, 1, FUZZ_NOW - 60, FUZZ_NOW + 60, &[ad]).ok()?;
     Some(ChannelFixture {
@@ -88,7 +104,9 @@ fn channel_fixture() -> Option<&'static ChannelFixture> {
 fn edited(base: &[u8], rest: &[u8]) -> Vec<u8> {
     let mut l = base.to_vec();
     if !l.is_empty() {
-        let at = (usize::from(rest.first().copied().unwrap_or(0)) * 7 + usize::from(rest.get(2).copied().unwrap_or(0)) * 1789) % l.len();
+        let at = (usize::from(rest.first().copied().unwrap_or(0)) * 7
+            + usize::from(rest.get(2).copied().unwrap_or(0)) * 1789)
+            % l.len();
         if let Some(x) = l.get_mut(at) {
             *x ^= rest.get(1).copied().unwrap_or(1).max(1);
         }

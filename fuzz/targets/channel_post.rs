@@ -29,7 +29,12 @@ pub fn run(data: &[u8]) {
     if let Ok(post) = Post::from_bytes(&input) {
         assert_eq!(post.to_bytes(), input.as_slice());
         let single = f.policy.verify_post(&post, FUZZ_NOW, &mut cache);
-        let batch = f.policy.verify_posts(std::slice::from_ref(&post), FUZZ_NOW, &mut cache, &mut rand::rngs::StdRng::seed_from_u64(1));
+        let batch = f.policy.verify_posts(
+            std::slice::from_ref(&post),
+            FUZZ_NOW,
+            &mut cache,
+            &mut rand::rngs::StdRng::seed_from_u64(1),
+        );
         assert_eq!(batch.first(), Some(&single), "batch and single agree");
     }
     let before = feed.clone();
