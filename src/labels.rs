@@ -120,6 +120,18 @@ pub const SIG_MLS_LEAF_KEY: SigContext = SigContext("vestnik/v1/sig/mls/leaf-key
 /// of one-time prekeys (its own identity key is inside the signed bytes).
 pub const SIG_ONE_TIME_PREKEY_BATCH: SigContext = SigContext("vestnik/v1/sig/one-time-prekey-batch");
 
+// Channels and advertising (SPEC.md §18).
+/// A channel post's `PostTbs` bytes, by a publisher key (§18.2).
+pub const SIG_CHANNEL_POST: SigContext = SigContext("vestnik/v1/sig/channel/post");
+/// A channel tombstone's `TombstoneTbs` bytes, by an owner key (§18.3).
+pub const SIG_CHANNEL_TOMBSTONE: SigContext = SigContext("vestnik/v1/sig/channel/tombstone");
+/// An ad's `AdTbs` bytes, by the advertiser's (or agency's) key (§18.4).
+pub const SIG_CHANNEL_SPONSORED_ADVERTISER: SigContext = SigContext("vestnik/v1/sig/channel/sponsored-advertiser");
+/// The platform's registration countersignature over an ad (§18.4).
+pub const SIG_CHANNEL_SPONSORED_PLATFORM: SigContext = SigContext("vestnik/v1/sig/channel/sponsored-platform");
+/// A platform's `CatalogueTbs` bytes (§18.5).
+pub const SIG_CHANNEL_CATALOGUE: SigContext = SigContext("vestnik/v1/sig/channel/catalogue");
+
 /// Chain-key step input for the next message key (Double Ratchet spec §5.2).
 pub const CHAIN_MESSAGE_KEY_BYTE: u8 = 0x01;
 /// Chain-key step input for the next chain key.
@@ -171,6 +183,12 @@ pub const ALL: &[&str] = &[
     SIG_MLS_LEAF_KEY.0,
     // Uploads (issue 17, SPEC.md §17).
     SIG_ONE_TIME_PREKEY_BATCH.0,
+    // Channels and advertising (SPEC.md §18).
+    SIG_CHANNEL_POST.0,
+    SIG_CHANNEL_TOMBSTONE.0,
+    SIG_CHANNEL_SPONSORED_ADVERTISER.0,
+    SIG_CHANNEL_SPONSORED_PLATFORM.0,
+    SIG_CHANNEL_CATALOGUE.0,
 ];
 
 #[cfg(test)]

@@ -48,6 +48,7 @@
 pub mod account;
 pub mod call;
 mod chain;
+pub mod channel;
 pub mod credential;
 pub mod crypto;
 #[cfg(test)]

@@ -448,10 +448,96 @@ fn loaders_allocate_a_small_constant_times_their_input() {
         assert!(*ratio < bound, "{what}: {ratio:.2} times its input");
     }
 
+    // Channels (SPEC §18).
+    channel_loaders_answer_before_allocating();
+
     for c in &cases {
         println!("{:<48} {:>10} B in {:>8} B allocated", c.what, c.input_len, c.allocated);
         // Refused before prost ran: at most a few hundred bytes of error
         // and bookkeeping, whatever the input size.
         assert!(c.allocated <= 4096, "{}: {} bytes allocated for {} of input", c.what, c.allocated, c.input_len);
+    }
+}
+
+/// Channels (SPEC §18): the catalogue's ads and the feed's entries are
+/// counted (and each checked for its minimum size) before prost allocates;
+/// a foreign object at a decoder's size cap is refused by its format.
+/// Called from the one test above: the counting allocator is global.
+fn channel_loaders_answer_before_allocating() {
+    use vestnik::channel::{Catalogue, ChannelError, ChannelLimits, Feed, Post, Tombstone, limits::MIN_AD_LEN};
+    let lim = ChannelLimits::default();
+    let err = |r: Result<(), ChannelError>| match r {
+        Err(ChannelError::Decode(e)) => Some(e),
+        other => panic!("{other:?}"),
+    };
+    let catalogue = |b: &[u8]| err(Catalogue::from_bytes(b).map(|_| ()));
+    let feed = |b: &[u8]| err(Feed::from_bytes(b, lim).map(|_| ()));
+    let post = |b: &[u8]| err(Post::from_bytes(b).map(|_| ()));
+    let tombstone = |b: &[u8]| err(Tombstone::from_bytes(b).map(|_| ()));
+    let signed = |format: u32, tbs: &[u8]| {
+        let mut b = vec![0x08];
+        varint(u64::from(format), &mut b);
+        [b, field(2, tbs), field(3, &[0u8; 64])].concat()
+    };
+    let max = lim.max_catalogue_len();
+    let over = flood(format::CHANNEL_POST, &[0x12, 0x00], lim.max_post_len() + 2);
+    assert!(over.len() > lim.max_post_len());
+    type Loader<'a> = &'a dyn Fn(&[u8]) -> Option<DecodeError>;
+    let cases: Vec<(&str, Vec<u8>, Loader<'_>, DecodeError)> = vec![
+        (
+            "catalogue: empty ads at its cap",
+            signed(format::CHANNEL_CATALOGUE, &flood(format::CHANNEL_CATALOGUE_TBS, &[0x3a, 0x00], max - 80)),
+            &catalogue,
+            DecodeError::Invalid("catalogue.ads"),
+        ),
+        (
+            "catalogue: minimal ads past the count cap",
+            signed(
+                format::CHANNEL_CATALOGUE,
+                &flood(format::CHANNEL_CATALOGUE_TBS, &field(7, &[0u8; MIN_AD_LEN]), max - 80),
+            ),
+            &catalogue,
+            DecodeError::TooMany {
+                field: "catalogue.ads",
+                count: lim.max_catalogue_ads + 1,
+                max: lim.max_catalogue_ads,
+            },
+        ),
+        (
+            "feed: empty entries at its cap",
+            flood(format::STATE_CHANNEL_FEED, &[0x1a, 0x00], lim.max_feed_state_len()),
+            &feed,
+            DecodeError::Invalid("feed.entries"),
+        ),
+        (
+            "feed: minimal entries past the count cap",
+            flood(format::STATE_CHANNEL_FEED, &field(3, &[0u8; 18]), lim.max_feed_state_len()),
+            &feed,
+            DecodeError::TooMany { field: "feed.entries", count: lim.max_feed_posts + 1, max: lim.max_feed_posts },
+        ),
+        (
+            "post: a catalogue-shaped blob at its cap",
+            flood(format::CHANNEL_CATALOGUE, &[0x12, 0x00], lim.max_post_len()),
+            &post,
+            DecodeError::WrongType { found: format::CHANNEL_CATALOGUE, expected: format::CHANNEL_POST },
+        ),
+        (
+            "post: just over its cap",
+            over.clone(),
+            &post,
+            DecodeError::TooLarge { len: over.len(), max: lim.max_post_len() },
+        ),
+        (
+            "tombstone: a post-shaped blob",
+            flood(format::CHANNEL_POST, &[0x12, 0x00], 4096),
+            &tombstone,
+            DecodeError::WrongType { found: format::CHANNEL_POST, expected: format::CHANNEL_TOMBSTONE },
+        ),
+    ];
+    for (what, blob, run, want) in cases {
+        let (allocated, got) = measured(|| run(&blob));
+        assert_eq!(got, Some(want), "{what}");
+        println!("{what:<48} {:>10} B in {allocated:>8} B allocated", blob.len());
+        assert!(allocated <= 4096, "{what}: {allocated} bytes allocated for {} of input", blob.len());
     }
 }

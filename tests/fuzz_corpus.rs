@@ -72,6 +72,9 @@ replay!(
     presentation_verify,
     account_device_list,
     account_linking,
+    channel_post,
+    channel_feed,
+    channel_catalogue,
 );
 
 // Uploads (issue 17, SPEC §17).

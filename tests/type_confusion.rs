@@ -417,6 +417,30 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
             ),
         ]);
     }
+    // Channels and advertising (SPEC §18).
+    {
+        use vestnik::channel::{Ad, Catalogue, ChannelError, ChannelLimits, Feed, Post, Tombstone};
+        fn channel_err<T>(r: Result<T, ChannelError>) -> Option<DecodeError> {
+            match r {
+                Err(ChannelError::Decode(e)) => Some(e),
+                Err(e) => panic!("not a decode error: {e:?}"),
+                Ok(_) => None,
+            }
+        }
+        for name in ["post.bin", "tombstone.bin", "ad.bin", "catalogue.bin", "feed.bin"] {
+            samples.push(vector("channel", name));
+        }
+        decoders.extend([
+            (format::CHANNEL_POST, Box::new(|b: &[u8]| channel_err(Post::from_bytes(b))) as Decoder<'_>),
+            (format::CHANNEL_TOMBSTONE, Box::new(|b: &[u8]| channel_err(Tombstone::from_bytes(b)))),
+            (format::CHANNEL_AD, Box::new(|b: &[u8]| channel_err(Ad::from_bytes(b)))),
+            (format::CHANNEL_CATALOGUE, Box::new(|b: &[u8]| channel_err(Catalogue::from_bytes(b)))),
+            (
+                format::STATE_CHANNEL_FEED,
+                Box::new(|b: &[u8]| channel_err(Feed::from_bytes(b, ChannelLimits::default()))),
+            ),
+        ]);
+    }
     // Every top-level format of SPEC §4.2 has a sample, except the signed
     // parts that only exist inside their outer object.
     let inner_only = [
@@ -431,6 +455,11 @@ fn every_decoder_refuses_every_other_type_and_later_versions() {
         format::PROVISIONING_PAYLOAD, // only inside a provisioning message's AEAD
         format::STATE_ACCOUNT_KEY,    // exported only sealed
         format::MLS_LEAF_CREDENTIAL,  // only inside an MLS KeyPackage or leaf
+        // Channels (SPEC §18): the signed parts, only inside their objects.
+        format::CHANNEL_POST_TBS,
+        format::CHANNEL_TOMBSTONE_TBS,
+        format::CHANNEL_AD_TBS,
+        format::CHANNEL_CATALOGUE_TBS,
     ];
     let sample_formats: Vec<u32> = samples.iter().map(|s| format_of(s)).collect();
     for (f, name) in format::ALL {

@@ -79,8 +79,14 @@ impl KeyUsage {
     pub const CREDENTIAL_ISSUING: KeyUsage = KeyUsage(4);
     /// Signing timestamp tokens.
     pub const TIMESTAMPING: KeyUsage = KeyUsage(8);
+    /// Publishing posts and tombstones in a channel (SPEC.md §18.2).
+    pub const CHANNEL_PUBLISHING: KeyUsage = KeyUsage(16);
+    /// Signing sponsored content as an advertiser or its agency (SPEC.md §18.4).
+    pub const ADVERTISER_SIGNING: KeyUsage = KeyUsage(32);
+    /// Registering ads and signing ad catalogues, for a platform (SPEC.md §18.4, §18.5).
+    pub const AD_REGISTRATION: KeyUsage = KeyUsage(64);
     /// Every usage this version knows.
-    pub const ALL: KeyUsage = KeyUsage(15);
+    pub const ALL: KeyUsage = KeyUsage(127);
 
     /// The empty set.
     pub const fn empty() -> Self {
@@ -122,6 +128,9 @@ impl fmt::Debug for KeyUsage {
             (Self::CERTIFICATE_ISSUING, "certificate-issuing"),
             (Self::CREDENTIAL_ISSUING, "credential-issuing"),
             (Self::TIMESTAMPING, "timestamping"),
+            (Self::CHANNEL_PUBLISHING, "channel-publishing"),
+            (Self::ADVERTISER_SIGNING, "advertiser-signing"),
+            (Self::AD_REGISTRATION, "ad-registration"),
         ];
         let list: Vec<&str> = names.iter().filter(|(u, _)| self.contains(*u)).map(|(_, n)| *n).collect();
         write!(f, "KeyUsage[{}]", list.join(","))

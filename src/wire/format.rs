@@ -135,6 +135,25 @@ pub const SIGNED_PREKEY_UPLOAD: u32 = 0x9001;
 pub const ONE_TIME_PREKEY_BATCH: u32 = 0x9101;
 /// `KemPreKeyBatch` v1 (individually signed ML-KEM-768 prekeys, SPEC.md §17.4).
 pub const KEM_PREKEY_BATCH: u32 = 0x9201;
+// Channels and advertising (SPEC.md §18): type bytes 0x80-0x8F.
+/// `PostTbs` v1 (the publisher-signed part of a channel post).
+pub const CHANNEL_POST_TBS: u32 = 0x8001;
+/// `Post` v1 (a signed channel post or revision).
+pub const CHANNEL_POST: u32 = 0x8101;
+/// `TombstoneTbs` v1 (the signed part of a deletion).
+pub const CHANNEL_TOMBSTONE_TBS: u32 = 0x8201;
+/// `Tombstone` v1 (a signed deletion of a channel post).
+pub const CHANNEL_TOMBSTONE: u32 = 0x8301;
+/// `AdTbs` v1 (the advertiser-signed part of an ad, with its marking).
+pub const CHANNEL_AD_TBS: u32 = 0x8401;
+/// `Ad` v1 (an advertiser-signed, platform-countersigned ad).
+pub const CHANNEL_AD: u32 = 0x8501;
+/// `CatalogueTbs` v1 (the platform-signed part of an ad catalogue).
+pub const CHANNEL_CATALOGUE_TBS: u32 = 0x8601;
+/// `Catalogue` v1 (a platform's signed catalogue of current ads).
+pub const CHANNEL_CATALOGUE: u32 = 0x8701;
+/// Serialized `Feed` v1 (a client's per-post revision marks of one channel; no secret).
+pub const STATE_CHANNEL_FEED: u32 = 0x8801;
 
 /// Every format number, for the uniqueness test and SPEC.md.
 pub const ALL: &[(u32, &str)] = &[
@@ -191,6 +210,16 @@ pub const ALL: &[(u32, &str)] = &[
     (SIGNED_PREKEY_UPLOAD, "SignedPreKeyUpload"),
     (ONE_TIME_PREKEY_BATCH, "OneTimePreKeyBatch"),
     (KEM_PREKEY_BATCH, "KemPreKeyBatch"),
+    // Channels and advertising (SPEC.md §18).
+    (CHANNEL_POST_TBS, "PostTbs"),
+    (CHANNEL_POST, "Post"),
+    (CHANNEL_TOMBSTONE_TBS, "TombstoneTbs"),
+    (CHANNEL_TOMBSTONE, "Tombstone"),
+    (CHANNEL_AD_TBS, "AdTbs"),
+    (CHANNEL_AD, "Ad"),
+    (CHANNEL_CATALOGUE_TBS, "CatalogueTbs"),
+    (CHANNEL_CATALOGUE, "Catalogue"),
+    (STATE_CHANNEL_FEED, "FeedState"),
 ];
 
 #[cfg(test)]

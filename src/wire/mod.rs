@@ -29,6 +29,11 @@ pub(crate) mod pb {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.call.v1.rs"));
             }
         }
+        pub(crate) mod channel {
+            pub(crate) mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/vestnik.channel.v1.rs"));
+            }
+        }
         pub(crate) mod credential {
             pub(crate) mod v1 {
                 include!(concat!(env!("OUT_DIR"), "/vestnik.credential.v1.rs"));
@@ -79,6 +84,7 @@ pub(crate) mod pb {
 
 pub(crate) use pb::vestnik::account::v1 as account;
 pub(crate) use pb::vestnik::call::v1 as call;
+pub(crate) use pb::vestnik::channel::v1 as channel;
 pub(crate) use pb::vestnik::credential::v1 as credential;
 pub(crate) use pb::vestnik::document::v1 as document;
 pub(crate) use pb::vestnik::group::v1 as group;
