@@ -171,8 +171,7 @@ pub(crate) fn verify_with(
     oracle: &mut dyn SigOracle,
 ) -> VerificationReport {
     let sources = StatusSources { verifier: &policy.status_lists, carried: envelope.status_lists() };
-    let (protected_until, archive_times, archive_failure) =
-        check_archive_chain(envelope, policy, now, cache, oracle);
+    let (protected_until, archive_times, archive_failure) = check_archive_chain(envelope, policy, now, cache, oracle);
     let mut signatures = Vec::with_capacity(envelope.signers().len());
     // (anchor key, subject id) of each signature whose path was built.
     let mut subjects: Vec<Option<([u8; 32], String)>> = Vec::with_capacity(envelope.signers().len());
@@ -249,14 +248,7 @@ pub(crate) fn verify_with(
         report.validation_time = t;
         let times = Times { at: t, until: t, compromise: compromise_t };
         let path_ok = path.and_then(|p| {
-            p.check_at(
-                KeyUsage::DOCUMENT_SIGNING,
-                times,
-                now,
-                sources,
-                policy.require_fresh_status,
-                cache,
-            )
+            p.check_at(KeyUsage::DOCUMENT_SIGNING, times, now, sources, policy.require_fresh_status, cache)
         });
         push(&mut report, CheckKind::CertificatePath, path_ok.map_err(Failure::Chain));
         let limit = report.proven_time.unwrap_or(now).saturating_add(policy.max_clock_skew);
@@ -319,9 +311,8 @@ fn check_token(
     let times = Times { at: token.time(), until, compromise: until };
     let mut last = ChainError::UnknownCertificate;
     for tsa in envelope.certificates().iter().filter(|c| &super::cert::key_id(c.subject_key()) == token.tsa_key_id()) {
-        let checked = find_path(tsa, envelope, policy, cache).and_then(|p| {
-            p.check_at(KeyUsage::TIMESTAMPING, times, now, sources, policy.require_fresh_status, cache)
-        });
+        let checked = find_path(tsa, envelope, policy, cache)
+            .and_then(|p| p.check_at(KeyUsage::TIMESTAMPING, times, now, sources, policy.require_fresh_status, cache));
         match checked {
             Ok(()) => {
                 let (tbs, sig) = token.signed_parts();
