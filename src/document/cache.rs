@@ -21,6 +21,7 @@ use super::chain::{CertPath, ChainError};
 use super::status::{StatusList, StatusSignatures};
 use crate::crypto::sig::VerifyingKey;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -92,11 +93,13 @@ impl<K: Eq + Hash, V: Clone> Sharded<K, V> {
     /// Inserts under a slot already reserved in `len`; gives the slot back
     /// when the key was present (another thread inserted it first).
     fn insert_reserved(&self, first_byte: u8, key: K, value: V, len: &AtomicUsize) {
-        let mut map = write(&self.shard(first_byte).map);
-        if map.contains_key(&key) {
-            len.fetch_sub(1, Ordering::AcqRel);
-        } else {
-            map.insert(key, value);
+        match write(&self.shard(first_byte).map).entry(key) {
+            Entry::Occupied(_) => {
+                len.fetch_sub(1, Ordering::AcqRel);
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(value);
+            }
         }
     }
 
