@@ -5,7 +5,7 @@
 //! still checked on every use.
 //!
 //! One cache serves many threads at once (it is `Send + Sync`, used through
-//! `&ChainCache`): each of its three maps is split into [`SHARDS`] shards,
+//! `&ChainCache`): each of its three maps is split into `SHARDS` shards,
 //! each behind its own `RwLock`, picked by the first byte of the entry's
 //! SHA-512 key. A lock is held only to look an entry up or to insert one,
 //! never while a path is built or a signature checked, so threads verifying
@@ -57,7 +57,7 @@ fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A map split into [`SHARDS`] locked shards, keyed by values whose first
+/// A map split into `SHARDS` locked shards, keyed by values whose first
 /// byte is uniformly distributed (SHA-512 outputs).
 struct Sharded<K, V> {
     shards: [Shard<K, V>; SHARDS],
