@@ -166,7 +166,7 @@ impl Fixture {
             .unwrap()
     }
 
-    fn verify_cached(&self, cache: &mut ChainCache) -> VerifiedPresentation {
+    fn verify_cached(&self, cache: &ChainCache) -> VerifiedPresentation {
         verify_presentation_with_cache(
             &self.presentation,
             &self.request,
@@ -179,10 +179,10 @@ impl Fixture {
     }
 
     fn warm_cache(&self) -> ChainCache {
-        let mut cache = ChainCache::new();
-        self.verify_cached(&mut cache);
+        let cache = ChainCache::new();
+        self.verify_cached(&cache);
         let hits = cache.hits();
-        self.verify_cached(&mut cache);
+        self.verify_cached(&cache);
         assert!(cache.hits() > hits, "the second cached verification hits the cache");
         cache
     }
@@ -525,8 +525,8 @@ fn bench(c: &mut Criterion, f: &Fixture, issue_floor: &floor::Issue, present_flo
     g.bench_function("issue_12", |b| b.iter(|| f.issue()));
     g.bench_function("present_3_of_12", |b| b.iter(|| f.present()));
     g.bench_function("verify_2cert_uncached", |b| b.iter(|| f.verify_uncached()));
-    let mut cache = f.warm_cache();
-    g.bench_function("verify_2cert_cached", |b| b.iter(|| f.verify_cached(&mut cache)));
+    let cache = f.warm_cache();
+    g.bench_function("verify_2cert_cached", |b| b.iter(|| f.verify_cached(&cache)));
     g.finish();
     let mut g = c.benchmark_group("floor");
     g.bench_function("issue_12", |b| b.iter(|| issue_floor.run()));
@@ -575,11 +575,11 @@ fn print_ratios(f: &Fixture, issue_floor: &floor::Issue, present_floor: &floor::
         interleaved(rounds, || loop_ns(n, || f.verify_uncached()), || loop_ns(n, || assert!(verify_floor.uncached())));
     ratio("credential_verify_2cert_uncached", m, fl);
 
-    let mut cache = f.warm_cache();
+    let cache = f.warm_cache();
     let (rounds, n) = plan(250);
     let (m, fl) = interleaved(
         rounds,
-        || loop_ns(n, || f.verify_cached(&mut cache)),
+        || loop_ns(n, || f.verify_cached(&cache)),
         || loop_ns(n, || assert!(verify_floor.cached())),
     );
     ratio("credential_verify_2cert_cached", m, fl);

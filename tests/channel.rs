@@ -19,7 +19,7 @@ use vestnik::wire::DecodeError;
 
 #[allow(dead_code, unreachable_pub, missing_docs, clippy::all)]
 mod pb {
-    include!(concat!(env!("OUT_DIR"), "/vestnik.channel.v1.rs"));
+    include!("../src/wire/generated/vestnik.channel.v1.rs");
 }
 
 const NOW: u64 = T0 + 600;

@@ -384,9 +384,9 @@ fn frozen_presentation_verifies_at_the_fixed_time() {
     let bytes = read("presentation.bin");
     let verified = verify_presentation(&bytes, &v.request, &policy, &lists, CHECK_AT).unwrap();
     expected_result(&verified, PRESENTED_AT);
-    let mut cache = ChainCache::new();
+    let cache = ChainCache::new();
     for _ in 0..2 {
-        let cached = verify_presentation_with_cache(&bytes, &v.request, &policy, &lists, CHECK_AT, &mut cache);
+        let cached = verify_presentation_with_cache(&bytes, &v.request, &policy, &lists, CHECK_AT, &cache);
         assert_eq!(cached.as_ref(), Ok(&verified));
     }
     // Refused once the request has expired, without the status list, and
@@ -441,8 +441,8 @@ fn untyped_frozen_presentation_is_refused_as_not_certified() {
         CredentialPolicy::new(vec![IssuerRule::new(v.anchor.clone(), &[DOC_TYPE]).for_issuer("ru.gov.mvd")]),
     ] {
         assert_eq!(verify_presentation(&bytes, &v.request, &policy, &lists, CHECK_AT), Err(refused.clone()));
-        let mut cache = ChainCache::new();
-        let cached = verify_presentation_with_cache(&bytes, &v.request, &policy, &lists, CHECK_AT, &mut cache);
+        let cache = ChainCache::new();
+        let cached = verify_presentation_with_cache(&bytes, &v.request, &policy, &lists, CHECK_AT, &cache);
         assert_eq!(cached, Err(refused.clone()));
     }
 }

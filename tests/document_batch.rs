@@ -53,8 +53,8 @@ fn check(kinds: &[u8], now: u64, cached: bool) {
     let made: Vec<(Envelope, Vec<u8>)> = kinds.iter().enumerate().map(|(i, k)| make(&w, *k, i)).collect();
     let inputs: Vec<BatchInput<'_>> = made.iter().map(|(e, d)| BatchInput { envelope: e, document: Some(d) }).collect();
     let policy = w.policy();
-    let mut cache = ChainCache::new();
-    let batch = verify_batch(&inputs, &policy, now, if cached { Some(&mut cache) } else { None }, &mut rand::rng());
+    let cache = ChainCache::new();
+    let batch = verify_batch(&inputs, &policy, now, if cached { Some(&cache) } else { None }, &mut rand::rng());
     for (i, (e, d)) in made.iter().enumerate() {
         let single = verify(e, Some(d), &policy, now);
         assert_eq!(batch[i], single, "envelope {i} kind {}", kinds[i]);
@@ -73,13 +73,13 @@ fn cache_verifies_each_chain_once() {
     let w = World::new();
     let made: Vec<(Envelope, Vec<u8>)> = (0..10).map(|i| make(&w, 0, i)).collect();
     let inputs: Vec<BatchInput<'_>> = made.iter().map(|(e, d)| BatchInput { envelope: e, document: Some(d) }).collect();
-    let mut cache = ChainCache::new();
-    let r = verify_batch(&inputs, &w.policy(), T0, Some(&mut cache), &mut rand::rng());
+    let cache = ChainCache::new();
+    let r = verify_batch(&inputs, &w.policy(), T0, Some(&cache), &mut rand::rng());
     assert!(r.iter().all(VerificationReport::is_accepted));
     assert_eq!(cache.hits(), 9);
     // Another anchor set empties the cache instead of reusing it.
     let other = World::new();
-    let r = verify_with_cache(&made[0].0, Some(&made[0].1), &other.policy(), T0, &mut cache);
+    let r = verify_with_cache(&made[0].0, Some(&made[0].1), &other.policy(), T0, &cache);
     assert!(!r.is_accepted());
 }
 

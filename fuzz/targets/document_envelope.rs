@@ -23,12 +23,12 @@ pub fn run(data: &[u8]) {
     let now = env.archive_timestamps().last().map_or(1_750_000_000, |a| a.token().time().max(1_750_000_000));
     let single = verify(&env, None, &policy, now);
     let _ = single.to_string();
-    let mut cache = ChainCache::new();
+    let cache = ChainCache::new();
     let batch = verify_batch(
         &[BatchInput { envelope: &env, document: None }],
         &policy,
         now,
-        Some(&mut cache),
+        Some(&cache),
         &mut rand::rng(),
     );
     assert_eq!(batch.first(), Some(&single), "batch and single agree");

@@ -160,9 +160,9 @@ impl Fixture {
     /// run answers from it); all three must agree.
     fn verify(&self, bytes: &[u8], request: &PresentationRequest) -> Result<VerifiedPresentation, VerifyError> {
         let plain = verify_presentation(bytes, request, &self.policy, &self.lists, NOW);
-        let mut cache = ChainCache::new();
+        let cache = ChainCache::new();
         for _ in 0..2 {
-            let cached = verify_presentation_with_cache(bytes, request, &self.policy, &self.lists, NOW, &mut cache);
+            let cached = verify_presentation_with_cache(bytes, request, &self.policy, &self.lists, NOW, &cache);
             assert_eq!(cached, plain, "cached and plain verification agree");
         }
         if let Ok(v) = &plain {
@@ -244,10 +244,10 @@ pub fn run(data: &[u8]) {
         2 => holder_answers_fixture_request(f, rest),
         3 => holder_answers_fuzzed_request(f, rest),
         4 => {
-            let mut cache = ChainCache::new();
-            let warm = verify_presentation_with_cache(&f.valid, &f.request, &f.policy, &f.lists, NOW, &mut cache);
+            let cache = ChainCache::new();
+            let warm = verify_presentation_with_cache(&f.valid, &f.request, &f.policy, &f.lists, NOW, &cache);
             assert!(warm.is_ok());
-            let cached = verify_presentation_with_cache(rest, &f.request, &f.policy, &f.lists, NOW, &mut cache);
+            let cached = verify_presentation_with_cache(rest, &f.request, &f.policy, &f.lists, NOW, &cache);
             let plain = f.verify(rest, &f.request);
             assert_eq!(cached, plain, "a warmed cache agrees with plain verification");
             if plain.is_ok() {

@@ -340,7 +340,7 @@ fn over_and_under_disclosure_fail() {
 #[test]
 fn cached_and_uncached_verification_agree() {
     let w = World::new();
-    let mut cache = crate::document::ChainCache::new();
+    let cache = crate::document::ChainCache::new();
     let req = World::request(&["age_over_14"]);
     let good = w.passport(5).present(&req, NOW).unwrap();
     let thief = Forgery::from(&good).sign(&SigningKey::generate(&mut rand::rng()));
@@ -348,7 +348,7 @@ fn cached_and_uncached_verification_agree() {
     for _ in 0..3 {
         for (bytes, lists) in [(good.to_bytes(), &w.lists), (&thief[..], &w.lists), (good.to_bytes(), &revoked)] {
             let a = verify_presentation(bytes, &req, &w.policy, lists, NOW);
-            let b = verify_presentation_with_cache(bytes, &req, &w.policy, lists, NOW, &mut cache);
+            let b = verify_presentation_with_cache(bytes, &req, &w.policy, lists, NOW, &cache);
             assert_eq!(a, b);
         }
     }
@@ -437,9 +437,9 @@ fn a_warm_cache_does_not_complete_a_chain_the_presentation_lacks() {
     let short = f.consistent().sign(held.holder_key());
     let plain = w.verify(&short, &req).unwrap_err();
     assert!(matches!(plain, VerifyError::Chain(crate::document::ChainError::NoIssuer { depth: 0 })), "{plain:?}");
-    let mut cache = crate::document::ChainCache::new();
-    assert!(verify_presentation_with_cache(good.to_bytes(), &req, &w.policy, &w.lists, NOW, &mut cache).is_ok());
-    let cached = verify_presentation_with_cache(&short, &req, &w.policy, &w.lists, NOW, &mut cache);
+    let cache = crate::document::ChainCache::new();
+    assert!(verify_presentation_with_cache(good.to_bytes(), &req, &w.policy, &w.lists, NOW, &cache).is_ok());
+    let cached = verify_presentation_with_cache(&short, &req, &w.policy, &w.lists, NOW, &cache);
     assert_eq!(cached, Err(plain));
 }
 
@@ -573,10 +573,10 @@ fn a_warm_cache_answers_paths_certificates_and_lists() {
     let w = World::new();
     let req = World::request(&["age_over_14"]);
     let p = w.passport(5).present(&req, NOW).unwrap();
-    let mut cache = crate::document::ChainCache::new();
-    verify_presentation_with_cache(p.to_bytes(), &req, &w.policy, &w.lists, NOW, &mut cache).unwrap();
+    let cache = crate::document::ChainCache::new();
+    verify_presentation_with_cache(p.to_bytes(), &req, &w.policy, &w.lists, NOW, &cache).unwrap();
     let before = cache.hits();
-    verify_presentation_with_cache(p.to_bytes(), &req, &w.policy, &w.lists, NOW, &mut cache).unwrap();
+    verify_presentation_with_cache(p.to_bytes(), &req, &w.policy, &w.lists, NOW, &cache).unwrap();
     // 2 decoded certificates, 1 path, 1 status-list signature.
     assert_eq!(cache.hits() - before, 4);
 }
@@ -611,9 +611,9 @@ fn school_key_minting_a_passport_is_refused_under_an_any_issuer_rule() {
     let bytes = held.present(&req, NOW).unwrap().to_bytes().to_vec();
     let refused = VerifyError::DocTypeNotCertified { issuer: "school57".into(), doc_type: PASSPORT.into(), depth: 0 };
     assert_eq!(w.verify(&bytes, &req).unwrap_err(), refused);
-    let mut cache = crate::document::ChainCache::new();
+    let cache = crate::document::ChainCache::new();
     for _ in 0..2 {
-        let r = verify_presentation_with_cache(&bytes, &req, &w.policy, &w.lists, NOW, &mut cache);
+        let r = verify_presentation_with_cache(&bytes, &req, &w.policy, &w.lists, NOW, &cache);
         assert_eq!(r.unwrap_err(), refused);
     }
     // The legitimate passport issuer is accepted under the same rule, and

@@ -80,7 +80,7 @@ impl Credential {
     pub(crate) fn parse(
         bytes: &[u8],
         limits: &CredentialLimits,
-        mut cache: Option<&mut ChainCache>,
+        cache: Option<&ChainCache>,
     ) -> Result<Self, CredentialError> {
         let max = limits.max_credential_len;
         let chain_cap = Cap::new(4, "credential.chain", limits.max_chain_certs);
@@ -109,7 +109,7 @@ impl Credential {
         let chain = outer
             .chain
             .iter()
-            .map(|c| match cache.as_deref_mut() {
+            .map(|c| match cache {
                 Some(cache) => cache.certificate(c),
                 None => Certificate::from_bytes(c),
             })

@@ -76,7 +76,7 @@ impl Presentation {
     pub(crate) fn parse(
         bytes: &[u8],
         limits: &CredentialLimits,
-        cache: Option<&mut ChainCache>,
+        cache: Option<&ChainCache>,
     ) -> Result<Self, CredentialError> {
         let max = limits.max_presentation_len;
         let disclosures_cap = Cap::new(3, "presentation.disclosures", limits.max_claims);

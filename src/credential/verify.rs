@@ -185,7 +185,7 @@ pub fn verify_presentation_with_cache(
     policy: &CredentialPolicy,
     status_lists: &[StatusList],
     now: u64,
-    cache: &mut ChainCache,
+    cache: &ChainCache,
 ) -> Result<VerifiedPresentation, VerifyError> {
     verify_inner(bytes, request, policy, status_lists, now, Some(cache))
 }
@@ -196,10 +196,10 @@ fn verify_inner(
     policy: &CredentialPolicy,
     lists: &[StatusList],
     now: u64,
-    mut cache: Option<&mut ChainCache>,
+    cache: Option<&ChainCache>,
 ) -> Result<VerifiedPresentation, VerifyError> {
     // 1. Decode (caps first).
-    let p = Presentation::parse(bytes, &policy.limits, cache.as_deref_mut())?;
+    let p = Presentation::parse(bytes, &policy.limits, cache)?;
     let cred = p.credential();
     // 2. It answers this request: hash, nonce, audience, session binding.
     if !eq32(p.request_hash(), request.hash()) {
@@ -257,12 +257,12 @@ fn verify_inner(
     // 8. Issuer chain to an anchor, valid and unrevoked now, allowed this type.
     let (issuer, pool) = cred.chain().split_first().ok_or(VerifyError::NoIssuerCertificate)?;
     let anchors = policy.anchors();
-    let path = match cache.as_deref_mut() {
+    let path = match cache {
         Some(c) => c.path(issuer, pool, &anchors, policy.max_chain_len)?,
         None => CertPath::build(issuer, pool, &anchors, policy.max_chain_len)?,
     };
-    path.check(KeyUsage::CREDENTIAL_ISSUING, now, now, lists, policy.require_fresh_chain_status, cache.as_deref_mut())?;
-    if let Some(c) = cache.as_deref_mut() {
+    path.check(KeyUsage::CREDENTIAL_ISSUING, now, now, lists, policy.require_fresh_chain_status, cache)?;
+    if let Some(c) = cache {
         c.remember_certificates(&path);
     }
     // 9. The issuer's certificate, and every CA above it, name this type.

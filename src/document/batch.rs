@@ -39,7 +39,10 @@ impl SigOracle for Deferred {
 
 /// Verifies many envelopes, accepting exactly what [`super::verify`] accepts
 /// one by one, with the Ed25519 checks batched. Pass a [`ChainCache`] to verify
-/// each certificate chain once across the batch (and across calls).
+/// each certificate chain once across the batch (and across calls). The
+/// cache is shared by reference: worker threads each verify their own batch
+/// against one cache at once, with no lock held across a batch or a
+/// signature check (SPEC.md §11.8).
 ///
 /// ```
 /// # use vestnik::document::*;
@@ -61,16 +64,26 @@ impl SigOracle for Deferred {
 /// let inputs: Vec<BatchInput> = envelopes.iter().map(|e| BatchInput { envelope: e, document: None }).collect();
 /// let status = StatusList::issue(&root, StatusType::Certificates, 1_000, 3_000, 16, &[], &DocumentLimits::default())?;
 /// let policy = VerificationPolicy::new(vec![anchor]).with_status_lists(vec![status]);
-/// let mut cache = ChainCache::new();
-/// let reports = verify_batch(&inputs, &policy, 2_000, Some(&mut cache), &mut rng);
+/// let cache = ChainCache::new();
+/// let reports = verify_batch(&inputs, &policy, 2_000, Some(&cache), &mut rng);
 /// assert!(reports.iter().all(|r| r.is_accepted()));
+/// // Two workers, one cache: each verifies half of the envelopes.
+/// std::thread::scope(|s| {
+///     for half in inputs.chunks(4) {
+///         let (policy, cache) = (&policy, &cache);
+///         s.spawn(move || {
+///             let reports = verify_batch(half, policy, 2_000, Some(cache), &mut rand::rng());
+///             assert!(reports.iter().all(|r| r.is_accepted()));
+///         });
+///     }
+/// });
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn verify_batch<R: rand_core::CryptoRng + ?Sized>(
     inputs: &[BatchInput<'_>],
     policy: &VerificationPolicy,
     now: u64,
-    mut cache: Option<&mut ChainCache>,
+    cache: Option<&ChainCache>,
     rng: &mut R,
 ) -> Vec<VerificationReport> {
     let mut reports = Vec::with_capacity(inputs.len());
@@ -78,7 +91,7 @@ pub fn verify_batch<R: rand_core::CryptoRng + ?Sized>(
     let mut deferred = Deferred::default();
     for (i, input) in inputs.iter().enumerate() {
         let before = deferred.items.len();
-        reports.push(verify_with(input.envelope, input.document, policy, now, cache.as_deref_mut(), &mut deferred));
+        reports.push(verify_with(input.envelope, input.document, policy, now, cache, &mut deferred));
         owners.extend(core::iter::repeat_n(i, deferred.items.len() - before));
     }
     let items: Vec<BatchItem<'_>> = deferred
@@ -91,7 +104,7 @@ pub fn verify_batch<R: rand_core::CryptoRng + ?Sized>(
         redo.dedup();
         for i in redo {
             if let (Some(input), Some(slot)) = (inputs.get(i), reports.get_mut(i)) {
-                *slot = verify_with(input.envelope, input.document, policy, now, cache.as_deref_mut(), &mut Direct);
+                *slot = verify_with(input.envelope, input.document, policy, now, cache, &mut Direct);
             }
         }
     }

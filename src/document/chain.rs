@@ -216,7 +216,7 @@ impl CertPath {
         now: u64,
         lists: &[StatusList],
         require_status: bool,
-        cache: Option<&mut C>,
+        cache: Option<&C>,
     ) -> Result<(), ChainError> {
         let times = Times { at: t, until: t, compromise: t };
         self.check_at(needed, times, now, StatusSources::verifier(lists), require_status, cache)
@@ -231,7 +231,7 @@ impl CertPath {
         now: u64,
         sources: StatusSources<'_>,
         require_status: bool,
-        mut cache: Option<&mut C>,
+        cache: Option<&C>,
     ) -> Result<(), ChainError> {
         let (at, until) = (times.at, times.at.max(times.until));
         let n = self.certs.len();
@@ -266,7 +266,7 @@ impl CertPath {
                 return Err(ChainError::Expired { depth, not_after: c.not_after(), at: until });
             }
             let times = Times { at, until, compromise: times.compromise.max(until) };
-            self.check_status(depth, c, times, now, sources, require_status, cache.as_deref_mut())?;
+            self.check_status(depth, c, times, now, sources, require_status, cache)?;
         }
         Ok(())
     }
@@ -289,7 +289,7 @@ impl CertPath {
         now: u64,
         sources: StatusSources<'_>,
         require_status: bool,
-        cache: Option<&mut C>,
+        cache: Option<&C>,
     ) -> Result<(), ChainError> {
         let issuer = self.issuer_key(depth);
         let standing =

@@ -470,7 +470,7 @@ impl<'a> StatusSources<'a> {
 pub(crate) trait StatusSignatures {
     /// True when `list` verifies under `issuer` (remembering the answer as
     /// the implementation sees fit).
-    fn status_list_verified(&mut self, list: &StatusList, issuer: &VerifyingKey) -> bool;
+    fn status_list_verified(&self, list: &StatusList, issuer: &VerifyingKey) -> bool;
 }
 
 /// The standing of `serial` at `times.until` (a key compromise judged at
@@ -484,7 +484,7 @@ pub(crate) fn standing<C: StatusSignatures + ?Sized>(
     serial: u64,
     times: super::chain::Times,
     now: u64,
-    mut cache: Option<&mut C>,
+    cache: Option<&C>,
 ) -> Standing {
     let issuer_id = key_id(issuer);
     let mut result = Standing::Unknown;
@@ -493,7 +493,7 @@ pub(crate) fn standing<C: StatusSignatures + ?Sized>(
         if serial >= list.size() {
             continue;
         }
-        let authentic = match cache.as_deref_mut() {
+        let authentic = match cache {
             Some(cache) => cache.status_list_verified(list, issuer),
             None => list.verify_signature(issuer).is_ok(),
         };

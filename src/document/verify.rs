@@ -96,7 +96,7 @@ pub fn verify_with_cache(
     document: Option<&[u8]>,
     policy: &VerificationPolicy,
     now: u64,
-    cache: &mut ChainCache,
+    cache: &ChainCache,
 ) -> VerificationReport {
     verify_with(envelope, document, policy, now, Some(cache), &mut Direct)
 }
@@ -121,7 +121,7 @@ fn find_path(
     cert: &Certificate,
     envelope: &Envelope,
     policy: &VerificationPolicy,
-    cache: Option<&mut ChainCache>,
+    cache: Option<&ChainCache>,
 ) -> Result<CertPath, ChainError> {
     let max = policy.limits.max_chain_len;
     match cache {
@@ -138,7 +138,7 @@ fn check_archive_chain(
     envelope: &Envelope,
     policy: &VerificationPolicy,
     now: u64,
-    mut cache: Option<&mut ChainCache>,
+    cache: Option<&ChainCache>,
     oracle: &mut dyn SigOracle,
 ) -> (u64, Vec<u64>, Option<Failure>) {
     let archive = envelope.archive_timestamps();
@@ -151,7 +151,7 @@ fn check_archive_chain(
             Err(TimestampFailure::OutOfOrder)
         } else {
             let until = archive.get(index + 1).map_or(now, |next| next.token().time());
-            check_token(token, until, envelope, policy, now, cache.as_deref_mut(), oracle)
+            check_token(token, until, envelope, policy, now, cache, oracle)
         };
         match result {
             Ok(t) => times.push(t),
@@ -167,12 +167,11 @@ pub(crate) fn verify_with(
     document: Option<&[u8]>,
     policy: &VerificationPolicy,
     now: u64,
-    mut cache: Option<&mut ChainCache>,
+    cache: Option<&ChainCache>,
     oracle: &mut dyn SigOracle,
 ) -> VerificationReport {
     let sources = StatusSources { verifier: &policy.status_lists, carried: envelope.status_lists() };
-    let (protected_until, archive_times, archive_failure) =
-        check_archive_chain(envelope, policy, now, cache.as_deref_mut(), oracle);
+    let (protected_until, archive_times, archive_failure) = check_archive_chain(envelope, policy, now, cache, oracle);
     let mut signatures = Vec::with_capacity(envelope.signers().len());
     // (anchor key, subject id) of each signature whose path was built.
     let mut subjects: Vec<Option<([u8; 32], String)>> = Vec::with_capacity(envelope.signers().len());
@@ -202,7 +201,7 @@ pub(crate) fn verify_with(
             Err(Failure::RoleMismatch { claimed: attrs.signer_role, certified: cert.role() })
         };
         push(&mut report, CheckKind::RoleMatches, role_ok);
-        let path = find_path(cert, envelope, policy, cache.as_deref_mut());
+        let path = find_path(cert, envelope, policy, cache);
         report.signer = Some(SignerIdentity {
             subject_id: cert.subject_id().to_owned(),
             display_name: cert.display_name().to_owned(),
@@ -222,7 +221,7 @@ pub(crate) fn verify_with(
         let mut last_ts_failure = None;
         for token in entry.timestamps() {
             let checked = if token.covers(entry.signature()) {
-                check_token(token, protected_until, envelope, policy, now, cache.as_deref_mut(), oracle)
+                check_token(token, protected_until, envelope, policy, now, cache, oracle)
             } else {
                 Err(TimestampFailure::WrongImprint)
             };
@@ -249,14 +248,7 @@ pub(crate) fn verify_with(
         report.validation_time = t;
         let times = Times { at: t, until: t, compromise: compromise_t };
         let path_ok = path.and_then(|p| {
-            p.check_at(
-                KeyUsage::DOCUMENT_SIGNING,
-                times,
-                now,
-                sources,
-                policy.require_fresh_status,
-                cache.as_deref_mut(),
-            )
+            p.check_at(KeyUsage::DOCUMENT_SIGNING, times, now, sources, policy.require_fresh_status, cache)
         });
         push(&mut report, CheckKind::CertificatePath, path_ok.map_err(Failure::Chain));
         let limit = report.proven_time.unwrap_or(now).saturating_add(policy.max_clock_skew);
@@ -308,7 +300,7 @@ fn check_token(
     envelope: &Envelope,
     policy: &VerificationPolicy,
     now: u64,
-    mut cache: Option<&mut ChainCache>,
+    cache: Option<&ChainCache>,
     oracle: &mut dyn SigOracle,
 ) -> Result<u64, TimestampFailure> {
     if token.time() > now {
@@ -319,9 +311,8 @@ fn check_token(
     let times = Times { at: token.time(), until, compromise: until };
     let mut last = ChainError::UnknownCertificate;
     for tsa in envelope.certificates().iter().filter(|c| &super::cert::key_id(c.subject_key()) == token.tsa_key_id()) {
-        let checked = find_path(tsa, envelope, policy, cache.as_deref_mut()).and_then(|p| {
-            p.check_at(KeyUsage::TIMESTAMPING, times, now, sources, policy.require_fresh_status, cache.as_deref_mut())
-        });
+        let checked = find_path(tsa, envelope, policy, cache)
+            .and_then(|p| p.check_at(KeyUsage::TIMESTAMPING, times, now, sources, policy.require_fresh_status, cache));
         match checked {
             Ok(()) => {
                 let (tbs, sig) = token.signed_parts();

@@ -15,72 +15,16 @@ use prost::Message;
 
 /// Generated types, nested as their protobuf packages so cross-file
 /// references resolve. Nothing outside `wire` and the modules' conversion
-/// functions touches them.
+/// functions touches them. The code is committed under `src/wire/generated/`
+/// (one file per protobuf package and the module tree, `mod.rs`), so apps
+/// build without protox or prost-build; `tests/proto_codegen.rs` checks it
+/// against `proto/` and rewrites it with `VESTNIK_REGEN_PROTO=1`. Without
+/// the `mls` feature the MLS packages are unused (`dead_code`).
 #[allow(missing_docs, unreachable_pub, clippy::all, clippy::indexing_slicing)]
-pub(crate) mod pb {
-    pub(crate) mod vestnik {
-        pub(crate) mod account {
-            pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.account.v1.rs"));
-            }
-        }
-        pub(crate) mod call {
-            pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.call.v1.rs"));
-            }
-        }
-        pub(crate) mod channel {
-            pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.channel.v1.rs"));
-            }
-        }
-        pub(crate) mod credential {
-            pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.credential.v1.rs"));
-            }
-        }
-        pub(crate) mod session {
-            pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.session.v1.rs"));
-            }
-        }
-        pub(crate) mod document {
-            pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.document.v1.rs"));
-            }
-        }
-        pub(crate) mod state {
-            pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.state.v1.rs"));
-            }
-        }
-        pub(crate) mod group {
-            pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.group.v1.rs"));
-            }
-        }
-        // Upload formats (issue 17, SPEC §17).
-        pub(crate) mod upload {
-            pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.upload.v1.rs"));
-            }
-        }
-        // Without the `mls` feature only the envelopes are used.
-        #[cfg_attr(not(feature = "mls"), allow(dead_code))]
-        pub(crate) mod mls {
-            pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.mls.v1.rs"));
-            }
-        }
-        // The delivery service's MLS observer state (SPEC §15.12).
-        #[cfg_attr(not(feature = "mls"), allow(dead_code))]
-        pub(crate) mod mlsobserver {
-            pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.mlsobserver.v1.rs"));
-            }
-        }
-    }
-}
+#[cfg_attr(not(feature = "mls"), allow(dead_code))]
+#[rustfmt::skip]
+#[path = "generated/mod.rs"]
+pub(crate) mod pb;
 
 pub(crate) use pb::vestnik::account::v1 as account;
 pub(crate) use pb::vestnik::call::v1 as call;

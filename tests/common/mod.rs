@@ -53,29 +53,30 @@ impl Device {
     }
 }
 
-/// The crate's generated protobuf types, for crafting adversarial inputs.
+/// The crate's generated protobuf types (committed under src/wire/generated/),
+/// for crafting adversarial inputs.
 #[allow(dead_code, unreachable_pub, missing_docs, clippy::all)]
 pub(crate) mod pb {
     pub(crate) mod vestnik {
         pub(crate) mod session {
             pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.session.v1.rs"));
+                include!("../../src/wire/generated/vestnik.session.v1.rs");
             }
         }
         pub(crate) mod state {
             pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.state.v1.rs"));
+                include!("../../src/wire/generated/vestnik.state.v1.rs");
             }
         }
         pub(crate) mod group {
             pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.group.v1.rs"));
+                include!("../../src/wire/generated/vestnik.group.v1.rs");
             }
         }
         // Upload formats (issue 17, SPEC §17).
         pub(crate) mod upload {
             pub(crate) mod v1 {
-                include!(concat!(env!("OUT_DIR"), "/vestnik.upload.v1.rs"));
+                include!("../../src/wire/generated/vestnik.upload.v1.rs");
             }
         }
     }

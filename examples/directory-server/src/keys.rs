@@ -1,7 +1,6 @@
 //! Where the server meets the crate: upload validation, stored forms,
 //! bundle assembly and document batches. No secret is ever involved.
 
-use std::sync::Mutex;
 
 use axum::http::StatusCode;
 use vestnik::IdentityPublic;
@@ -135,7 +134,7 @@ pub(crate) fn verify_documents(
     body: &[u8],
     policy: &VerificationPolicy,
     limits: &ServerLimits,
-    chains: &Mutex<ChainCache>,
+    chains: &ChainCache,
     now: u64,
 ) -> Result<Vec<DocumentVerdict>, ApiError> {
     let entries = framing::decode_document_batch(body, limits.max_document_batch)
@@ -155,28 +154,9 @@ pub(crate) fn verify_documents(
         .zip(entries.iter())
         .map(|(envelope, (_, document))| BatchInput { envelope, document: *document })
         .collect();
-    let mut cache = chains.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let reports = verify_batch(&inputs, policy, now, CacheArg::from_mut(&mut cache), &mut rand::rng());
+    // The cache is shared by reference: it locks per entry, never across a
+    // batch, so workers verify in parallel (SPEC §11.8).
+    let reports = verify_batch(&inputs, policy, now, Some(chains), &mut rand::rng());
     Ok(reports.iter().map(|r| DocumentVerdict { accepted: r.is_accepted(), report: r.to_string() }).collect())
 }
 
-/// `verify_batch` takes `Option<&mut ChainCache>` on main and
-/// `Option<&ChainCache>` once the cache is shared between threads (issue 17,
-/// the `cache` helper): this builds either from the one cache the workers
-/// share, so the server compiles against both. With the shared-reference
-/// API the mutex around the cache can go (the cache locks per entry).
-trait CacheArg<'a> {
-    fn from_mut(cache: &'a mut ChainCache) -> Self;
-}
-
-impl<'a> CacheArg<'a> for Option<&'a mut ChainCache> {
-    fn from_mut(cache: &'a mut ChainCache) -> Self {
-        Some(cache)
-    }
-}
-
-impl<'a> CacheArg<'a> for Option<&'a ChainCache> {
-    fn from_mut(cache: &'a mut ChainCache) -> Self {
-        Some(cache)
-    }
-}

@@ -118,7 +118,7 @@ pub(crate) struct AppState {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) config: Config,
     /// One chain cache for every document worker.
-    pub(crate) chains: Arc<Mutex<vestnik::document::ChainCache>>,
+    pub(crate) chains: Arc<vestnik::document::ChainCache>,
     pub(crate) rate: Mutex<ratelimit::RateLimiter>,
 }
 
@@ -127,7 +127,7 @@ pub fn router(store: Arc<dyn Store>, config: Config) -> axum::Router {
     let state = Arc::new(AppState {
         store,
         config,
-        chains: Arc::new(Mutex::new(vestnik::document::ChainCache::new())),
+        chains: Arc::new(vestnik::document::ChainCache::new()),
         rate: Mutex::new(ratelimit::RateLimiter::default()),
     });
     api::routes(state)
