@@ -18,9 +18,9 @@ use super::limits::ChannelLimits;
 use super::post::{Post, PostBody, Tombstone};
 use super::publisher::{Action, Publisher, publisher_of};
 use super::sponsored::{Ad, AdSigner, VerifiedAd, platform_input};
-use crate::crypto::sig::{self, BatchItem, Signature, VerifyingKey};
-use crate::document::{Certificate, ChainCache, KeyUsage, StatusList, Times, TrustAnchor};
-use crate::labels::{self, SigContext};
+
+use crate::document::{Certificate, ChainCache, Direct, KeyUsage, SigOracle, StatusList, Times, TrustAnchor};
+use crate::labels;
 use std::collections::HashMap;
 
 /// What a client trusts and knows: anchors, the certificates of the
@@ -76,31 +76,6 @@ impl VerifiedTombstone {
     /// Who deleted, as certified.
     pub fn publisher(&self) -> &Publisher {
         &self.publisher
-    }
-}
-
-/// Answers signature checks: now, or deferred to one batch.
-pub(crate) trait SigOracle {
-    fn check(&mut self, key: &VerifyingKey, context: SigContext, message: &[u8], signature: &Signature) -> bool;
-}
-
-pub(crate) struct Direct;
-
-impl SigOracle for Direct {
-    fn check(&mut self, key: &VerifyingKey, context: SigContext, message: &[u8], signature: &Signature) -> bool {
-        key.verify(context, message, signature).is_ok()
-    }
-}
-
-#[derive(Default)]
-struct Deferred {
-    items: Vec<(VerifyingKey, SigContext, Vec<u8>, Signature)>,
-}
-
-impl SigOracle for Deferred {
-    fn check(&mut self, key: &VerifyingKey, context: SigContext, message: &[u8], signature: &Signature) -> bool {
-        self.items.push((*key, context, message.to_vec(), *signature));
-        true
     }
 }
 
@@ -225,7 +200,7 @@ impl ChannelPolicy {
         self.verify_post_with(post, now, cache, &mut Direct)
     }
 
-    pub(crate) fn verify_post_with<O: SigOracle>(
+    pub(crate) fn verify_post_with<O: SigOracle + ?Sized>(
         &self,
         post: &Post,
         now: u64,
@@ -271,7 +246,7 @@ impl ChannelPolicy {
         self.verify_ad_with(ad, now, cache, &mut Direct)
     }
 
-    pub(crate) fn verify_ad_with<O: SigOracle>(
+    pub(crate) fn verify_ad_with<O: SigOracle + ?Sized>(
         &self,
         ad: &Ad,
         now: u64,
@@ -320,28 +295,6 @@ impl ChannelPolicy {
         cache: &mut ChainCache,
         rng: &mut R,
     ) -> Vec<Result<VerifiedPost, ChannelError>> {
-        let mut deferred = Deferred::default();
-        let mut owners = Vec::new();
-        let mut results = Vec::with_capacity(posts.len());
-        for (i, post) in posts.iter().enumerate() {
-            let before = deferred.items.len();
-            results.push(self.verify_post_with(post, now, cache, &mut deferred));
-            owners.extend(core::iter::repeat_n(i, deferred.items.len() - before));
-        }
-        let items: Vec<BatchItem<'_>> = deferred
-            .items
-            .iter()
-            .map(|(key, context, message, signature)| BatchItem { key, context: *context, message, signature })
-            .collect();
-        if let Err(bad) = sig::verify_batch(&items, rng) {
-            let mut redo: Vec<usize> = bad.iter().filter_map(|b| owners.get(*b).copied()).collect();
-            redo.dedup();
-            for i in redo {
-                if let (Some(post), Some(slot)) = (posts.get(i), results.get_mut(i)) {
-                    *slot = self.verify_post_with(post, now, cache, &mut Direct);
-                }
-            }
-        }
-        results
+        crate::document::batch_then_redo(posts, |post, oracle| self.verify_post_with(post, now, cache, oracle), rng)
     }
 }

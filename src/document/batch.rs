@@ -86,27 +86,45 @@ pub fn verify_batch<R: rand_core::CryptoRng + ?Sized>(
     cache: Option<&ChainCache>,
     rng: &mut R,
 ) -> Vec<VerificationReport> {
-    let mut reports = Vec::with_capacity(inputs.len());
+    batch_then_redo(
+        inputs,
+        |input, oracle| verify_with(input.envelope, input.document, policy, now, cache, oracle),
+        rng,
+    )
+}
+
+/// Runs `verify(item, oracle)` for each item with every signature check
+/// recorded and answered "valid", verifies all recorded signatures in one
+/// batch under the one rule (SPEC.md §2.2), and runs again, with each check
+/// made at once, every item that owns a signature the batch refused. The
+/// results are therefore exactly the one-by-one verdicts. Shared by
+/// document envelopes (§11) and channel posts (§18).
+pub(crate) fn batch_then_redo<I, T, R: rand_core::CryptoRng + ?Sized>(
+    items: &[I],
+    mut verify: impl FnMut(&I, &mut dyn SigOracle) -> T,
+    rng: &mut R,
+) -> Vec<T> {
+    let mut results = Vec::with_capacity(items.len());
     let mut owners = Vec::new();
     let mut deferred = Deferred::default();
-    for (i, input) in inputs.iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         let before = deferred.items.len();
-        reports.push(verify_with(input.envelope, input.document, policy, now, cache, &mut deferred));
+        results.push(verify(item, &mut deferred));
         owners.extend(core::iter::repeat_n(i, deferred.items.len() - before));
     }
-    let items: Vec<BatchItem<'_>> = deferred
+    let batch: Vec<BatchItem<'_>> = deferred
         .items
         .iter()
         .map(|(key, context, message, signature)| BatchItem { key, context: *context, message, signature })
         .collect();
-    if let Err(bad) = sig::verify_batch(&items, rng) {
+    if let Err(bad) = sig::verify_batch(&batch, rng) {
         let mut redo: Vec<usize> = bad.iter().filter_map(|b| owners.get(*b).copied()).collect();
         redo.dedup();
         for i in redo {
-            if let (Some(input), Some(slot)) = (inputs.get(i), reports.get_mut(i)) {
-                *slot = verify_with(input.envelope, input.document, policy, now, cache, &mut Direct);
+            if let (Some(item), Some(slot)) = (items.get(i), results.get_mut(i)) {
+                *slot = verify(item, &mut Direct);
             }
         }
     }
-    reports
+    results
 }

@@ -36,6 +36,7 @@ mod verify;
 
 pub use anchor::TrustAnchor;
 pub use attributes::SignedAttributes;
+pub(crate) use batch::batch_then_redo;
 pub use batch::{BatchInput, verify_batch};
 pub use cache::{ChainCache, DEFAULT_CACHE_ENTRIES};
 pub use cert::{CertError, Certificate, CertificateRequest, KEY_ID_LEN, key_id};
@@ -52,6 +53,7 @@ pub use status::{Revocation, RevocationReason, StatusError, StatusList, StatusTy
 pub(crate) use status::{Standing, StatusSources, standing};
 pub use timestamp::{TimestampError, TimestampRequest, TimestampToken};
 pub use usage::{Commitment, KeyUsage, Role};
+pub(crate) use verify::{Direct, SigOracle};
 pub use verify::{verify, verify_with_cache};
 
 #[cfg(test)]

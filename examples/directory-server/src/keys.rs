@@ -1,7 +1,6 @@
 //! Where the server meets the crate: upload validation, stored forms,
 //! bundle assembly and document batches. No secret is ever involved.
 
-
 use axum::http::StatusCode;
 use vestnik::IdentityPublic;
 use vestnik::PreKeyBundle;
@@ -159,4 +158,3 @@ pub(crate) fn verify_documents(
     let reports = verify_batch(&inputs, policy, now, Some(chains), &mut rand::rng());
     Ok(reports.iter().map(|r| DocumentVerdict { accepted: r.is_accepted(), report: r.to_string() }).collect())
 }
-
