@@ -22,8 +22,14 @@
 //!   adds every device in one commit, so the ratchet tree's inner nodes off
 //!   the creator's path are blank and a commit encrypts its path secret to
 //!   every leaf of the blank subtrees (the commit grows with n until
-//!   members' own commits fill the tree). A filled tree is measured too, at
-//!   the sizes where every member can commit once (`filled` lines).
+//!   members' own commits fill the tree). The ratios are measured on the
+//!   `updated` tree: after one member in each subtree on the copaths of the
+//!   committer and of the removed member committed a self-update (about
+//!   2 log2 n updates), which gives this removal the commit of a group
+//!   whose members update (SPEC.md §15.9), one HPKE ciphertext per copath
+//!   node. The `fresh` tree, right after the bulk add, is reported beside
+//!   it (`..._fresh_tree` ratios). A tree where every member committed once
+//!   is measured too, at 30 and 100 members (`filled` lines).
 //! - Our member's cost to process a removal commit at 2,000 and 10,000
 //!   (`process_removal_commit` lines; OpenMLS: 10-12 ms at 2,000).
 //! - Join by Welcome with the ratchet tree out of band, at 2,000 and 10,000
@@ -118,14 +124,57 @@ struct Tracked {
     state: Vec<u8>,
 }
 
+/// The states of the creator (leaf 0) and the tracked members at one point
+/// of the group's life.
+struct Snapshot {
+    creator: Vec<u8>,
+    tracked: Vec<Tracked>,
+}
+
+impl Snapshot {
+    fn take(creator: &MlsGroup, tracked: &[(usize, MlsGroup)]) -> Snapshot {
+        Snapshot {
+            creator: creator.to_bytes().to_vec(),
+            tracked: tracked.iter().map(|(leaf, g)| Tracked { leaf: *leaf, state: g.to_bytes().to_vec() }).collect(),
+        }
+    }
+
+    fn creator(&self) -> MlsGroup {
+        MlsGroup::from_bytes(&self.creator, config()).unwrap()
+    }
+
+    fn member(&self) -> MlsGroup {
+        MlsGroup::from_bytes(&self.tracked[0].state, config()).unwrap()
+    }
+}
+
+/// The first leaf of each subtree on `leaf`'s copath above the leaf level
+/// (the sibling subtrees of 2, 4, 8, ... leaves), where one exists in an
+/// `n`-leaf tree.
+fn copath_subtree_starts(leaf: usize, n: usize) -> Vec<usize> {
+    let levels = usize::BITS - (n - 1).leading_zeros();
+    (1..levels).map(|k| ((leaf >> k) ^ 1) << k).filter(|&start| start < n).collect()
+}
+
 /// An `n`-member MLS group, built once: the creator at leaf 0 added the
 /// other `n - 1` devices (leaves 1 to n-1, in order) in one commit; a few
 /// devices joined from its Welcome and the tree.
+///
+/// Two snapshots: `fresh`, right after that commit (every inner node off
+/// the creator's path blank, so a commit encrypts its path secret to every
+/// leaf of the blank subtrees and grows with n), and `updated`, after one
+/// member in each subtree on the copaths of the creator (the committer) and
+/// of the removed member (leaf n-1) committed a self-update, processed by
+/// every device kept. For this committer and this removal, `updated` gives
+/// the commit a group gets once its members update (SPEC.md §15.9): one
+/// HPKE ciphertext per node of the copath's resolution, O(log n).
 struct School {
     n: usize,
-    creator: Vec<u8>,
     members: Vec<IdentityPublic>,
-    tracked: Vec<Tracked>,
+    fresh: Snapshot,
+    updated: Snapshot,
+    /// Members whose self-updates made `updated`.
+    updaters: usize,
     /// One tracked device before it joined, for the join measurement.
     joiner: Joiner,
     welcome: MlsWelcomeEnvelope,
@@ -147,15 +196,23 @@ impl School {
         let mut creator =
             MlsGroup::create(&creator_id, MlsSuite::default(), b"school-1234", config(), NOW, &mut rng).unwrap();
         let leaves = tracked_leaves(n);
+        let mut updaters = copath_subtree_starts(0, n);
+        updaters.extend(copath_subtree_starts(n - 1, n));
+        updaters.sort_unstable();
+        updaters.dedup();
+        updaters.retain(|&l| l != 0 && l != n - 1);
         let mut members = vec![creator_id.public()];
         let mut kps = Vec::with_capacity(n - 1);
         let mut joiners = Vec::new();
+        let mut updater_joiners = Vec::new();
         for leaf in 1..n {
             let (j, kp) = Joiner::new();
             members.push(j.id.public());
             kps.push(kp);
             if leaves.contains(&leaf) {
                 joiners.push((leaf, j));
+            } else if updaters.contains(&leaf) {
+                updater_joiners.push((leaf, j));
             }
         }
         let t = Instant::now();
@@ -173,14 +230,31 @@ impl School {
             join_ns.push(t.elapsed().as_nanos() as f64);
             assert_eq!(g.member_count(), n);
             assert_eq!(g.members().unwrap()[*leaf], members[*leaf]);
-            tracked.push(Tracked { leaf: *leaf, state: g.to_bytes().to_vec() });
+            tracked.push((*leaf, g));
         }
+        let fresh = Snapshot::take(&creator, &tracked);
+        // Updaters that are not tracked join now; tracked ones update from
+        // the states they already have.
+        let mut others: Vec<(usize, MlsGroup)> = updater_joiners
+            .iter()
+            .map(|(leaf, j)| (*leaf, MlsGroup::join(&mut j.store(), &welcome, &tree, config(), NOW).unwrap()))
+            .collect();
+        let ids: Vec<(usize, &DeviceIdentity)> =
+            joiners.iter().chain(updater_joiners.iter()).map(|(leaf, j)| (*leaf, &j.id)).collect();
+        for &leaf in &updaters {
+            let id = ids.iter().find(|(l, _)| *l == leaf).unwrap().1;
+            let g = tracked.iter_mut().chain(others.iter_mut()).find(|(l, _)| *l == leaf).unwrap();
+            let c = g.1.self_update(id, NOW, &mut rng).unwrap().commit.to_bytes();
+            g.1.confirm_pending_commit().unwrap();
+            creator.process(&c, NOW).unwrap();
+            for (_, g) in tracked.iter_mut().chain(others.iter_mut()).filter(|(l, _)| *l != leaf) {
+                g.process(&c, NOW).unwrap();
+            }
+        }
+        let updated = Snapshot::take(&creator, &tracked);
+        let updaters = updaters.len();
         let joiner = joiners.into_iter().next().unwrap().1;
-        School { n, creator: creator.to_bytes().to_vec(), members, tracked, joiner, welcome, tree, add_all_ns, join_ns }
-    }
-
-    fn creator(&self) -> MlsGroup {
-        MlsGroup::from_bytes(&self.creator, config()).unwrap()
+        School { n, members, fresh, updated, updaters, joiner, welcome, tree, add_all_ns, join_ns }
     }
 
     fn victim(&self) -> IdentityPublic {
@@ -211,12 +285,12 @@ impl MlsRemoval {
     }
 }
 
-fn mls_removal(s: &School, reps: usize) -> MlsRemoval {
+fn mls_removal(s: &School, snap: &Snapshot, reps: usize) -> MlsRemoval {
     let victim = s.victim();
     let mut commit = None;
     let committer_ns = timed(
         reps,
-        || s.creator(),
+        || snap.creator(),
         |mut g| {
             let c = g.remove(&[victim], NOW).unwrap();
             g.confirm_pending_commit().unwrap();
@@ -226,7 +300,7 @@ fn mls_removal(s: &School, reps: usize) -> MlsRemoval {
     );
     let commit = commit.unwrap().commit.to_bytes();
     let mut receivers = Vec::new();
-    for t in &s.tracked {
+    for t in &snap.tracked {
         let ns = timed(
             reps,
             || MlsGroup::from_bytes(&t.state, config()).unwrap(),
@@ -389,8 +463,8 @@ fn app_messages(c: &mut Criterion, with_criterion: bool) {
 /// Application message decrypt by a member of the big group (the secret
 /// tree and the state copy grow with n).
 fn app_in_school(s: &School) {
-    let mut creator = s.creator();
-    let mut member = MlsGroup::from_bytes(&s.tracked[0].state, config()).unwrap();
+    let mut creator = s.updated.creator();
+    let mut member = s.updated.member();
     let msgs: Vec<Vec<u8>> = (0..200).map(|_| creator.encrypt(&MSG_100).unwrap().to_bytes()).collect();
     let t = Instant::now();
     for m in &msgs {
@@ -406,13 +480,13 @@ fn app_in_school(s: &School) {
 }
 
 fn state_sizes(s: &School, sk_state: usize) {
-    let g = MlsGroup::from_bytes(&s.tracked[0].state, config()).unwrap();
+    let g = s.updated.member();
     let key = StorageKey::generate(&mut rand::rng());
     let sealed = g.seal(&key, &mut rand::rng()).len();
     println!(
         "state members={} mls serialized {} bytes, sealed {} bytes ({:.0} bytes per member); sender_keys {} bytes",
         s.n,
-        s.tracked[0].state.len(),
+        s.updated.tracked[0].state.len(),
         sealed,
         sealed as f64 / s.n as f64,
         sk_state
@@ -423,7 +497,7 @@ fn add_one(s: &School, reps: usize) {
     let mut last = None;
     let add_ns = timed(
         reps,
-        || (s.creator(), Joiner::new()),
+        || (s.updated.creator(), Joiner::new()),
         |(mut g, (j, kp))| {
             let c = g.add(&[kp], NOW).unwrap();
             g.confirm_pending_commit().unwrap();
@@ -435,7 +509,7 @@ fn add_one(s: &School, reps: usize) {
     let commit = c.commit.to_bytes();
     let member_ns = timed(
         reps,
-        || MlsGroup::from_bytes(&s.tracked[0].state, config()).unwrap(),
+        || s.updated.member(),
         |mut g| {
             g.process(&commit, NOW).unwrap();
             g
@@ -480,11 +554,11 @@ fn criterion_big(c: &mut Criterion, s: &School) {
     g.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_millis(100));
     g.measurement_time(Duration::from_secs(if s.n >= 10_000 { 10 } else { 3 }));
     let victim = s.victim();
-    let mut probe = s.creator();
+    let mut probe = s.updated.creator();
     let commit = probe.remove(&[victim], NOW).unwrap().commit.to_bytes();
     g.bench_function("remove_commit_and_confirm", |b| {
         b.iter_batched(
-            || s.creator(),
+            || s.updated.creator(),
             |mut m| {
                 m.remove(&[victim], NOW).unwrap();
                 m.confirm_pending_commit().unwrap();
@@ -495,7 +569,7 @@ fn criterion_big(c: &mut Criterion, s: &School) {
     });
     g.bench_function("process_removal_commit", |b| {
         b.iter_batched(
-            || MlsGroup::from_bytes(&s.tracked[0].state, config()).unwrap(),
+            || s.updated.member(),
             |mut m| {
                 m.process(&commit, NOW).unwrap();
                 m
@@ -541,11 +615,13 @@ fn main() {
         let (units, sk_state) =
             sender_keys_units(n, dist, reps.max(if n >= 2_000 { 3 } else { 5 }).min(if full { 5 } else { 1 }));
         let sk = units.removal(n);
-        let mls = mls_removal(&school, reps);
+        let mls = mls_removal(&school, &school.updated, reps);
+        let fresh = mls_removal(&school, &school.fresh, reps);
         println!(
-            "build members={n}: {build_s:.1} s (the creator's one commit adding {} devices: {:.0} ms)",
+            "build members={n}: {build_s:.1} s (the creator's one commit adding {} devices: {:.0} ms; then {} members' self-updates)",
             n - 1,
-            ms(school.add_all_ns)
+            ms(school.add_all_ns),
+            school.updaters
         );
         println!(
             "removal members={n} sender_keys: {} 1:1 messages ({} B per distribution, {} B per entry), {:.1} MB through the server, \
@@ -560,23 +636,29 @@ CPU {:.0} ms over all devices ({:.1} ms and {:.0} KB sent per remaining device; 
             ms(units.admin_ns),
             ms(units.entry_ns)
         );
-        let per_leaf: Vec<String> = mls.receivers.iter().map(|(l, ns)| format!("leaf {l} {:.2} ms", ms(*ns))).collect();
-        println!(
-            "removal members={n} mls: commit {} bytes, {:.2} MB through the server, CPU {:.0} ms over all devices \
+        for (tree, m) in [("updated", &mls), ("fresh", &fresh)] {
+            let per_leaf: Vec<String> =
+                m.receivers.iter().map(|(l, ns)| format!("leaf {l} {:.2} ms", ms(*ns))).collect();
+            println!(
+                "removal members={n} mls ({tree} tree): commit {} bytes, {:.2} MB through the server, CPU {:.0} ms over all devices \
 (committer {:.2} ms; a member processes it in {})",
-            mls.commit_len,
-            mls.bytes(n) / 1e6,
-            ms(mls.cpu_ns(n)),
-            ms(mls.committer_ns),
-            per_leaf.join(", ")
-        );
+                m.commit_len,
+                m.bytes(n) / 1e6,
+                ms(m.cpu_ns(n)),
+                ms(m.committer_ns),
+                per_leaf.join(", ")
+            );
+        }
         println!("ratio mls_removal_{n}_bytes {:.1}", sk.bytes / mls.bytes(n));
         println!("ratio mls_removal_{n}_cpu {:.1}", sk.cpu_ns / mls.cpu_ns(n));
+        println!("ratio mls_removal_{n}_bytes_fresh_tree {:.1}", sk.bytes / fresh.bytes(n));
+        println!("ratio mls_removal_{n}_cpu_fresh_tree {:.1}", sk.cpu_ns / fresh.cpu_ns(n));
         if n >= 2_000 {
             println!(
-                "process_removal_commit members={n} mls {:.2} ms per member (mean of leaves; OpenMLS 0.9: 10-12 ms at 2,000); \
-sender keys per remaining device {:.1} ms and {:.0} KB",
+                "process_removal_commit members={n} mls {:.2} ms per member, updated tree ({:.2} ms fresh; mean of leaves; \
+OpenMLS 0.9: 10-12 ms at 2,000); sender keys per remaining device {:.1} ms and {:.0} KB",
                 ms(mls.member_ns()),
+                ms(fresh.member_ns()),
                 ms(sk.per_device_ns),
                 sk.per_device_sent / 1e3
             );

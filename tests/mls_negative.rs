@@ -464,3 +464,42 @@ fn join_applies_trust_to_every_leaf_of_the_tree() {
     let g = MlsGroup::join(&mut stores[0], &w, &t, MlsConfig::new(partial), NOW).unwrap();
     assert_eq!(g.member_count(), 5);
 }
+
+/// A state loaded (in one pass, SPEC §15.8) under an app trust that does
+/// not list the device itself: it knows who it is, commits and processes the
+/// echo of its own commit, and the app's set still decides for everyone else.
+#[test]
+fn loaded_state_is_itself_and_the_apps_set_decides_for_others() {
+    let mut rng = rand::rng();
+    let alice = DeviceIdentity::generate(&mut rng);
+    let bob = DeviceIdentity::generate(&mut rng);
+    let carol = DeviceIdentity::generate(&mut rng);
+    let mut bob_store = MlsKeyPackageStore::new(MlsLimits::default());
+    let bob_kp = bob_store.generate(&bob, MlsSuite::default(), NOW, false, &mut rng).unwrap();
+    let mut carol_store = MlsKeyPackageStore::new(MlsLimits::default());
+    let carol_kp = carol_store.generate(&carol, MlsSuite::default(), NOW, false, &mut rng).unwrap();
+    let mut only_bob = TrustedIdentities::new();
+    only_bob.insert(&bob.public());
+    let mut a =
+        MlsGroup::create(&alice, MlsSuite::default(), b"own", MlsConfig::new(only_bob.clone()), NOW, &mut rng).unwrap();
+    a.add(&[bob_kp], NOW).unwrap();
+    a.confirm_pending_commit().unwrap();
+    let mut loaded = MlsGroup::from_bytes(&a.to_bytes(), MlsConfig::new(only_bob.clone())).unwrap();
+    assert_eq!(loaded.own_identity(), &alice.public());
+    // Its own self-update (its own leaf, not in the app's set) commits, and
+    // the server's echo of it is processed like anyone's commit.
+    let c = loaded.self_update(&alice, NOW, &mut rng).unwrap();
+    assert!(matches!(loaded.process(&c.commit.to_bytes(), NOW).unwrap(), MlsReceived::Commit(ch) if ch.own));
+    // Carol is in no set: refused, and the state is unchanged.
+    let before = loaded.to_bytes();
+    assert_eq!(
+        loaded.add(std::slice::from_ref(&carol_kp), NOW).unwrap_err(),
+        MlsError::Credential(LeafRejection::Untrusted)
+    );
+    assert_eq!(*loaded.to_bytes(), *before);
+    // Once the app trusts her, she is added.
+    let mut with_carol = only_bob;
+    with_carol.insert(&carol.public());
+    let mut reloaded = MlsGroup::from_bytes(&loaded.to_bytes(), MlsConfig::new(with_carol)).unwrap();
+    assert!(reloaded.add(&[carol_kp], NOW).is_ok());
+}

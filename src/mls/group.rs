@@ -452,9 +452,13 @@ impl MlsGroup {
         if count > self.config.limits.max_members {
             return Err(MlsError::TooManyMembers { count, max: self.config.limits.max_members });
         }
-        // Persisting each epoch bounds the prior-epoch records mls-rs keeps
-        // in memory (the slot trims them to `max_prior_epochs`).
-        work.write_to_storage().map_err(from_mls)?;
+        // Writing each epoch hands the prior-epoch records mls-rs keeps in
+        // memory to the slot, which trims them to `max_prior_epochs` (SPEC
+        // §15.8). The ratchet tree is left out of this write: `to_bytes`
+        // always writes the whole state before reading the slot, so the
+        // snapshot is only read complete, and encoding the tree (most of the
+        // state at school sizes) each epoch would be wasted.
+        work.write_to_storage_without_ratchet_tree().map_err(from_mls)?;
         if change.removed_self {
             self.removed = true;
         }
@@ -644,8 +648,11 @@ impl MlsGroup {
             })?;
         let group_id = slot_data.group_id.clone();
         let slot = StateSlot::with_data(slot_data, limits.max_prior_epochs.max(1));
-        // The own identity is only known after loading: trust it through the
-        // leaf's own credential (checked at creation or join), then rebuild.
+        // The own identity is only known after loading: loading consults no
+        // trust decision (the tree index is part of the snapshot), so the
+        // group loads once with a place for it, set from the own leaf's
+        // credential (checked at creation or join) before any use.
+        let (trust, own_cell) = config.trust.with_own_unset();
         let load = |trust| {
             config::client(ClientParts {
                 trust,
@@ -659,11 +666,9 @@ impl MlsGroup {
             })
             .load_group(&group_id)
         };
-        let probe = load(super::identity::TrustedIdentities::any_valid_identity())
-            .map_err(|_| DecodeError::Invalid("mls group snapshot"))?;
-        let own = own_identity(&probe).map_err(|_| DecodeError::Invalid("own leaf"))?;
-        drop(probe);
-        let inner = load(config.trust.with_own(&own)).map_err(|_| DecodeError::Invalid("mls group snapshot"))?;
+        let inner = load(trust).map_err(|_| DecodeError::Invalid("mls group snapshot"))?;
+        let own = own_identity(&inner).map_err(|_| DecodeError::Invalid("own leaf"))?;
+        let _ = own_cell.set(*own.signing_key().as_bytes());
         if inner.cipher_suite().raw_value() != suite.id() {
             return Err(DecodeError::Invalid("cipher_suite"));
         }

@@ -27,7 +27,7 @@ use crate::labels;
 use crate::wire::{self, DecodeError, format, mls as pb};
 use prost::Message;
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Largest encoded [`MlsLeafCredential`] (ours are 243 bytes).
 pub(crate) const MAX_LEAF_CREDENTIAL_LEN: usize = 512;
@@ -284,8 +284,10 @@ enum Trust {
     /// list must not be copied each time (copy on write at `insert`).
     Set(Arc<BTreeSet<[u8; 32]>>),
     Callback(Arc<dyn Fn(&IdentityPublic) -> bool + Send + Sync>),
-    /// The app's trust plus this device's own identity.
-    WithOwn(Arc<Trust>, [u8; 32]),
+    /// The app's trust plus this device's own identity, set once: at
+    /// creation or join it is known; a loaded state learns it from its own
+    /// leaf right after loading, which consults no trust decision.
+    WithOwn(Arc<Trust>, Arc<OnceLock<[u8; 32]>>),
 }
 
 impl Trust {
@@ -295,7 +297,9 @@ impl Trust {
             Trust::Any => true,
             Trust::Set(s) => s.contains(identity.signing_key().as_bytes()),
             Trust::Callback(f) => f(identity),
-            Trust::WithOwn(t, own) => own == identity.signing_key().as_bytes() || t.contains(identity),
+            Trust::WithOwn(t, own) => {
+                own.get().is_some_and(|o| o == identity.signing_key().as_bytes()) || t.contains(identity)
+            }
         }
     }
 }
@@ -367,7 +371,16 @@ impl TrustedIdentities {
 
     /// This trust with `own` added (a device always accepts its own leaf).
     pub(crate) fn with_own(&self, own: &IdentityPublic) -> Self {
-        Self { trust: Trust::WithOwn(Arc::new(self.trust.clone()), *own.signing_key().as_bytes()) }
+        let (trust, cell) = self.with_own_unset();
+        let _ = cell.set(*own.signing_key().as_bytes());
+        trust
+    }
+
+    /// This trust with a place for the own identity, trusted once set (for
+    /// loading a state, whose own leaf is only readable after the load).
+    pub(crate) fn with_own_unset(&self) -> (Self, Arc<OnceLock<[u8; 32]>>) {
+        let cell = Arc::new(OnceLock::new());
+        (Self { trust: Trust::WithOwn(Arc::new(self.trust.clone()), cell.clone()) }, cell)
     }
 }
 
