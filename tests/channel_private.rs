@@ -4,42 +4,21 @@
 //! publisher device.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // tests may panic
 
-use std::collections::BTreeMap;
+mod common;
+use common::key;
 use vestnik::channel::{ChannelError, PrivateChannel};
 use vestnik::group::{GroupSession, MembershipPlan, PayloadKind};
-use vestnik::{ContentType, DeviceIdentity, IdentityPublic, PeerSessions, PreKeyStore};
+use vestnik::{ContentType, DeviceIdentity, IdentityPublic};
 
 const NOW: u64 = 1_764_000_000;
 
-struct Dev {
-    id: DeviceIdentity,
-    pre: PreKeyStore,
-    peers: BTreeMap<[u8; 32], PeerSessions>,
-    group: Option<GroupSession>,
-}
+type Dev = common::MeshDevice;
 
-fn key(p: &IdentityPublic) -> [u8; 32] {
-    *p.signing_key().as_bytes()
-}
-
-/// Devices with 1:1 sessions between every pair.
+/// Devices with 1:1 sessions between every pair, a first message each way.
 fn devices(n: usize) -> Vec<Dev> {
-    let mut rng = rand::rng();
-    let mut devs: Vec<Dev> = (0..n)
-        .map(|_| {
-            let id = DeviceIdentity::generate(&mut rng);
-            let pre = PreKeyStore::new(&id, 0, &mut rng);
-            Dev { id, pre, peers: BTreeMap::new(), group: None }
-        })
-        .collect();
+    let mut devs = common::mesh(n);
     for i in 0..n {
         for j in i + 1..n {
-            let bundle = devs[j].pre.bundle(&devs[j].id, None);
-            let mut s = PeerSessions::new(devs[j].id.public());
-            s.initiate(&devs[i].id, &bundle, 0, &mut rng).unwrap();
-            let (pi, pj) = (devs[i].id.public(), devs[j].id.public());
-            devs[i].peers.insert(key(&pj), s);
-            devs[j].peers.insert(key(&pi), PeerSessions::new(pi));
             one_to_one(&mut devs, i, j, ContentType::Application, b"hi");
             one_to_one(&mut devs, j, i, ContentType::Application, b"hi");
         }

@@ -3,30 +3,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // tests may panic
 
 mod common;
+use common::key;
 use common::pb::group as pb;
 use std::collections::BTreeMap;
 use vestnik::group::{GroupError, GroupSession, MembershipPlan, PayloadKind, RosterChange};
-use vestnik::{ContentType, DeviceIdentity, IdentityPublic, PeerSessions, PreKeyStore, SessionError};
+use vestnik::{ContentType, DeviceIdentity, IdentityPublic, SessionError};
 
 /// The caller's clock for every group call in these tests (Unix seconds).
 const NOW: u64 = 1_764_000_000;
 
-/// A device with 1:1 sessions to every other device and its group state.
-struct Dev {
-    id: DeviceIdentity,
-    pre: PreKeyStore,
-    peers: BTreeMap<[u8; 32], PeerSessions>,
-    group: Option<GroupSession>,
-}
+type Dev = common::MeshDevice;
 
 struct Net {
     devs: Vec<Dev>,
     one_to_one_messages: usize,
     share_history: bool,
-}
-
-fn key(p: &IdentityPublic) -> [u8; 32] {
-    *p.signing_key().as_bytes()
 }
 
 /// A plan's sends, copied out so the plan's owner can be borrowed again.
@@ -36,26 +27,7 @@ fn sends_of(plan: &MembershipPlan) -> Vec<(PayloadKind, Vec<u8>, Vec<IdentityPub
 
 impl Net {
     fn new(n: usize) -> Self {
-        let mut rng = rand::rng();
-        let mut devs: Vec<Dev> = (0..n)
-            .map(|_| {
-                let id = DeviceIdentity::generate(&mut rng);
-                let pre = PreKeyStore::new(&id, 0, &mut rng);
-                Dev { id, pre, peers: BTreeMap::new(), group: None }
-            })
-            .collect();
-        // Sessions between every pair: the lower index initiates.
-        for i in 0..n {
-            for j in i + 1..n {
-                let bundle = devs[j].pre.bundle(&devs[j].id, None);
-                let mut s = PeerSessions::new(devs[j].id.public());
-                s.initiate(&devs[i].id, &bundle, 0, &mut rng).unwrap();
-                let pj = devs[j].id.public();
-                let pi = devs[i].id.public();
-                devs[i].peers.insert(key(&pj), s);
-                devs[j].peers.insert(key(&pi), PeerSessions::new(pi));
-            }
-        }
+        let devs = common::mesh(n);
         let mut net = Net { devs, one_to_one_messages: 0, share_history: false };
         // A first message each way, so either side can send.
         for i in 0..n {

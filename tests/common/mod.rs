@@ -1,7 +1,9 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use vestnik::{DeviceIdentity, PeerSessions, PreKeyBundle, PreKeyStore};
+use std::collections::BTreeMap;
+use vestnik::group::GroupSession;
+use vestnik::{DeviceIdentity, IdentityPublic, PeerSessions, PreKeyBundle, PreKeyStore};
 
 /// One device: identity, prekeys and its sessions with the other party.
 pub(crate) struct Device {
@@ -107,4 +109,42 @@ pub(crate) fn bad_x25519_keys() -> Vec<[u8; 32]> {
         "dbffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
     ];
     hex_keys.iter().map(|h| hex::decode(h).unwrap().try_into().unwrap()).collect()
+}
+
+/// A device of a group test: identity, prekeys, a 1:1 session with every
+/// other device (by signing key) and its group state.
+pub(crate) struct MeshDevice {
+    pub(crate) id: DeviceIdentity,
+    pub(crate) pre: PreKeyStore,
+    pub(crate) peers: BTreeMap<[u8; 32], PeerSessions>,
+    pub(crate) group: Option<GroupSession>,
+}
+
+/// The key a device's sessions are filed under.
+pub(crate) fn key(p: &IdentityPublic) -> [u8; 32] {
+    *p.signing_key().as_bytes()
+}
+
+/// `n` devices with a session between every pair (the lower index
+/// initiates; nothing sent yet, so only the initiator can send first).
+pub(crate) fn mesh(n: usize) -> Vec<MeshDevice> {
+    let mut rng = rand::rng();
+    let mut devs: Vec<MeshDevice> = (0..n)
+        .map(|_| {
+            let id = DeviceIdentity::generate(&mut rng);
+            let pre = PreKeyStore::new(&id, 0, &mut rng);
+            MeshDevice { id, pre, peers: BTreeMap::new(), group: None }
+        })
+        .collect();
+    for i in 0..n {
+        for j in i + 1..n {
+            let bundle = devs[j].pre.bundle(&devs[j].id, None);
+            let mut s = PeerSessions::new(devs[j].id.public());
+            s.initiate(&devs[i].id, &bundle, 0, &mut rng).unwrap();
+            let (pi, pj) = (devs[i].id.public(), devs[j].id.public());
+            devs[i].peers.insert(key(&pj), s);
+            devs[j].peers.insert(key(&pi), PeerSessions::new(pi));
+        }
+    }
+    devs
 }
