@@ -1,6 +1,6 @@
 //! A school chat on MLS: 2,000 devices, the principal's announcement in
-//! Russian and Bashkir, a class of 30 joins, a pupil leaves and cannot read
-//! the next message. The removal's bytes and time are printed beside what
+//! Russian and Bashkir, a class of 30 joins, devices self-update, a pupil
+//! leaves and cannot read the next message. The removal's bytes and time are printed beside what
 //! sender keys would cost the same group (measured per message here, then
 //! multiplied: (n-1)(n-2) 1:1 distributions).
 //!
@@ -39,6 +39,13 @@ fn device(name: String, uploads: &mut Vec<MlsKeyPackageEnvelope>) -> Result<Devi
     let mut store = MlsKeyPackageStore::new(MlsLimits::default());
     uploads.push(store.generate(&id, MlsSuite::default(), NOW, false, &mut rng)?);
     Ok(Device { name, id, store, group: None })
+}
+
+/// The first leaf of each subtree on `leaf`'s copath above the leaf level,
+/// where one exists among `n` leaves.
+fn copath_subtree_starts(leaf: usize, n: usize) -> Vec<usize> {
+    let levels = usize::BITS - (n.saturating_sub(1)).leading_zeros();
+    (1..levels).map(|k| ((leaf >> k) ^ 1) << k).filter(|&start| start < n).collect()
 }
 
 fn at<T>(v: &mut [T], i: usize) -> Result<&mut T> {
@@ -108,6 +115,7 @@ fn main() -> Result<()> {
     school.confirm_pending_commit()?;
     principal.group = Some(school);
     let (welcome, tree) = (commit.welcome.ok_or("no welcome")?, commit.ratchet_tree.ok_or("no tree")?);
+    let school_join = (welcome.clone(), tree.clone());
     println!(
         "   commit {} bytes, one Welcome of {} bytes for all, the tree ({} bytes) fetched from the server ({:.2} s)",
         commit.commit.to_bytes().len(),
@@ -155,6 +163,7 @@ fn main() -> Result<()> {
         group(at(&mut devices, i - 1)?)?.process(&add_bytes, NOW)?;
     }
     let (welcome, tree) = (add.welcome.ok_or("no welcome")?, add.ratchet_tree.ok_or("no tree")?);
+    let class_join = (welcome.clone(), tree.clone());
     for d in class.iter_mut().take(2) {
         d.group = Some(MlsGroup::join(&mut d.store, &welcome, &tree, config(), NOW)?);
     }
@@ -177,7 +186,49 @@ fn main() -> Result<()> {
     }
     println!("   every followed device agrees on the epoch authenticator and the {members} members");
 
-    println!("5. {} leaves the school: the principal removes that device.", at(&mut class, 0)?.name);
+    println!("5. Devices self-update soon after they join (post-compromise security; it also fills the tree, so");
+    println!("   later commits stay small). Here: one device in each subtree this removal's path will cross.");
+    let t = Instant::now();
+    let leaver_leaf = SCHOOL; // 5В-1, the first leaf after the school's
+    let mut updaters = copath_subtree_starts(0, members);
+    updaters.extend(copath_subtree_starts(leaver_leaf, members));
+    updaters.sort_unstable();
+    updaters.dedup();
+    updaters.retain(|&l| l != 0 && l != leaver_leaf);
+    let mut updating = Vec::new();
+    for &leaf in &updaters {
+        let (d, join) = if leaf < SCHOOL {
+            (at(&mut devices, leaf - 1)?, &school_join)
+        } else {
+            (at(&mut class, leaf - SCHOOL)?, &class_join)
+        };
+        if d.group.is_none() {
+            let mut g = MlsGroup::join(&mut d.store, &join.0, &join.1, config(), NOW)?;
+            if leaf < SCHOOL {
+                g.process(&add_bytes, NOW)?;
+            }
+            d.group = Some(g);
+        }
+        updating.push(leaf);
+    }
+    for leaf in updating {
+        let d = if leaf < SCHOOL { at(&mut devices, leaf - 1)? } else { at(&mut class, leaf - SCHOOL)? };
+        let id = d.id.public();
+        let update = d.group.as_mut().ok_or("not joined")?.self_update(&d.id, NOW, &mut rng)?.commit.to_bytes();
+        group(d)?.confirm_pending_commit()?;
+        for other in std::iter::once(&mut principal).chain(devices.iter_mut()).chain(class.iter_mut()) {
+            if let Some(g) = other.group.as_mut().filter(|_| other.id.public() != id) {
+                g.process(&update, NOW)?;
+            }
+        }
+    }
+    println!(
+        "   {} self-update commits, each processed by every device followed ({:.1} s)",
+        updaters.len(),
+        t.elapsed().as_secs_f64()
+    );
+
+    println!("6. {} leaves the school: the principal removes that device.", at(&mut class, 0)?.name);
     let leaver = at(&mut class, 0)?.id.public();
     let t = Instant::now();
     let removal = group(&mut principal)?.remove(&[leaver], NOW)?;
@@ -196,7 +247,7 @@ fn main() -> Result<()> {
     let member_s = member_s.iter().sum::<f64>() / member_s.len() as f64;
     let before = at(&mut class, 0)?.group.as_ref().map(|g| g.to_bytes());
 
-    println!("6. The principal's next message.");
+    println!("7. The principal's next message.");
     let next = "Ученик 5В-1 переведён в другую школу. / 5В-1 уҡыусыһы башҡа мәктәпкә күсте.";
     let wire = group(&mut principal)?.encrypt(next.as_bytes())?.to_bytes();
     println!("   {} reads: {}", at(&mut devices, 0)?.name.clone(), read(at(&mut devices, 0)?, &wire)?);
@@ -223,7 +274,7 @@ fn main() -> Result<()> {
     let dists = ((n - 1) * (n - 2)) as f64;
     let sk_bytes = 2.0 * dists * dist_len as f64;
     let sk_cpu = dists * dist_s;
-    println!("7. What the removal cost the whole group of {n} (bytes: each message once up and once down the server):");
+    println!("8. What the removal cost the whole group of {n} (bytes: each message once up and once down the server):");
     println!(
         "   MLS:         1 commit of {} bytes to {} members = {:.1} MB; CPU {:.2} ms to commit + {:.2} ms per member = {:.1} s in all",
         removal_bytes.len(),
