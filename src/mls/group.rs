@@ -595,8 +595,10 @@ impl MlsGroup {
     /// ([`crate::storage::Sealable`]).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let mut work = self.inner.clone();
-        // Writing only fails on a poisoned lock; the slot then keeps the
-        // last state written, which still loads.
+        // Writing fails only on a poisoned slot lock (nothing panics while
+        // holding it); reading then fails too and the snapshot comes out
+        // empty, which does not load: a failure shows at load, never as an
+        // older state.
         let _ = work.write_to_storage();
         let (snapshot, prior_epochs) = match self.slot.lock() {
             Ok(d) => (
@@ -653,20 +655,18 @@ impl MlsGroup {
         // group loads once with a place for it, set from the own leaf's
         // credential (checked at creation or join) before any use.
         let (trust, own_cell) = config.trust.with_own_unset();
-        let load = |trust| {
-            config::client(ClientParts {
-                trust,
-                suite,
-                key_packages: KeyPackageSlot::default(),
-                state: slot.clone(),
-                signer: None,
-                key_package_lifetime_secs: super::limits::MLS_KEY_PACKAGE_LIFETIME_SECS,
-                key_cache: limits.verified_key_cache,
-                verified: None,
-            })
-            .load_group(&group_id)
-        };
-        let inner = load(trust).map_err(|_| DecodeError::Invalid("mls group snapshot"))?;
+        let inner = config::client(ClientParts {
+            trust,
+            suite,
+            key_packages: KeyPackageSlot::default(),
+            state: slot.clone(),
+            signer: None,
+            key_package_lifetime_secs: super::limits::MLS_KEY_PACKAGE_LIFETIME_SECS,
+            key_cache: limits.verified_key_cache,
+            verified: None,
+        })
+        .load_group(&group_id)
+        .map_err(|_| DecodeError::Invalid("mls group snapshot"))?;
         let own = own_identity(&inner).map_err(|_| DecodeError::Invalid("own leaf"))?;
         let _ = own_cell.set(*own.signing_key().as_bytes());
         if inner.cipher_suite().raw_value() != suite.id() {
