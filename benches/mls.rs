@@ -132,10 +132,10 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn take(creator: &MlsGroup, tracked: &[(usize, MlsGroup)]) -> Snapshot {
+    fn take<'a>(creator: &MlsGroup, tracked: impl IntoIterator<Item = (usize, &'a MlsGroup)>) -> Snapshot {
         Snapshot {
             creator: creator.to_bytes().to_vec(),
-            tracked: tracked.iter().map(|(leaf, g)| Tracked { leaf: *leaf, state: g.to_bytes().to_vec() }).collect(),
+            tracked: tracked.into_iter().map(|(leaf, g)| Tracked { leaf, state: g.to_bytes().to_vec() }).collect(),
         }
     }
 
@@ -232,7 +232,7 @@ impl School {
             assert_eq!(g.members().unwrap()[*leaf], members[*leaf]);
             tracked.push((*leaf, g));
         }
-        let fresh = Snapshot::take(&creator, &tracked);
+        let fresh = Snapshot::take(&creator, tracked.iter().map(|(l, g)| (*l, g)));
         // Updaters that are not tracked join now; tracked ones update from
         // the states they already have.
         let mut others: Vec<(usize, MlsGroup)> = updater_joiners
@@ -251,7 +251,7 @@ impl School {
                 g.process(&c, NOW).unwrap();
             }
         }
-        let updated = Snapshot::take(&creator, &tracked);
+        let updated = Snapshot::take(&creator, tracked.iter().map(|(l, g)| (*l, g)));
         let updaters = updaters.len();
         let joiner = joiners.into_iter().next().unwrap().1;
         School { n, members, fresh, updated, updaters, joiner, welcome, tree, add_all_ns, join_ns }
@@ -285,8 +285,9 @@ impl MlsRemoval {
     }
 }
 
-fn mls_removal(s: &School, snap: &Snapshot, reps: usize) -> MlsRemoval {
-    let victim = s.victim();
+/// The creator of `snap` removes `victim`; each tracked member processes
+/// the commit.
+fn mls_removal(snap: &Snapshot, victim: IdentityPublic, reps: usize) -> MlsRemoval {
     let mut commit = None;
     let committer_ns = timed(
         reps,
@@ -347,34 +348,8 @@ fn filled_removal(n: usize, reps: usize) -> MlsRemoval {
             }
         }
     }
-    let victim = ids[n - 1].public();
-    let creator = groups[0].to_bytes().to_vec();
-    let mut commit = None;
-    let committer_ns = timed(
-        reps,
-        || MlsGroup::from_bytes(&creator, config()).unwrap(),
-        |mut g| {
-            let c = g.remove(&[victim], NOW).unwrap();
-            g.confirm_pending_commit().unwrap();
-            commit = Some(c);
-            g
-        },
-    );
-    let commit = commit.unwrap().commit.to_bytes();
-    let mut receivers = Vec::new();
-    for leaf in tracked_leaves(n) {
-        let state = groups[leaf].to_bytes().to_vec();
-        let ns = timed(
-            reps,
-            || MlsGroup::from_bytes(&state, config()).unwrap(),
-            |mut g| {
-                g.process(&commit, NOW).unwrap();
-                g
-            },
-        );
-        receivers.push((leaf, ns));
-    }
-    MlsRemoval { commit_len: commit.len(), committer_ns, receivers }
+    let snap = Snapshot::take(&groups[0], tracked_leaves(n).into_iter().map(|l| (l, &groups[l])));
+    mls_removal(&snap, ids[n - 1].public(), reps)
 }
 
 /// Sender-keys unit costs at `n` members (the distribution cost measured once).
@@ -615,8 +590,8 @@ fn main() {
         let (units, sk_state) =
             sender_keys_units(n, dist, reps.max(if n >= 2_000 { 3 } else { 5 }).min(if full { 5 } else { 1 }));
         let sk = units.removal(n);
-        let mls = mls_removal(&school, &school.updated, reps);
-        let fresh = mls_removal(&school, &school.fresh, reps);
+        let mls = mls_removal(&school.updated, school.victim(), reps);
+        let fresh = mls_removal(&school.fresh, school.victim(), reps);
         println!(
             "build members={n}: {build_s:.1} s (the creator's one commit adding {} devices: {:.0} ms; then {} members' self-updates)",
             n - 1,
